@@ -1,0 +1,1 @@
+//! `congestion` room of the core (see DESIGN.md).

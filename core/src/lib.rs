@@ -1,0 +1,26 @@
+//! # anysctp
+//!
+//! A portable, sans-IO implementation of SCTP (RFC 9260) and its extensions.
+//!
+//! The core does no I/O: the host hands it datagrams and the current time,
+//! and takes from it datagrams to send, the next deadline, and events. See
+//! the repository's `DESIGN.md` for the architecture.
+//!
+//! Rooms, from the bottom up: [`wire`] (packet codecs), [`rx`] (receive
+//! side), [`tx`] (send side), [`path`] (per-path state), [`congestion`]
+//! (congestion control), [`timer`] (deadlines).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod congestion;
+pub mod path;
+pub mod rx;
+pub mod time;
+pub mod timer;
+pub mod tx;
+pub mod types;
+pub mod wire;
+
+pub use time::Instant;
+pub use types::{Fsn, GapAckBlock, Mid, Ppid, Ssn, StreamId, Tsn, VerificationTag};

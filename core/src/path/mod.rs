@@ -1,0 +1,1 @@
+//! `path` room of the core (see DESIGN.md).

@@ -1,0 +1,1 @@
+//! `rx` room of the core (see DESIGN.md).

@@ -1,0 +1,1 @@
+//! Deadlines across associations (see DESIGN.md).

@@ -1,0 +1,1 @@
+//! `tx` room of the core (see DESIGN.md).

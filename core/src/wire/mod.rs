@@ -1,0 +1,1 @@
+//! `wire` room of the core (see DESIGN.md).
