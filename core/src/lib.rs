@@ -13,7 +13,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod association;
+pub mod config;
 pub mod congestion;
+pub mod error;
+pub mod event;
 pub mod path;
 pub mod rx;
 pub mod time;
@@ -22,5 +26,10 @@ pub mod tx;
 pub mod types;
 pub mod wire;
 
+pub use config::{AssociationConfig, EndpointConfig};
+pub use error::Error;
+pub use event::{
+    AssociationId, CloseReason, Event, PeerAddressState, SendFailure, SendOptions, Transmit,
+};
 pub use time::Instant;
 pub use types::{Fsn, GapAckBlock, Mid, Ppid, Ssn, StreamId, Tsn, VerificationTag};

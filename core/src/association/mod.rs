@@ -1,0 +1,3 @@
+//! The association: RFC 9260's state machine, one file per concern.
+
+pub mod cookie;

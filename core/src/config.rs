@@ -1,0 +1,161 @@
+//! Configuration of endpoints and associations.
+//!
+//! Defaults are RFC 9260 §16's protocol parameters unless a comment says
+//! otherwise (and why).
+
+use core::time::Duration;
+
+/// Settings of one association. Given to [`crate::Endpoint::connect`] and,
+/// through [`EndpointConfig::association`], to associations accepted by an
+/// endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssociationConfig {
+    /// Outbound streams requested in INIT (OS). 1..=65535.
+    pub outbound_streams: u16,
+    /// Maximum inbound streams accepted (MIS). 1..=65535.
+    pub max_inbound_streams: u16,
+    /// RTO.Initial (RFC 9260 §16: 1 s).
+    pub rto_initial: Duration,
+    /// RTO.Min (RFC 9260 §16: 1 s).
+    pub rto_min: Duration,
+    /// RTO.Max (RFC 9260 §16: 60 s).
+    pub rto_max: Duration,
+    /// Max.Init.Retransmits (RFC 9260 §16: 8).
+    pub max_init_retransmits: u32,
+    /// Association.Max.Retrans (RFC 9260 §16: 10).
+    pub max_association_retransmits: u32,
+    /// Path.Max.Retrans (RFC 9260 §16: 5).
+    pub max_path_retransmits: u32,
+    /// HB.interval (RFC 9260 §16: 30 s). `None` disables heartbeats.
+    pub heartbeat_interval: Option<Duration>,
+    /// Delayed SACK timeout (RFC 9260 §6.2: at most 500 ms; 200 ms is the
+    /// customary value).
+    pub sack_delay: Duration,
+    /// Acknowledge at least every this many packets carrying DATA (RFC 9260
+    /// §6.2: 2).
+    pub sack_frequency: u32,
+    /// Path MTU assumed for SCTP packets, in bytes (the SCTP common header
+    /// and chunks, without the IP and UDP headers). 1200 suits UDP and DTLS
+    /// paths on the Internet without PMTU discovery.
+    pub mtu: usize,
+    /// Largest message the application may send or will accept, in bytes.
+    pub max_message_size: usize,
+    /// Receive buffer (advertised receiver window, a_rwnd), in bytes.
+    pub receive_buffer: u32,
+    /// Most bytes the application may have queued for sending.
+    pub send_buffer: usize,
+    /// Disable Nagle-style bundling delay (SCTP_NODELAY).
+    pub nodelay: bool,
+    /// Max.Burst (RFC 9260 §16: 4).
+    pub max_burst: u32,
+    /// Valid.Cookie.Life (RFC 9260 §16: 60 s).
+    pub cookie_lifetime: Duration,
+    /// Offer and use I-DATA (RFC 8260) when the peer supports it.
+    pub i_data: bool,
+    /// Offer partial reliability (FORWARD-TSN, RFC 3758).
+    pub partial_reliability: bool,
+    /// Offer stream reconfiguration (RE-CONFIG, RFC 6525).
+    pub reconfig: bool,
+    /// Accept packets with a zero checksum when the peer offers it (RFC
+    /// 9653); only safe below a lower layer with integrity, e.g. DTLS.
+    pub zero_checksum: bool,
+    /// Adaptation layer indication to send in INIT/INIT ACK (RFC 5061).
+    pub adaptation_indication: Option<u32>,
+    /// Close the association after this much idle time (SCTP_AUTOCLOSE).
+    pub autoclose: Option<Duration>,
+}
+
+impl Default for AssociationConfig {
+    fn default() -> Self {
+        Self {
+            outbound_streams: 10,
+            max_inbound_streams: 65535,
+            rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_secs(1),
+            rto_max: Duration::from_secs(60),
+            max_init_retransmits: 8,
+            max_association_retransmits: 10,
+            max_path_retransmits: 5,
+            heartbeat_interval: Some(Duration::from_secs(30)),
+            sack_delay: Duration::from_millis(200),
+            sack_frequency: 2,
+            mtu: 1200,
+            max_message_size: 256 * 1024,
+            receive_buffer: 1024 * 1024,
+            send_buffer: 4 * 1024 * 1024,
+            nodelay: false,
+            max_burst: 4,
+            cookie_lifetime: Duration::from_secs(60),
+            i_data: false,
+            partial_reliability: true,
+            reconfig: true,
+            zero_checksum: false,
+            adaptation_indication: None,
+            autoclose: None,
+        }
+    }
+}
+
+impl AssociationConfig {
+    /// Checks the settings, returning a message that says what to change.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let bad = |msg: &'static str| Err(crate::Error::InvalidConfig(msg));
+        if self.outbound_streams == 0 {
+            return bad("outbound_streams must be at least 1");
+        }
+        if self.max_inbound_streams == 0 {
+            return bad("max_inbound_streams must be at least 1");
+        }
+        if self.mtu < 256 || self.mtu > 65_507 {
+            return bad("mtu must be between 256 and 65507 bytes");
+        }
+        if self.rto_min > self.rto_max {
+            return bad("rto_min must not exceed rto_max");
+        }
+        if self.rto_initial.is_zero() || self.rto_min.is_zero() {
+            return bad("rto_initial and rto_min must be greater than zero");
+        }
+        if self.sack_delay > Duration::from_millis(500) {
+            return bad("sack_delay must be at most 500 ms (RFC 9260 §6.2)");
+        }
+        if self.sack_frequency == 0 {
+            return bad("sack_frequency must be at least 1");
+        }
+        if self.max_message_size == 0 {
+            return bad("max_message_size must be at least 1 byte");
+        }
+        if self.receive_buffer < 1500 {
+            return bad("receive_buffer must be at least 1500 bytes (RFC 9260 §6.2)");
+        }
+        if self.max_burst == 0 {
+            return bad("max_burst must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Settings of an [`crate::Endpoint`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointConfig {
+    /// The SCTP port of this endpoint (the common header's port, not the
+    /// UDP port of an encapsulation).
+    pub port: u16,
+    /// Whether incoming associations are accepted (a listening endpoint).
+    pub accept_incoming: bool,
+    /// The most associations this endpoint holds at once; further INITs are
+    /// answered with ABORT (RFC 9260 §5.1: "Out of Resource").
+    pub max_associations: usize,
+    /// Settings for associations this endpoint accepts.
+    pub association: AssociationConfig,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        Self {
+            port: 5000,
+            accept_incoming: false,
+            max_associations: 65_536,
+            association: AssociationConfig::default(),
+        }
+    }
+}

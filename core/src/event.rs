@@ -1,0 +1,154 @@
+//! What the core tells the host: events, datagrams to send, and the
+//! application's send options.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use core::time::Duration;
+
+use crate::types::{Ppid, StreamId};
+
+/// Identifies an association within its [`crate::Endpoint`]. Ids are not
+/// reused while the endpoint lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AssociationId(pub u64);
+
+impl core::fmt::Display for AssociationId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A datagram the host must send: the SCTP packet was written into the
+/// buffer given to [`crate::Endpoint::poll_transmit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// The local address to send from, when the association is bound to
+    /// several (multihoming); `None` lets the host choose.
+    pub source: Option<SocketAddr>,
+    /// How many bytes of the buffer hold the packet.
+    pub len: usize,
+}
+
+/// Options of one message given to [`crate::Endpoint::send`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Payload protocol identifier (RFC 9260 §3.3.1).
+    pub ppid: Ppid,
+    /// Deliver as soon as it arrives, not in stream order (the U bit).
+    pub unordered: bool,
+    /// Partial reliability (RFC 3758, RFC 7496): give up on the message
+    /// after this long (the timed-reliability policy).
+    pub lifetime: Option<Duration>,
+    /// Partial reliability: give up after this many retransmissions (the
+    /// limited-retransmissions policy).
+    pub max_retransmits: Option<u16>,
+}
+
+/// Why an association ended or failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// Graceful shutdown completed (RFC 9260 §9.2).
+    Shutdown,
+    /// The peer sent ABORT; its error causes, rendered as text.
+    PeerAborted(String),
+    /// We aborted (the application asked, or a protocol violation).
+    LocallyAborted(String),
+    /// Too many retransmissions without answer (RFC 9260 §8.1).
+    Timeout,
+    /// The peer could not be reached during setup (RFC 9260 §5.1:
+    /// Max.Init.Retransmits exceeded).
+    SetupFailed,
+}
+
+/// Why a message was not delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendFailure {
+    /// Its partial-reliability lifetime or retransmission limit ran out.
+    Abandoned,
+    /// The association ended before the peer acknowledged it.
+    AssociationClosed,
+}
+
+/// A state of a peer's transport address changed (RFC 6458
+/// SCTP_PEER_ADDR_CHANGE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerAddressState {
+    /// The address became reachable again.
+    Available,
+    /// The address exceeded Path.Max.Retrans (RFC 9260 §8.2).
+    Unreachable,
+    /// The address was confirmed by a HEARTBEAT ACK (RFC 9260 §5.4).
+    Confirmed,
+    /// The address became the primary path.
+    MadePrimary,
+    /// The address was added to the association.
+    Added,
+    /// The address was removed from the association.
+    Removed,
+    /// The address entered the potentially-failed state (RFC 7829).
+    PotentiallyFailed,
+}
+
+/// Something the host or application should know, from
+/// [`crate::Endpoint::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The association reached ESTABLISHED.
+    Connected {
+        /// Negotiated outbound streams.
+        outbound_streams: u16,
+        /// Negotiated inbound streams.
+        inbound_streams: u16,
+    },
+    /// The peer restarted the association (RFC 9260 §5.2.4); data in
+    /// flight before the restart is lost.
+    Restarted,
+    /// A whole message arrived.
+    Message {
+        /// The stream it came on.
+        stream: StreamId,
+        /// Its payload protocol identifier.
+        ppid: Ppid,
+        /// Whether it was sent unordered.
+        unordered: bool,
+        /// The message.
+        data: Bytes,
+    },
+    /// A message will not be delivered; the application gets it back.
+    SendFailed {
+        /// The stream it was sent on.
+        stream: StreamId,
+        /// Its payload protocol identifier.
+        ppid: Ppid,
+        /// Why.
+        reason: SendFailure,
+        /// The message as the application gave it.
+        data: Bytes,
+    },
+    /// The peer reported an error in an ERROR chunk (RFC 9260 §3.3.10),
+    /// rendered as text.
+    RemoteError(String),
+    /// A peer address changed state.
+    PeerAddressChange {
+        /// The address.
+        address: SocketAddr,
+        /// Its new state.
+        state: PeerAddressState,
+    },
+    /// The peer started a graceful shutdown (SHUTDOWN received).
+    ShutdownReceived,
+    /// Every message given to the association has been acknowledged
+    /// (SCTP_SENDER_DRY_EVENT).
+    SenderDry,
+    /// The bytes queued for sending fell to or below the low-water mark.
+    BufferedAmountLow,
+    /// The association ended. No more events come for it.
+    Closed(CloseReason),
+}
