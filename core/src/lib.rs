@@ -20,6 +20,7 @@ pub mod error;
 pub mod event;
 pub mod path;
 pub mod rx;
+pub mod stats;
 pub mod time;
 pub mod timer;
 pub mod tx;
@@ -31,5 +32,6 @@ pub use error::Error;
 pub use event::{
     AssociationId, CloseReason, Event, PeerAddressState, SendFailure, SendOptions, Transmit,
 };
+pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;
 pub use types::{Fsn, GapAckBlock, Mid, Ppid, Ssn, StreamId, Tsn, VerificationTag};
