@@ -24,10 +24,12 @@
 //!   (§6.1 D) and the one-packet overbooking of §6.1 B when deciding what to
 //!   send.
 
+mod cubic;
 mod reno;
 #[cfg(test)]
 mod sim;
 
+pub use cubic::Cubic;
 pub use reno::NewReno;
 
 use crate::time::Instant;
@@ -48,6 +50,8 @@ pub struct AckEvent {
     pub flight_size_after: usize,
     /// The SACK's Cumulative TSN Ack (ends fast recovery, §7.2.4 rule 6).
     pub cum_tsn_ack: Tsn,
+    /// The destination's smoothed RTT, if measured (used by CUBIC).
+    pub srtt: Option<Duration>,
 }
 
 /// Tunables shared by the built-in controllers.
@@ -80,6 +84,9 @@ pub enum Algorithm {
     /// RFC 9260 §7.2 (TCP NewReno-style with SACK).
     #[default]
     NewReno,
+    /// CUBIC (RFC 9438) in congestion avoidance. More aggressive than
+    /// RFC 9260 §7.2 allows on high-BDP paths: opt-in only.
+    Cubic,
 }
 
 /// RFC 9260 §7.2.1 initial cwnd: `min(4 * PMDCS, max(2 * PMDCS, 4404))`
@@ -153,6 +160,8 @@ pub trait CongestionController {
 pub enum Controller {
     /// RFC 9260 §7.2.
     NewReno(NewReno),
+    /// RFC 9438.
+    Cubic(Cubic),
 }
 
 impl Controller {
@@ -161,24 +170,27 @@ impl Controller {
     pub fn new(config: &CongestionConfig, pmdcs: usize, ipv6: bool) -> Self {
         match config.algorithm {
             Algorithm::NewReno => Controller::NewReno(NewReno::new(config, pmdcs, ipv6)),
+            Algorithm::Cubic => Controller::Cubic(Cubic::new(config, pmdcs, ipv6)),
         }
     }
 
     fn inner(&self) -> &dyn CongestionController {
         match self {
             Controller::NewReno(c) => c,
+            Controller::Cubic(c) => c,
         }
     }
 
     fn inner_mut(&mut self) -> &mut dyn CongestionController {
         match self {
             Controller::NewReno(c) => c,
+            Controller::Cubic(c) => c,
         }
     }
 }
 
-// With a single variant the `dyn` detour compiles to a direct call; it keeps
-// this forwarding in one place as variants are added.
+// One forwarding point for all variants; the `dyn` detour is a jump table
+// the optimiser usually turns back into direct calls.
 impl CongestionController for Controller {
     fn cwnd(&self) -> usize {
         self.inner().cwnd()
@@ -210,6 +222,55 @@ impl CongestionController for Controller {
     }
     fn on_idle(&mut self, now: Instant, rto: Duration) {
         self.inner_mut().on_idle(now, rto)
+    }
+}
+
+/// The idle decay of RFC 9260 §7.2.1/§7.2.2, shared by the controllers.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IdleDecay {
+    last_send: Option<Instant>,
+    applied: u64,
+}
+
+impl IdleDecay {
+    pub(crate) fn on_data_sent(&mut self, now: Instant) {
+        self.last_send = Some(now);
+        self.applied = 0;
+    }
+
+    /// Halves `cwnd` towards `4 * pmdcs` once per whole `rto` elapsed since
+    /// the last send, setting `ssthresh = cwnd` before the first halving.
+    /// Returns whether anything changed.
+    pub(crate) fn apply(
+        &mut self,
+        now: Instant,
+        rto: Duration,
+        pmdcs: usize,
+        cwnd: &mut usize,
+        ssthresh: &mut usize,
+    ) -> bool {
+        let Some(last) = self.last_send else {
+            return false;
+        };
+        let rto_us = rto.as_micros().max(1);
+        let periods = u64::try_from(now.saturating_duration_since(last).as_micros() / rto_us)
+            .unwrap_or(u64::MAX);
+        let floor = pmdcs.saturating_mul(4);
+        let mut changed = false;
+        while self.applied < periods {
+            if self.applied == 0 {
+                *ssthresh = *cwnd;
+                changed = true;
+            }
+            if *cwnd <= floor {
+                // Already at max(cwnd / 2, 4 * PMDCS): nothing more to do.
+                self.applied = periods;
+                break;
+            }
+            *cwnd = (*cwnd / 2).max(floor);
+            self.applied += 1;
+        }
+        changed
     }
 }
 

@@ -1,7 +1,7 @@
 //! The congestion control of RFC 9260 §7.2 (TCP NewReno with SACK,
 //! RFC 5681 adapted to SCTP).
 
-use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController};
+use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController, IdleDecay};
 use crate::time::Instant;
 use crate::types::Tsn;
 use core::time::Duration;
@@ -32,10 +32,7 @@ pub struct NewReno {
     abc_limit: usize,
     /// Fast Recovery exit point (§7.2.4 rule 6), `Some` while in recovery.
     recovery_exit: Option<Tsn>,
-    /// Last time DATA was sent to this destination.
-    last_send: Option<Instant>,
-    /// Idle decays applied since `last_send`.
-    idle_decays: u64,
+    idle: IdleDecay,
 }
 
 impl NewReno {
@@ -50,8 +47,7 @@ impl NewReno {
             pmdcs,
             abc_limit: config.abc_limit.max(1) as usize,
             recovery_exit: None,
-            last_send: None,
-            idle_decays: 0,
+            idle: IdleDecay::default(),
         }
     }
 
@@ -98,8 +94,7 @@ impl CongestionController for NewReno {
     }
 
     fn on_data_sent(&mut self, now: Instant) {
-        self.last_send = Some(now);
-        self.idle_decays = 0;
+        self.idle.on_data_sent(now);
     }
 
     fn on_ack(&mut self, ack: &AckEvent, _now: Instant) {
@@ -159,26 +154,8 @@ impl CongestionController for NewReno {
     }
 
     fn on_idle(&mut self, now: Instant, rto: Duration) {
-        let Some(last) = self.last_send else {
-            return;
-        };
-        let rto_us = rto.as_micros().max(1);
-        let periods = u64::try_from(now.saturating_duration_since(last).as_micros() / rto_us)
-            .unwrap_or(u64::MAX);
-        let floor = self.pmdcs.saturating_mul(4);
-        while self.idle_decays < periods {
-            if self.idle_decays == 0 {
-                // §7.2.1: before the first adjustment, ssthresh = cwnd.
-                self.ssthresh = self.cwnd;
-            }
-            if self.cwnd <= floor {
-                // Already at max(cwnd / 2, 4 * PMDCS): nothing more to do.
-                self.idle_decays = periods;
-                break;
-            }
-            self.cwnd = (self.cwnd / 2).max(floor);
-            self.idle_decays += 1;
-        }
+        self.idle
+            .apply(now, rto, self.pmdcs, &mut self.cwnd, &mut self.ssthresh);
     }
 }
 
@@ -198,6 +175,7 @@ mod tests {
             flight_size_before: before,
             flight_size_after: before.saturating_sub(bytes),
             cum_tsn_ack: Tsn(cum),
+            srtt: None,
         }
     }
 

@@ -9,7 +9,7 @@
 //! (HTNA, §7.2.4); the third one triggers fast retransmit. A lost
 //! retransmission is left to T3-rtx (RTO 1 s after it was sent).
 
-use super::{AckEvent, CongestionConfig, CongestionController, Controller};
+use super::{AckEvent, Algorithm, CongestionConfig, CongestionController, Controller};
 use crate::time::Instant;
 use crate::types::Tsn;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -23,6 +23,7 @@ struct Params {
     pmtu: usize,
     duration: f64,
     measure_from: f64,
+    algorithm: Algorithm,
 }
 
 struct Hole {
@@ -44,15 +45,19 @@ fn at(t: f64) -> Instant {
 
 fn run(p: &Params, seed: u64) -> Outcome {
     let pmdcs = p.pmtu - 12;
-    let mut cc = Controller::new(&CongestionConfig::default(), pmdcs, false);
+    let config = CongestionConfig {
+        algorithm: p.algorithm,
+        ..CongestionConfig::default()
+    };
+    let mut cc = Controller::new(&config, pmdcs, false);
     let max_burst = CongestionConfig::default().max_burst;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let serialisation = p.pmtu as f64 / p.link_bytes_per_sec;
     let rto = 1.0;
 
     let mut link_free = 0.0f64;
-    // SACKs in flight back to the sender: (arrival time, seq, send index).
-    let mut acks: VecDeque<(f64, u32, u64)> = VecDeque::new();
+    // SACKs in flight back to the sender: (arrival, seq, send index, sent).
+    let mut acks: VecDeque<(f64, u32, u64, f64)> = VecDeque::new();
     let mut holes: VecDeque<Hole> = VecDeque::new();
     let mut t3: VecDeque<(f64, u32)> = VecDeque::new();
     let mut retx: VecDeque<u32> = VecDeque::new();
@@ -100,7 +105,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
                 });
             } else {
                 link_free = link_free.max(now) + serialisation;
-                acks.push_back((link_free + p.rtt, seq, send_index));
+                acks.push_back((link_free + p.rtt, seq, send_index, now));
             }
         }
 
@@ -120,7 +125,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
             retx.push_back(seq);
             continue;
         }
-        let Some((_, seq, index)) = acks.pop_front() else {
+        let Some((_, seq, index, sent_at)) = acks.pop_front() else {
             break;
         };
         let flight_before = flight;
@@ -142,6 +147,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
                 flight_size_before: flight_before,
                 flight_size_after: flight,
                 cum_tsn_ack: Tsn(cum),
+                srtt: Some(core::time::Duration::from_secs_f64(now - sent_at)),
             },
             at(now),
         );
@@ -173,7 +179,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
     }
 }
 
-fn gigabit_path(loss: f64) -> Params {
+fn gigabit_path(loss: f64, algorithm: Algorithm) -> Params {
     let rate = 1e9 / 8.0;
     let rtt = 0.05;
     Params {
@@ -184,15 +190,25 @@ fn gigabit_path(loss: f64) -> Params {
         pmtu: 1200,
         duration: 30.0,
         measure_from: 5.0,
+        algorithm,
     }
 }
 
 #[test]
 fn newreno_fills_a_gigabit_50ms_path_with_one_bdp_queue() {
-    let p = gigabit_path(0.0);
+    check_fills_gigabit_path(Algorithm::NewReno);
+}
+
+#[test]
+fn cubic_fills_a_gigabit_50ms_path_with_one_bdp_queue() {
+    check_fills_gigabit_path(Algorithm::Cubic);
+}
+
+fn check_fills_gigabit_path(algorithm: Algorithm) {
+    let p = gigabit_path(0.0, algorithm);
     let out = run(&p, 1);
     println!(
-        "NewReno, 1 Gbit/s, 50 ms, 1 BDP drop-tail queue: utilisation {:.1}% \
+        "{algorithm:?}, 1 Gbit/s, 50 ms, 1 BDP drop-tail queue: utilisation {:.1}% \
          (first loss at {:.2?} s)",
         out.utilisation * 100.0,
         out.first_loss_at
@@ -208,17 +224,19 @@ fn newreno_fills_a_gigabit_50ms_path_with_one_bdp_queue() {
 #[test]
 fn newreno_under_random_loss_follows_the_reno_response_function() {
     let loss = 1e-5;
-    let p = gigabit_path(loss);
+    let p = gigabit_path(loss, Algorithm::NewReno);
     let out = run(&p, 7);
+    let cubic = run(&gigabit_path(loss, Algorithm::Cubic), 7);
     let mss = (p.pmtu - 12) as f64;
     let predicted_rate = 1.22 * mss / (p.rtt * loss.sqrt());
     let predicted = predicted_rate / p.link_bytes_per_sec;
     println!(
         "NewReno, 1 Gbit/s, 50 ms, random loss {:.4}%: utilisation {:.1}%, \
-         Reno response function predicts {:.1}%",
+         Reno response function predicts {:.1}%; CUBIC: {:.1}%",
         loss * 100.0,
         out.utilisation * 100.0,
-        predicted * 100.0
+        predicted * 100.0,
+        cubic.utilisation * 100.0
     );
     // Loose sanity bounds only: the formula is an approximation.
     assert!(out.utilisation > predicted / 3.0 && out.utilisation < predicted * 3.0);

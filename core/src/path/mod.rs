@@ -385,6 +385,7 @@ impl Path {
                 flight_size_before: before,
                 flight_size_after: self.flight_size,
                 cum_tsn_ack,
+                srtt: self.rto.srtt(),
             },
             now,
         );
