@@ -148,12 +148,23 @@ impl Path {
         self.hb.ack_deadline.is_some_and(|t| t <= now)
     }
 
+    /// Whether the path is probed once per RTO: potentially failed (RFC 7829
+    /// rule 5) or unconfirmed and not yet inactive (§5.4: an unconfirmed
+    /// path that became inactive falls back to the normal rate).
+    fn probing_fast(&self) -> bool {
+        match self.reach {
+            Reach::PotentiallyFailed => true,
+            Reach::Active => !self.confirmed,
+            Reach::Inactive => false,
+        }
+    }
+
     /// The period until the next HEARTBEAT (§8.3, RFC 7829 rule 5, §5.4):
-    /// one RTO while unconfirmed or potentially failed, otherwise
+    /// one RTO while [`Self::probing_fast`], otherwise
     /// RTO + HB.interval with a jitter of ±50 % of the RTO.
     fn heartbeat_period(&self) -> Duration {
         let rto = self.rto.rto();
-        if !self.confirmed || self.reach == Reach::PotentiallyFailed {
+        if self.probing_fast() {
             return rto;
         }
         // rto/2 + rto * jitter / 2^32, i.e. uniform in [rto/2, 3*rto/2).
@@ -172,6 +183,13 @@ impl Path {
         self.hb.next_send = sends.then(|| now + self.hb.period);
     }
 
+    /// Schedules a HEARTBEAT for `now` if heartbeats run for this path.
+    pub(super) fn probe_now(&mut self, now: Instant) {
+        if self.hb.running && (self.hb.enabled || !self.confirmed) {
+            self.hb.next_send = Some(now);
+        }
+    }
+
     /// A HEARTBEAT carrying `nonce` was sent at `now`. `random` is a fresh
     /// value from the caller's RNG, used for the jitter of the next period.
     pub fn on_heartbeat_sent(&mut self, now: Instant, nonce: u64, random: u32) {
@@ -188,11 +206,8 @@ impl Path {
         self.hb.ack_deadline = None;
         self.rto.backoff();
         let event = self.on_timeout_error(PathEventReason::HeartbeatTimeout);
-        if self.hb.running
-            && (!self.confirmed || self.reach == Reach::PotentiallyFailed)
-            && (self.hb.enabled || !self.confirmed)
-        {
-            self.hb.next_send = Some(now);
+        if self.probing_fast() {
+            self.probe_now(now);
         } else if self.hb.running {
             // Inactive: back to the normal, backed-off rate (§5.4, §8.3).
             self.schedule_heartbeat(now);
@@ -275,6 +290,30 @@ mod tests {
         assert_eq!(p.rto().srtt(), Some(Duration::from_millis(40)));
         assert_eq!(p.on_heartbeat_ack(ms(50), 0xdead_beef), None, "used up");
         assert!(!p.heartbeat_timed_out(ms(5000)));
+    }
+
+    #[test]
+    fn unconfirmed_path_that_fails_is_probed_at_the_normal_rate() {
+        let cfg = PathConfig {
+            pf_max_retrans: None,
+            path_max_retrans: 1,
+            ..PathConfig::default()
+        };
+        let mut p = Path::new(PathId(2), super::super::PLACEHOLDER_ADDR, None, false, &cfg);
+        p.start_heartbeats(ms(0), 0);
+        p.on_heartbeat_sent(ms(0), 1, 0);
+        assert_eq!(p.on_heartbeat_timeout(ms(1000)), None);
+        assert!(p.heartbeat_due(ms(1000)), "probed again at once");
+        p.on_heartbeat_sent(ms(1000), 2, 0);
+        let e = p.on_heartbeat_timeout(ms(3000)).map(|e| e.kind);
+        assert_eq!(e, Some(PathEventKind::Inactive));
+        assert_eq!(p.state(), PathState::Unconfirmed);
+        // RTO is 4 s after two back-offs: next probe after 30 s + 2 s.
+        assert_eq!(p.next_heartbeat(), Some(ms(3000 + 32_000)));
+        // A late answer still confirms it.
+        let ack = p.on_heartbeat_ack(ms(3100), 2).and_then(|a| a.event);
+        assert_eq!(ack.map(|e| e.kind), Some(PathEventKind::Confirmed));
+        assert_eq!(p.state(), PathState::Active);
     }
 
     #[test]

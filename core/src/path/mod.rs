@@ -427,7 +427,12 @@ impl Path {
         self.t3_deadline = None;
         self.cc.on_retransmission_timeout(now);
         self.rto.backoff();
-        self.on_timeout_error(PathEventReason::RetransmissionTimeout)
+        let event = self.on_timeout_error(PathEventReason::RetransmissionTimeout);
+        if event.is_some_and(|e| e.kind == PathEventKind::PotentiallyFailed) {
+            // RFC 7829 §3.2 rule 6: probe a path as it reaches PF.
+            self.probe_now(now);
+        }
+        event
     }
 
     /// DATA last sent to this path was acknowledged (§8.2). With
@@ -577,8 +582,21 @@ mod tests {
         assert_eq!(p.t3_deadline(), None);
         assert_eq!(p.cwnd(), p.pmdcs());
         assert_eq!(p.current_rto(), Duration::from_secs(2));
+        assert!(!p.heartbeat_due(Instant::from_millis(1010)), "not started");
         p.restart_t3(Instant::from_millis(1010));
         assert_eq!(p.t3_deadline(), Some(Instant::from_millis(3010)));
+    }
+
+    #[test]
+    fn t3_expiry_into_pf_triggers_a_heartbeat() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        assert!(!p.heartbeat_due(Instant::from_millis(1000)));
+        p.on_data_sent(Instant::ZERO, 100);
+        p.restart_t3(Instant::ZERO);
+        p.on_t3_expired(Instant::from_millis(1000));
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
+        assert!(p.heartbeat_due(Instant::from_millis(1000)));
     }
 
     #[test]
