@@ -24,6 +24,8 @@ pub const SCTP_UDP_PORT: u16 = 9899;
 /// Largest packet a record holds in full (the capture's snapshot length).
 pub const SNAPLEN: u32 = 65_535;
 
+/// Largest record the reader accepts, whatever the capture's header says.
+const MAX_SNAPLEN: u32 = 262_144;
 const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
 const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 const GLOBAL_HEADER_LEN: usize = 24;
@@ -81,7 +83,8 @@ pub enum PcapError {
     /// A record header or its data runs past the end of the capture.
     #[error("record truncated at byte offset {0}")]
     TruncatedRecord(usize),
-    /// A record claims more captured bytes than the snapshot length allows.
+    /// A record claims more captured bytes than the snapshot length allows
+    /// (or more than 256 KiB).
     #[error("record at byte offset {0} is longer than the snapshot length")]
     RecordTooLong(usize),
     /// The link type is neither Ethernet nor raw IP.
@@ -288,8 +291,9 @@ impl<'a> PcapReader<'a> {
             link_type: 0,
             failed: false,
         };
-        // Some writers put 0 or garbage here; never trust it below 64 KiB.
-        reader.snaplen = reader.u32_at(header, 16).max(SNAPLEN);
+        // Some writers put 0 or garbage here: accept at least 64 KiB and at
+        // most 256 KiB (libpcap's own maximum) per record.
+        reader.snaplen = reader.u32_at(header, 16).clamp(SNAPLEN, MAX_SNAPLEN);
         reader.link_type = reader.u32_at(header, 20);
         Ok(reader)
     }
@@ -325,6 +329,7 @@ impl<'a> PcapReader<'a> {
         if incl_len > self.snaplen {
             return Err(PcapError::RecordTooLong(self.offset));
         }
+        // incl_len <= MAX_SNAPLEN, so this cannot overflow even on 32 bits.
         let end = RECORD_HEADER_LEN + incl_len as usize;
         let data = self
             .rest
@@ -815,6 +820,69 @@ mod tests {
         let rec = PcapReader::new(&cap).unwrap().next().unwrap().unwrap();
         assert_eq!(rec.timestamp, Instant::from_micros(7_005_000));
         assert_eq!(rec.data, &[1, 2, 3]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encapsulation_round_trips(
+            v6: bool,
+            a: [u8; 16],
+            b: [u8; 16],
+            ports: (u16, u16),
+            sctp in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1500),
+        ) {
+            let (src, dst) = if v6 {
+                (
+                    SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(a), ports.0, 0, 0)),
+                    SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(b), ports.1, 0, 0)),
+                )
+            } else {
+                (
+                    SocketAddr::V4(SocketAddrV4::new(ipv4_at(&a, 0), ports.0)),
+                    SocketAddr::V4(SocketAddrV4::new(ipv4_at(&b, 0), ports.1)),
+                )
+            };
+            let pkt = encapsulate_udp(src, dst, &sctp).unwrap();
+            let d = decapsulate_udp(&pkt).unwrap();
+            proptest::prop_assert_eq!(d.src, src);
+            proptest::prop_assert_eq!(d.dst, dst);
+            proptest::prop_assert_eq!(d.payload, &sctp[..]);
+        }
+
+        #[test]
+        fn capture_round_trips(
+            packets in proptest::collection::vec(
+                (0u64..=u64::from(u32::MAX) * 1_000_000,
+                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)),
+                0..8),
+        ) {
+            let mut w = PcapWriter::new();
+            for (ts, data) in &packets {
+                w.write_packet(Instant::from_micros(*ts), data).unwrap();
+            }
+            let cap = w.into_inner();
+            let records: Vec<_> = PcapReader::new(&cap).unwrap().map(Result::unwrap).collect();
+            proptest::prop_assert_eq!(records.len(), packets.len());
+            for (r, (ts, data)) in records.iter().zip(&packets) {
+                proptest::prop_assert_eq!(r.timestamp.as_micros(), *ts);
+                proptest::prop_assert_eq!(r.data, &data[..]);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let _ = decapsulate_udp(&bytes);
+            let _ = link_payload(LinkType::Ethernet, &bytes);
+            let mut cap = PcapWriter::new().into_inner();
+            cap.extend_from_slice(&bytes);
+            if let Ok(r) = PcapReader::new(&cap) {
+                for rec in r.take(1000).flatten() {
+                    let _ = decapsulate_udp(rec.data);
+                }
+            }
+        }
     }
 
     #[test]

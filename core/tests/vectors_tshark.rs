@@ -795,3 +795,39 @@ fn check_health(frame: &BTreeMap<String, Vec<String>>, fail: &mut dyn FnMut(Stri
         }
     }
 }
+
+/// The malformed set is checked against tshark too: every packet marked
+/// `"reject_by": "parser"` must make tshark report a bad checksum or a
+/// malformed packet.
+#[test]
+fn tshark_flags_the_malformed_parser_vectors() {
+    // tshark 4.0 is more lenient than RFC 9260 here: it silently skips a
+    // chunk whose length is below 4 (§3.2), and decodes a DATA chunk shorter
+    // than its fixed part (§3.3.1) without an expert message.
+    const TSHARK_LENIENT: &[&str] = &["chunk_length_below_4", "data_too_short"];
+    let malformed = load("malformed.json");
+    let mut writer = pcap::PcapWriter::new();
+    for (i, m) in malformed.iter().enumerate() {
+        writer
+            .write_packet(Instant::from_millis(i as u64), &udp_v4(&bytes_of(m)))
+            .unwrap();
+    }
+    let frames = tshark(&writer.into_inner(), HEALTH);
+    assert_eq!(frames.len(), malformed.len());
+    let mut failures = Vec::new();
+    for (m, frame) in malformed.iter().zip(&frames) {
+        let name = m["name"].as_str().unwrap();
+        if m["reject_by"] != "parser" || TSHARK_LENIENT.contains(&name) {
+            continue;
+        }
+        let bad_crc = frame["sctp.checksum.status"] == ["0"];
+        let flagged = !frame["_ws.malformed"].is_empty();
+        if !bad_crc && !flagged {
+            failures.push(name);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "tshark accepts these as well-formed: {failures:?}"
+    );
+}
