@@ -19,6 +19,7 @@ pub mod congestion;
 pub mod error;
 pub mod event;
 pub mod path;
+pub mod pcap;
 pub mod rx;
 pub mod stats;
 pub mod time;
