@@ -494,6 +494,7 @@ impl RetransmissionQueue {
                         // §7.2.4 step 5: at most one fast retransmit per TSN.
                         e.fast_retransmitted = true;
                         let path = e.path;
+                        tracing::trace!(tsn = %self.cum_ack.add(1).add(idx as u32), "fast retransmit");
                         if self.mark_for_retransmission(idx, now) {
                             out.fast_retransmit = true;
                             self.path_mut(path).info.fast_retransmit = true;
@@ -507,6 +508,7 @@ impl RetransmissionQueue {
 
         // §7.2.4 step 6.
         if out.fast_retransmit && self.fast_recovery_exit.is_none() {
+            tracing::debug!(exit = %highest_sent, "entering fast recovery");
             self.fast_recovery_exit = Some(highest_sent);
             out.entered_fast_recovery = true;
         }
@@ -580,6 +582,7 @@ impl RetransmissionQueue {
         };
         let id = e.frag.message_id;
         let msg = e.frag.to_message();
+        tracing::debug!(message = id.0, stream = %msg.stream, ?reason, "abandoning message");
         // Fragments of one message have increasing TSNs between its B and E
         // fragments; with I-DATA other messages may sit in between.
         let mut first = idx;
@@ -640,6 +643,7 @@ impl RetransmissionQueue {
     /// outstanding there is marked for retransmission (or abandoned, per its
     /// policy). Returns the bytes removed from flight.
     pub fn on_t3_expired(&mut self, path: usize, now: Instant) -> usize {
+        tracing::debug!(path, "T3-rtx expired");
         let before = self.in_flight;
         for idx in 0..self.entries.len() {
             let Some(e) = self.entries.get(idx) else {
@@ -724,45 +728,52 @@ impl RetransmissionQueue {
 
     /// The Advanced.Peer.Ack.Point and stream entries for a FORWARD-TSN
     /// (`i_data == false`) or I-FORWARD-TSN chunk, if the point is ahead of
-    /// the cumulative ack (RFC 3758 §3.5 C1–C4, RFC 8260 §2.3).
-    pub fn forward_tsn(&self, i_data: bool) -> Option<(Tsn, Vec<ForwardTsnStream>)> {
-        let run = self
-            .entries
-            .iter()
-            .take_while(|e| e.state == State::Abandoned)
-            .count();
-        if run == 0 {
-            return None;
-        }
+    /// the cumulative ack (RFC 3758 §3.5 C1–C4, RFC 8260 §2.3). At most
+    /// `max_streams` entries are returned: when more would be needed, the
+    /// point is lowered so that the chunk fits in one packet (C4).
+    pub fn forward_tsn(
+        &self,
+        i_data: bool,
+        max_streams: usize,
+    ) -> Option<(Tsn, Vec<ForwardTsnStream>)> {
         let mut streams: Vec<ForwardTsnStream> = Vec::new();
-        for e in self.entries.iter().take(run) {
+        let mut run = 0u32;
+        for e in self.entries.iter() {
+            if e.state != State::Abandoned {
+                break;
+            }
             let f = &e.frag;
             // C4: FORWARD-TSN lists ordered messages only; I-FORWARD-TSN
             // lists both kinds, distinguished by the U flag.
-            if f.unordered && !i_data {
-                continue;
-            }
-            match streams
-                .iter_mut()
-                .find(|s| s.stream == f.stream && s.unordered == f.unordered)
-            {
-                Some(s) => {
-                    if f.ssn.gt(s.ssn) {
-                        s.ssn = f.ssn;
+            if !f.unordered || i_data {
+                let full = streams.len() >= max_streams;
+                match streams
+                    .iter_mut()
+                    .find(|s| s.stream == f.stream && s.unordered == f.unordered)
+                {
+                    Some(s) => {
+                        if f.ssn.gt(s.ssn) {
+                            s.ssn = f.ssn;
+                        }
+                        if f.mid.gt(s.mid) {
+                            s.mid = f.mid;
+                        }
                     }
-                    if f.mid.gt(s.mid) {
-                        s.mid = f.mid;
-                    }
+                    None if full => break,
+                    None => streams.push(ForwardTsnStream {
+                        stream: f.stream,
+                        unordered: f.unordered,
+                        ssn: f.ssn,
+                        mid: f.mid,
+                    }),
                 }
-                None => streams.push(ForwardTsnStream {
-                    stream: f.stream,
-                    unordered: f.unordered,
-                    ssn: f.ssn,
-                    mid: f.mid,
-                }),
             }
+            run += 1;
         }
-        Some((self.cum_ack.add(run as u32), streams))
+        if run == 0 {
+            return None;
+        }
+        Some((self.cum_ack.add(run), streams))
     }
 
     /// The association ended: hands back every message with a chunk not
@@ -1048,7 +1059,7 @@ mod tests {
         for f in sent.iter().cloned() {
             q.add_sent(f, 0, T0);
         }
-        assert_eq!(q.forward_tsn(false), None);
+        assert_eq!(q.forward_tsn(false, 100), None);
         q.on_t3_expired(0, ms(1));
         assert_eq!(q.bytes_in_flight(), 0);
         assert_eq!(q.outstanding_bytes(), 10); // only the reliable one
@@ -1062,7 +1073,7 @@ mod tests {
             .all(|f| f.reason == FailReason::MaxRetransmits));
         assert_eq!(failed[1].msg, sent[1].to_message());
         // The point stops before the reliable chunk (TSN 104).
-        let (point, streams) = q.forward_tsn(false).unwrap();
+        let (point, streams) = q.forward_tsn(false, 100).unwrap();
         assert_eq!(point, Tsn(103));
         let entry = |s, u, ssn, mid| ForwardTsnStream {
             stream: StreamId(s),
@@ -1071,7 +1082,7 @@ mod tests {
             mid: Mid(mid),
         };
         assert_eq!(streams, [entry(1, false, 5, 5), entry(2, false, 9, 9)]);
-        let (_, streams) = q.forward_tsn(true).unwrap();
+        let (_, streams) = q.forward_tsn(true, 100).unwrap();
         assert_eq!(
             streams,
             [
@@ -1084,10 +1095,46 @@ mod tests {
         // counted as newly acked.
         let out = q.handle_sack(Tsn(103), [], 100_000, ms(2)).unwrap();
         assert_eq!(out.newly_acked_bytes, 0);
-        assert_eq!(q.forward_tsn(false), None);
+        assert_eq!(q.forward_tsn(false, 100), None);
         assert_eq!(q.next_retransmission(ms(2), 0, 100).unwrap().0, Tsn(104));
         q.handle_sack(Tsn(104), [], 100_000, ms(2)).unwrap();
-        assert_eq!(q.forward_tsn(false).unwrap().0, Tsn(105));
+        assert_eq!(q.forward_tsn(false, 100).unwrap().0, Tsn(105));
+    }
+
+    #[test]
+    fn forward_tsn_point_is_lowered_to_fit_max_streams() {
+        let mut q = RetransmissionQueue::new(Tsn(1), 100_000);
+        for (i, stream) in [1u16, 2, 1, 3].into_iter().enumerate() {
+            q.add_sent(
+                frag(i as u64, stream, i as u16, 10, PrPolicy::MaxRetransmits(0)),
+                0,
+                T0,
+            );
+        }
+        q.on_t3_expired(0, T0);
+        let (point, streams) = q.forward_tsn(false, 2).unwrap();
+        assert_eq!(point, Tsn(3));
+        assert_eq!(streams.len(), 2);
+        assert_eq!(q.forward_tsn(false, 3).unwrap().0, Tsn(4));
+    }
+
+    #[test]
+    fn fragments_of_an_abandoned_message_sent_later_are_abandoned_on_arrival() {
+        let mut sq = SendQueue::new(SendQueueConfig::default());
+        let mut rtx = RetransmissionQueue::new(Tsn(1), 100_000);
+        let mut m = OutgoingMessage::new(StreamId(0), Ppid(1), Bytes::from(vec![1u8; 250]));
+        m.pr = PrPolicy::MaxRetransmits(0);
+        sq.enqueue(m, T0).unwrap();
+        rtx.add_sent(sq.produce(T0, 100, false).unwrap(), 0, T0);
+        rtx.on_t3_expired(0, T0);
+        // The association sends on without discarding first.
+        for _ in 0..2 {
+            rtx.add_sent(sq.produce(T0, 100, false).unwrap(), 0, T0);
+        }
+        assert_eq!((rtx.bytes_in_flight(), rtx.outstanding_bytes()), (0, 0));
+        assert!(rtx.take_failed().is_some());
+        assert!(rtx.drain_all_unacked().is_empty());
+        assert_eq!(rtx.abandoned_partial.len(), 0);
     }
 
     #[test]
@@ -1101,7 +1148,7 @@ mod tests {
         q.on_t3_expired(0, T0);
         assert!(q.next_retransmission(T0, 0, 100).is_none());
         assert_eq!(q.take_failed().unwrap().reason, FailReason::MaxRetransmits);
-        assert_eq!(q.forward_tsn(false).unwrap().0, Tsn(1));
+        assert_eq!(q.forward_tsn(false, 100).unwrap().0, Tsn(1));
     }
 
     #[test]
@@ -1134,7 +1181,7 @@ mod tests {
         assert!(sq.discard(failed.msg.stream, failed.id));
         let next = sq.produce(ms(60), 100, false).unwrap();
         assert_eq!((next.data.len(), next.ssn), (1, Ssn(1)));
-        let (point, streams) = rtx.forward_tsn(false).unwrap();
+        let (point, streams) = rtx.forward_tsn(false, 100).unwrap();
         assert_eq!(point, Tsn(2));
         assert_eq!(streams[0].ssn, Ssn(0));
     }
@@ -1307,6 +1354,41 @@ mod tests {
         }
 
         proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            /// Whatever a peer puts in its SACKs: no panic, consistent
+            /// accounting, cum ack never beyond what was sent.
+            #[test]
+            fn arbitrary_sacks_never_break_accounting(
+                start in any::<u32>(),
+                n in 0u64..60,
+                sacks in proptest::collection::vec(
+                    (0u32..80, proptest::collection::vec((any::<u16>(), any::<u16>()), 0..6), any::<u32>(), any::<bool>()),
+                    1..20),
+            ) {
+                let mut q = RetransmissionQueue::new(Tsn(start), 1 << 16);
+                for i in 0..n {
+                    q.add_sent(frag(i, (i % 3) as u16, i as u16, 50, PrPolicy::MaxRetransmits(1)), (i % 2) as usize, T0);
+                }
+                for (cum_off, gaps, rwnd, t3) in sacks {
+                    let cum = Tsn(start).add(cum_off).prev();
+                    let res = q.handle_sack(cum, gaps.iter().map(|&(s, e)| gap(s, e)), rwnd, ms(1));
+                    prop_assert_eq!(res.is_err(), cum.gt(Tsn(start).add(n as u32).prev()) && cum.ge(q.cum_ack()));
+                    if t3 {
+                        q.on_t3_expired(0, ms(2));
+                        while q.next_retransmission(ms(2), 1, 50).is_some() {}
+                    }
+                    check_invariants(&q);
+                    if let Ok(out) = res {
+                        if !out.stale {
+                            // Stale SACKs leave rwnd alone; others bound it.
+                            prop_assert!(q.peer_rwnd() <= rwnd as usize);
+                        }
+                    }
+                }
+            }
+        }
+
+        proptest! {
             #![proptest_config(ProptestConfig::with_cases(96))]
             #[test]
             fn random_traffic_keeps_invariants_and_accounts_for_every_message(
@@ -1388,7 +1470,7 @@ mod tests {
                             q.on_t3_expired(path, now);
                         }
                         Action::ForwardTsn { lost } => {
-                            if let Some((point, _)) = q.forward_tsn(i_data) {
+                            if let Some((point, _)) = q.forward_tsn(i_data, 16) {
                                 if !lost {
                                     let o = u64::from(point.distance(base) as u32) + 1;
                                     rx.cum = rx.cum.max(o);

@@ -218,7 +218,11 @@ impl SendQueue {
     }
 
     /// Queues a message, returning the id it will carry in its fragments.
-    pub fn enqueue(&mut self, msg: OutgoingMessage, _now: Instant) -> Result<MessageId, SendError> {
+    ///
+    /// A message whose lifetime already ended at `now` is accepted and
+    /// handed back at once through [`take_failed`](Self::take_failed), like
+    /// any message that expires before it is sent.
+    pub fn enqueue(&mut self, msg: OutgoingMessage, now: Instant) -> Result<MessageId, SendError> {
         let len = msg.data.len();
         if msg.stream.0 >= self.cfg.outbound_streams {
             return Err(SendError::StreamOutOfRange {
@@ -244,6 +248,14 @@ impl SendQueue {
         }
         let id = MessageId(self.next_message_id);
         self.next_message_id += 1;
+        if matches!(msg.pr, PrPolicy::Ttl(expiry) if now >= expiry) {
+            self.failed.push_back(FailedMessage {
+                id,
+                msg,
+                reason: FailReason::Expired,
+            });
+            return Ok(id);
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         let stream_id = msg.stream;
@@ -830,6 +842,10 @@ mod tests {
         assert_eq!((failed.id, failed.reason), (id, FailReason::Expired));
         assert_eq!(failed.msg, m);
         assert_eq!(sq.take_failed(), None);
+        assert!(sq.is_empty());
+        // Already expired when enqueued: handed back without being queued.
+        let id = sq.enqueue(m, Instant::from_millis(6)).unwrap();
+        assert_eq!(sq.take_failed().map(|f| f.id), Some(id));
         assert!(sq.is_empty());
     }
 
