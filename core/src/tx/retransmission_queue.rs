@@ -396,7 +396,7 @@ impl RetransmissionQueue {
                     let info = &mut self.path_mut(e.path).info;
                     info.newly_acked_bytes += len;
                     info.earliest_outstanding_acked = true;
-                    self.take_rtt_sample(tsn, &e, now, &mut out);
+                    self.take_rtt_sample(tsn, e.transmissions, e.sent_at, e.path, now, &mut out);
                 }
                 State::Acked | State::Abandoned => {}
             }
@@ -431,8 +431,8 @@ impl RetransmissionQueue {
                 e.sack_stamp = stamp;
                 match e.state {
                     State::Outstanding | State::ToRetransmit => {
-                        let len = e.frag.data.len();
-                        let path = e.path;
+                        let (len, path) = (e.frag.data.len(), e.path);
+                        let (transmissions, sent_at) = (e.transmissions, e.sent_at);
                         if e.state == State::ToRetransmit {
                             self.to_retransmit -= 1;
                         }
@@ -443,11 +443,7 @@ impl RetransmissionQueue {
                         htna_idx = htna_idx.max(Some(idx));
                         self.remove_from_flight(idx);
                         self.path_mut(path).info.newly_acked_bytes += len;
-                        if let Some(e) = self.entries.get(idx) {
-                            let (e_tsn, e_tx, e_sent, e_path) =
-                                (tsn, e.transmissions, e.sent_at, e.path);
-                            self.take_rtt_sample_raw(e_tsn, e_tx, e_sent, e_path, now, &mut out);
-                        }
+                        self.take_rtt_sample(tsn, transmissions, sent_at, path, now, &mut out);
                     }
                     State::Acked | State::Abandoned => {}
                 }
@@ -517,11 +513,7 @@ impl RetransmissionQueue {
         Ok(out)
     }
 
-    fn take_rtt_sample(&mut self, tsn: Tsn, e: &Entry, now: Instant, out: &mut SackOutcome) {
-        self.take_rtt_sample_raw(tsn, e.transmissions, e.sent_at, e.path, now, out);
-    }
-
-    fn take_rtt_sample_raw(
+    fn take_rtt_sample(
         &mut self,
         tsn: Tsn,
         transmissions: u16,
@@ -530,6 +522,7 @@ impl RetransmissionQueue {
         now: Instant,
         out: &mut SackOutcome,
     ) {
+        // At most one measurement per round trip: only the probe chunk.
         if self.rtt_probe == Some(tsn) {
             self.rtt_probe = None;
             // Karn's rule (RFC 9260 §6.3.1 C5): never from a retransmitted
@@ -660,6 +653,10 @@ impl RetransmissionQueue {
     /// `max_size` bytes of user data, and records it as sent on `path` at
     /// `now` (RFC 9260 §6.1: retransmissions go before new data). Chunks
     /// whose lifetime ended are abandoned instead (RFC 7496 §3.1).
+    ///
+    /// Returns `None` when the lowest marked chunk does not fit, so order is
+    /// kept; if even an empty packet is too small (the PMTU shrank), pass
+    /// `usize::MAX` and send it alone, letting IP fragment it.
     pub fn next_retransmission(
         &mut self,
         now: Instant,
