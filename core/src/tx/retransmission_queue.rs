@@ -988,6 +988,22 @@ mod tests {
     }
 
     #[test]
+    fn in_fast_recovery_a_cum_advance_counts_misses_for_all_reported_holes() {
+        let mut q = sent(11); // 10..=20
+        sack(&mut q, 9, &[(2, 2)]); // 11: miss 10
+        sack(&mut q, 9, &[(2, 2), (4, 4)]); // 13: miss 10, 12
+        let out = sack(&mut q, 9, &[(2, 2), (4, 5)]); // 14: 10 has 3
+        assert!(out.entered_fast_recovery);
+        assert_eq!(q.next_retransmission(ms(1), 0, 100).unwrap().0, Tsn(10));
+        // Acks 10 by the cum ack; nothing above is newly acknowledged, so
+        // HTNA alone would not count, but fast recovery does: 12 → 3 misses.
+        let out = sack(&mut q, 11, &[(2, 3)]);
+        assert!(out.fast_retransmit);
+        assert!(!out.entered_fast_recovery);
+        assert_eq!(q.next_retransmission(ms(1), 0, 100).unwrap().0, Tsn(12));
+    }
+
+    #[test]
     fn t3_marks_only_that_path_and_retransmits_in_tsn_order() {
         let mut q = RetransmissionQueue::new(Tsn(1), 100_000);
         for i in 0..4 {
