@@ -43,17 +43,17 @@ fn run_with(scenario: &Scenario, rto: Duration, limit: Duration) -> Result<(), S
     };
     let outcome = sim
         .run_until(Instant::ZERO + limit, |sim| {
-            for n in 0..2 {
+            for (n, queued) in queued.iter_mut().enumerate() {
                 // Receive: the peer sent it.
                 while let Some(m) = sim.node_mut(n).poll_delivered() {
                     checker.record_received(flow(1 - n), 0, true, &m);
                 }
                 // Send: keep a few messages queued.
-                while queued[n] < MESSAGES && sim.node(n).unacknowledged() < 8 {
+                while *queued < MESSAGES && sim.node(n).unacknowledged() < 8 {
                     let len = 8 + (app.next_u32() % 1200) as usize;
                     let m = checker.send(flow(n), 0, true, Reliability::Reliable, len);
                     sim.node_mut(n).send(m);
-                    queued[n] += 1;
+                    *queued += 1;
                 }
             }
             queued == [MESSAGES; 2] && checker.pending_reliable() == 0
