@@ -23,3 +23,8 @@ pub use checker::{check_message, make_message, Checker, Flow, Reliability};
 pub use network::{Action, LinkProfile, LinkStats, Network};
 pub use node::Node;
 pub use sim::{Limits, RunOutcome, Sim, SimError};
+
+// Runs the README's examples as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
