@@ -240,9 +240,18 @@ macro_rules! fixed_item {
 }
 
 // The `unwrap_or(0)` below never takes effect: the length was checked.
-fixed_item!(u16, 2, |b| u16_at(b, 0).unwrap_or(0), |v, o| put_u16(o, 0, v));
-fixed_item!(StreamId, 2, |b| StreamId(u16_at(b, 0).unwrap_or(0)), |v, o| put_u16(o, 0, v.0));
-fixed_item!(Tsn, 4, |b| Tsn(u32_at(b, 0).unwrap_or(0)), |v, o| put_u32(o, 0, v.0));
+fixed_item!(u16, 2, |b| u16_at(b, 0).unwrap_or(0), |v, o| put_u16(
+    o, 0, v
+));
+fixed_item!(
+    StreamId,
+    2,
+    |b| StreamId(u16_at(b, 0).unwrap_or(0)),
+    |v, o| put_u16(o, 0, v.0)
+);
+fixed_item!(Tsn, 4, |b| Tsn(u32_at(b, 0).unwrap_or(0)), |v, o| put_u32(
+    o, 0, v.0
+));
 fixed_item!(
     GapAckBlock,
     4,
@@ -311,7 +320,10 @@ mod tests {
 
     #[test]
     fn raw_and_items_compare_by_content() {
-        let items = [GapAckBlock { start: 2, end: 3 }, GapAckBlock { start: 5, end: 9 }];
+        let items = [
+            GapAckBlock { start: 2, end: 3 },
+            GapAckBlock { start: 5, end: 9 },
+        ];
         let raw = [0, 2, 0, 3, 0, 5, 0, 9];
         assert_eq!(List::Items(&items[..]), List::<GapAckBlock>::Raw(&raw));
         assert_ne!(List::Items(&items[..1]), List::<GapAckBlock>::Raw(&raw));
@@ -339,9 +351,18 @@ mod tests {
             split_tlv(&[0, 1, 0, 9, 1, 2, 3, 4], TlvKind::Param),
             Err(WireError::LengthPastEnd { len: 9, .. })
         ));
-        assert!(matches!(split_tlv(&[0, 1], TlvKind::Param), Err(WireError::TrailingBytes { .. })));
+        assert!(matches!(
+            split_tlv(&[0, 1], TlvKind::Param),
+            Err(WireError::TrailingBytes { .. })
+        ));
         // Last TLV without its padding is accepted.
-        assert_eq!(split_tlv(&[0, 1, 0, 5, 7], TlvKind::Param), Ok((1, &[7u8][..], 5)));
-        assert_eq!(split_tlv(&[0, 1, 0, 5, 7, 0, 0, 0, 9], TlvKind::Param), Ok((1, &[7u8][..], 8)));
+        assert_eq!(
+            split_tlv(&[0, 1, 0, 5, 7], TlvKind::Param),
+            Ok((1, &[7u8][..], 5))
+        );
+        assert_eq!(
+            split_tlv(&[0, 1, 0, 5, 7, 0, 0, 0, 9], TlvKind::Param),
+            Ok((1, &[7u8][..], 8))
+        );
     }
 }

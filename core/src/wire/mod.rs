@@ -57,8 +57,8 @@ mod param;
 pub use cause::{cause_code, CauseIter, ErrorCause};
 pub use chunk::{
     chunk_type, AbortChunk, AsconfAckChunk, AsconfChunk, AuthChunk, Chunk, CookieEchoChunk,
-    CwrChunk, DataChunk, EcneChunk, Emit, ErrorChunk, ForwardTsnChunk, HeartbeatChunk,
-    IDataChunk, IForwardTsnChunk, InitChunk, PadChunk, ReConfigChunk, SackChunk, ShutdownChunk,
+    CwrChunk, DataChunk, EcneChunk, Emit, ErrorChunk, ForwardTsnChunk, HeartbeatChunk, IDataChunk,
+    IForwardTsnChunk, InitChunk, PadChunk, ReConfigChunk, SackChunk, ShutdownChunk,
     ShutdownCompleteChunk, UnknownChunk,
 };
 pub use error::{TlvKind, WireError};

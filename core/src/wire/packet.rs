@@ -296,7 +296,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
             match t {
                 DATA | I_DATA => seen_data = true,
                 PAD => {}
-                _ if seen_data => return Err(BundlingViolation::ControlAfterData { chunk_type: t }),
+                _ if seen_data => {
+                    return Err(BundlingViolation::ControlAfterData { chunk_type: t })
+                }
                 _ => {}
             }
             prev = Some(t);
@@ -429,5 +431,342 @@ impl<'b> PacketWriter<'b> {
         // byte first.
         packet[8..12].copy_from_slice(&c.to_le_bytes());
         self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Ppid, Ssn, StreamId, Tsn};
+    use crate::wire::chunk::{Chunk, DataChunk, InitChunk};
+    use crate::wire::List;
+
+    /// A packet with vtag 1 around `chunks` (raw bytes), checksum filled in.
+    fn packet(vtag: u32, chunks: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x13, 0x88, 0x13, 0x89];
+        p.extend_from_slice(&vtag.to_be_bytes());
+        p.extend_from_slice(&[0; 4]);
+        p.extend_from_slice(chunks);
+        let c = checksum(&p);
+        p[8..12].copy_from_slice(&c.to_le_bytes());
+        p
+    }
+
+    const COOKIE_ACK: [u8; 4] = [11, 0, 0, 4];
+    const SHUTDOWN_ACK: [u8; 4] = [8, 0, 0, 4];
+
+    fn data_chunk() -> Vec<u8> {
+        let mut buf = [0u8; 32];
+        let n = Chunk::Data(DataChunk {
+            tsn: Tsn(1),
+            stream: StreamId(2),
+            ssn: Ssn(3),
+            ppid: Ppid(4),
+            unordered: false,
+            beginning: true,
+            ending: true,
+            immediate_sack: false,
+            payload: b"abc",
+        })
+        .emit(&mut buf);
+        buf[..n].to_vec()
+    }
+
+    fn init_chunk(t: u8) -> Vec<u8> {
+        let i = InitChunk {
+            initiate_tag: 5,
+            a_rwnd: 1 << 16,
+            outbound_streams: 10,
+            inbound_streams: 10,
+            initial_tsn: Tsn(9),
+            params: List::EMPTY,
+        };
+        let mut buf = [0u8; 32];
+        let c = if t == 1 {
+            Chunk::Init(i)
+        } else {
+            Chunk::InitAck(i)
+        };
+        let n = c.emit(&mut buf);
+        buf[..n].to_vec()
+    }
+
+    #[test]
+    fn header_fields_and_wire_layout() {
+        let p = packet(0xAABBCCDD, &COOKIE_ACK);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!((v.src_port(), v.dst_port()), (5000, 5001));
+        assert_eq!(v.verification_tag(), VerificationTag(0xAABBCCDD));
+        assert_eq!(v.checksum(), checksum(&p));
+        let c: Vec<_> = v.chunks().map(Result::unwrap).collect();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].chunk_type, c[0].offset, c[0].value.len()),
+            (11, 16, 0)
+        );
+        assert_eq!(c[0].bytes_in(&p), &COOKIE_ACK);
+    }
+
+    #[test]
+    fn data_payload_offset_locates_payload() {
+        let p = packet(1, &data_chunk());
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        let raw = v.chunks().next().unwrap().unwrap();
+        let at = raw.offset + DataChunk::PAYLOAD_OFFSET;
+        assert_eq!(&p[at..at + 3], b"abc");
+        // Chunk length 19 excludes the padding byte (RFC 9260 §3.2).
+        assert_eq!(&p[14..16], &[0, 19]);
+        assert_eq!(p.len(), 12 + 20);
+    }
+
+    #[test]
+    fn too_short_and_empty_packets() {
+        assert_eq!(
+            Packet::new_checked(&[0u8; 11][..], ChecksumPolicy::Skip).unwrap_err(),
+            WireError::PacketTooShort { len: 11 }
+        );
+        let p = packet(1, &[]);
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap_err(),
+            WireError::NoChunks
+        );
+    }
+
+    #[test]
+    fn bad_checksum_is_rejected() {
+        let mut p = packet(1, &COOKIE_ACK);
+        let good = checksum(&p);
+        p[8] ^= 1;
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap_err(),
+            WireError::BadChecksum {
+                expected: good,
+                found: good ^ 1
+            }
+        );
+        // A wrong non-zero checksum fails even when zero is acceptable.
+        assert!(Packet::new_checked(&p[..], ChecksumPolicy::ZeroAcceptable).is_err());
+        // Corrupting the payload is caught too.
+        let mut p = packet(1, &data_chunk());
+        p[30] ^= 0x40;
+        assert!(matches!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required),
+            Err(WireError::BadChecksum { .. })
+        ));
+    }
+
+    #[test]
+    fn zero_checksum_needs_acceptance() {
+        let mut p = packet(1, &COOKIE_ACK);
+        p[8..12].fill(0);
+        assert!(matches!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required),
+            Err(WireError::ZeroChecksumNotAllowed { .. })
+        ));
+        assert!(Packet::new_checked(&p[..], ChecksumPolicy::ZeroAcceptable).is_ok());
+    }
+
+    #[test]
+    fn writer_zero_checksum_mode() {
+        let mut buf = [0xFFu8; 64];
+        let mut w = PacketWriter::new(&mut buf, 1, 2, VerificationTag(3)).unwrap();
+        w.push(&Chunk::CookieAck).unwrap();
+        let n = w.finish(ChecksumMode::Zero);
+        assert_eq!(&buf[8..12], &[0; 4]);
+        assert!(Packet::new_checked(&buf[..n], ChecksumPolicy::ZeroAcceptable).is_ok());
+    }
+
+    #[test]
+    fn chunk_length_errors() {
+        // Length below the header, including zero.
+        for len in [0u8, 3] {
+            let p = packet(1, &[9, 0, 0, len]);
+            assert!(matches!(
+                Packet::new_checked(&p[..], ChecksumPolicy::Required),
+                Err(WireError::LengthBelowHeader {
+                    kind: TlvKind::Chunk,
+                    ..
+                })
+            ));
+        }
+        // Length past the end of the packet.
+        let p = packet(1, &[9, 0, 0, 12, 0, 0, 0, 0]);
+        assert!(matches!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required),
+            Err(WireError::LengthPastEnd {
+                offset: 12,
+                len: 12,
+                available: 8,
+                ..
+            })
+        ));
+        // Last chunk without its padding is a partial chunk.
+        let p = packet(1, &[10, 0, 0, 5, 0xAB]);
+        assert!(matches!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required),
+            Err(WireError::LengthPastEnd { .. })
+        ));
+        // Stray bytes after the last chunk.
+        let p = packet(1, &[11, 0, 0, 4, 0, 0]);
+        assert!(matches!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required),
+            Err(WireError::TrailingBytes {
+                offset: 16,
+                len: 2,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn chunk_value_too_short_for_its_type() {
+        // A DATA chunk of length 8: fixed fields missing.
+        let p = packet(1, &[0, 3, 0, 8, 0, 0, 0, 1]);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        let raw = v.chunks().next().unwrap().unwrap();
+        assert_eq!(
+            Chunk::parse(&raw).unwrap_err(),
+            WireError::ChunkTooShort {
+                chunk_type: 0,
+                len: 8,
+                min: 16
+            }
+        );
+        // SACK whose gap count runs past its length.
+        let p = packet(1, &[3, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 9, 0, 5, 0, 0]);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        let raw = v.chunks().next().unwrap().unwrap();
+        assert!(matches!(
+            Chunk::parse(&raw),
+            Err(WireError::CountMismatch { chunk_type: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn bundling_init_must_be_alone() {
+        let mut both = init_chunk(1);
+        both.extend_from_slice(&data_chunk());
+        let p = packet(0, &both);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!(
+            v.check_bundling(),
+            Err(BundlingViolation::MustBeAlone { chunk_type: 1 })
+        );
+        let mut both = COOKIE_ACK.to_vec();
+        both.extend_from_slice(&init_chunk(2));
+        let p = packet(7, &both);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!(
+            v.check_bundling(),
+            Err(BundlingViolation::MustBeAlone { chunk_type: 2 })
+        );
+        let mut both = [14, 1, 0, 4].to_vec();
+        both.extend_from_slice(&SHUTDOWN_ACK);
+        let p = packet(7, &both);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!(
+            v.check_bundling(),
+            Err(BundlingViolation::MustBeAlone { chunk_type: 14 })
+        );
+        // Alone, they pass.
+        let p = packet(0, &init_chunk(1));
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required)
+                .unwrap()
+                .check_bundling(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn bundling_zero_tag_only_for_init() {
+        let p = packet(0, &COOKIE_ACK);
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!(
+            v.check_bundling(),
+            Err(BundlingViolation::ZeroTagWithoutInit)
+        );
+        let p = packet(0, &init_chunk(2));
+        let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
+        assert_eq!(
+            v.check_bundling(),
+            Err(BundlingViolation::ZeroTagWithoutInit)
+        );
+    }
+
+    #[test]
+    fn bundling_order_rules() {
+        let echo = [10u8, 0, 0, 8, 1, 2, 3, 4];
+        // COOKIE ECHO then DATA: fine.
+        let mut c = echo.to_vec();
+        c.extend_from_slice(&data_chunk());
+        let p = packet(7, &c);
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required)
+                .unwrap()
+                .check_bundling(),
+            Ok(())
+        );
+        // AUTH then COOKIE ECHO: fine (RFC 4895).
+        let mut c = vec![15u8, 0, 0, 8, 0, 1, 0, 1];
+        c.extend_from_slice(&echo);
+        let p = packet(7, &c);
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required)
+                .unwrap()
+                .check_bundling(),
+            Ok(())
+        );
+        // COOKIE ECHO after another control chunk: not.
+        let mut c = SHUTDOWN_ACK.to_vec();
+        c.extend_from_slice(&echo);
+        let p = packet(7, &c);
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required)
+                .unwrap()
+                .check_bundling(),
+            Err(BundlingViolation::CookieEchoNotFirst)
+        );
+        // Control after DATA.
+        let mut c = data_chunk();
+        c.extend_from_slice(&SHUTDOWN_ACK);
+        let p = packet(7, &c);
+        assert_eq!(
+            Packet::new_checked(&p[..], ChecksumPolicy::Required)
+                .unwrap()
+                .check_bundling(),
+            Err(BundlingViolation::ControlAfterData { chunk_type: 8 })
+        );
+    }
+
+    #[test]
+    fn writer_reports_no_room_and_keeps_packet() {
+        let mut buf = [0u8; 24];
+        assert!(PacketWriter::new(&mut buf[..11], 1, 2, VerificationTag(3)).is_err());
+        let mut w = PacketWriter::new(&mut buf, 1, 2, VerificationTag(3)).unwrap();
+        assert!(w.is_empty());
+        w.push(&Chunk::CookieAck).unwrap();
+        assert_eq!(w.remaining(), 8);
+        let big = Chunk::CookieEcho(crate::wire::CookieEchoChunk { cookie: &[1; 5] });
+        assert_eq!(
+            w.push(&big),
+            Err(WireError::NoRoom {
+                needed: 12,
+                available: 8
+            })
+        );
+        assert_eq!(w.len(), 16);
+        let n = w.finish(ChecksumMode::Compute);
+        let v = Packet::new_checked(&buf[..n], ChecksumPolicy::Required).unwrap();
+        assert_eq!(v.chunks().count(), 1);
+    }
+
+    #[test]
+    fn writer_rejects_chunk_over_64k() {
+        let mut buf = vec![0u8; 70_000];
+        let mut w = PacketWriter::new(&mut buf, 1, 2, VerificationTag(3)).unwrap();
+        let cookie = vec![0u8; 65_532];
+        let c = Chunk::CookieEcho(crate::wire::CookieEchoChunk { cookie: &cookie });
+        assert_eq!(w.push(&c), Err(WireError::TooLong { len: 65_536 }));
     }
 }

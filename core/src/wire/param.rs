@@ -289,7 +289,10 @@ fn address_value(param_type: u16, value: &[u8]) -> Option<IpAddr> {
 /// Parses an address parameter (IPv4 or IPv6) at the start of `buf`,
 /// returning the address and the bytes it takes with padding. Used where a
 /// chunk or parameter embeds one (ASCONF, RFC 5061 §3.1.1 and §4.2).
-pub(crate) fn parse_address_param(buf: &[u8], chunk_type: u8) -> Result<(IpAddr, usize), WireError> {
+pub(crate) fn parse_address_param(
+    buf: &[u8],
+    chunk_type: u8,
+) -> Result<(IpAddr, usize), WireError> {
     let (t, value, used) = split_tlv(buf, TlvKind::Param)?;
     if t != param_type::IPV4_ADDRESS && t != param_type::IPV6_ADDRESS {
         return Err(WireError::UnexpectedParam {
@@ -368,7 +371,9 @@ impl<'a> Param<'a> {
         };
         Ok(match param_type {
             HEARTBEAT_INFO => Param::HeartbeatInfo(value),
-            IPV4_ADDRESS | IPV6_ADDRESS => Param::Address(address_value(param_type, value).ok_or(bad)?),
+            IPV4_ADDRESS | IPV6_ADDRESS => {
+                Param::Address(address_value(param_type, value).ok_or(bad)?)
+            }
             STATE_COOKIE => Param::StateCookie(value),
             UNRECOGNIZED_PARAMETER => Param::UnrecognizedParameter(value),
             COOKIE_PRESERVATIVE => {
@@ -395,7 +400,9 @@ impl<'a> Param<'a> {
             }
             SSN_TSN_RESET_REQUEST => {
                 exact(4)?;
-                Param::SsnTsnResetRequest { request_seq: u32_0()? }
+                Param::SsnTsnResetRequest {
+                    request_seq: u32_0()?,
+                }
             }
             RECONFIG_RESPONSE => {
                 let next_tsns = match value.len() {
@@ -417,9 +424,15 @@ impl<'a> Param<'a> {
                 let request_seq = u32_0()?;
                 let new_streams = u16_at(value, 4).ok_or(bad)?;
                 if param_type == ADD_OUTGOING_STREAMS {
-                    Param::AddOutgoingStreams { request_seq, new_streams }
+                    Param::AddOutgoingStreams {
+                        request_seq,
+                        new_streams,
+                    }
                 } else {
-                    Param::AddIncomingStreams { request_seq, new_streams }
+                    Param::AddIncomingStreams {
+                        request_seq,
+                        new_streams,
+                    }
                 }
             }
             ECN_CAPABLE => {
@@ -440,15 +453,24 @@ impl<'a> Param<'a> {
             }
             ADD_IP_ADDRESS => {
                 let (correlation_id, address) = asconf_addr()?;
-                Param::AddIpAddress { correlation_id, address }
+                Param::AddIpAddress {
+                    correlation_id,
+                    address,
+                }
             }
             DELETE_IP_ADDRESS => {
                 let (correlation_id, address) = asconf_addr()?;
-                Param::DeleteIpAddress { correlation_id, address }
+                Param::DeleteIpAddress {
+                    correlation_id,
+                    address,
+                }
             }
             SET_PRIMARY_ADDRESS => {
                 let (correlation_id, address) = asconf_addr()?;
-                Param::SetPrimaryAddress { correlation_id, address }
+                Param::SetPrimaryAddress {
+                    correlation_id,
+                    address,
+                }
             }
             ERROR_CAUSE_INDICATION => Param::ErrorCauseIndication {
                 correlation_id: u32_0()?,
@@ -456,7 +478,9 @@ impl<'a> Param<'a> {
             },
             SUCCESS_INDICATION => {
                 exact(4)?;
-                Param::SuccessIndication { correlation_id: u32_0()? }
+                Param::SuccessIndication {
+                    correlation_id: u32_0()?,
+                }
             }
             ADAPTATION_LAYER_INDICATION => {
                 exact(4)?;
@@ -556,7 +580,10 @@ impl<'a> Param<'a> {
                 put_u32(v, 8, last_tsn.0);
                 streams.emit(&mut v[12..]);
             }
-            Param::IncomingSsnResetRequest { request_seq, streams } => {
+            Param::IncomingSsnResetRequest {
+                request_seq,
+                streams,
+            } => {
                 put_u32(v, 0, *request_seq);
                 streams.emit(&mut v[4..]);
             }
@@ -677,20 +704,47 @@ mod tests {
         assert!(Param::parse(param_type::ADD_IP_ADDRESS, &[0, 0, 0, 1, 0, 7, 0, 4]).is_err());
         assert_eq!(
             Param::parse(0x9999, &[1]).unwrap(),
-            Param::Unknown { param_type: 0x9999, value: &[1] }
+            Param::Unknown {
+                param_type: 0x9999,
+                value: &[1]
+            }
         );
     }
 
     #[test]
     fn action_bits() {
-        assert_eq!(UnrecognizedAction::for_param(0x0009), UnrecognizedAction::Stop);
-        assert_eq!(UnrecognizedAction::for_param(0x4000), UnrecognizedAction::StopAndReport);
-        assert_eq!(UnrecognizedAction::for_param(0x8001), UnrecognizedAction::Skip);
-        assert_eq!(UnrecognizedAction::for_param(0xC000), UnrecognizedAction::SkipAndReport);
-        assert_eq!(UnrecognizedAction::for_chunk(0x3F), UnrecognizedAction::Stop);
-        assert_eq!(UnrecognizedAction::for_chunk(0x40), UnrecognizedAction::StopAndReport);
-        assert_eq!(UnrecognizedAction::for_chunk(0x84), UnrecognizedAction::Skip);
-        assert_eq!(UnrecognizedAction::for_chunk(0xC1), UnrecognizedAction::SkipAndReport);
+        assert_eq!(
+            UnrecognizedAction::for_param(0x0009),
+            UnrecognizedAction::Stop
+        );
+        assert_eq!(
+            UnrecognizedAction::for_param(0x4000),
+            UnrecognizedAction::StopAndReport
+        );
+        assert_eq!(
+            UnrecognizedAction::for_param(0x8001),
+            UnrecognizedAction::Skip
+        );
+        assert_eq!(
+            UnrecognizedAction::for_param(0xC000),
+            UnrecognizedAction::SkipAndReport
+        );
+        assert_eq!(
+            UnrecognizedAction::for_chunk(0x3F),
+            UnrecognizedAction::Stop
+        );
+        assert_eq!(
+            UnrecognizedAction::for_chunk(0x40),
+            UnrecognizedAction::StopAndReport
+        );
+        assert_eq!(
+            UnrecognizedAction::for_chunk(0x84),
+            UnrecognizedAction::Skip
+        );
+        assert_eq!(
+            UnrecognizedAction::for_chunk(0xC1),
+            UnrecognizedAction::SkipAndReport
+        );
         assert!(UnrecognizedAction::Skip.continues() && !UnrecognizedAction::Skip.reports());
     }
 }

@@ -6,7 +6,9 @@ use super::{chunk_type, impl_emit, need, ChunkBody};
 use crate::wire::codec::{put_u32, u32_at};
 use crate::wire::error::WireError;
 use crate::wire::list::List;
-use crate::wire::param::{encoded_address_param, parse_address_param, write_address_param, Param, ParamIter};
+use crate::wire::param::{
+    encoded_address_param, parse_address_param, write_address_param, Param, ParamIter,
+};
 
 /// An ASCONF chunk.
 #[derive(Clone, Copy, Debug, PartialEq)]

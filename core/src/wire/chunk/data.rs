@@ -67,7 +67,12 @@ impl<'a> DataChunk<'a> {
 
 impl ChunkBody for DataChunk<'_> {
     fn flags(&self) -> u8 {
-        data_flags(self.immediate_sack, self.unordered, self.beginning, self.ending)
+        data_flags(
+            self.immediate_sack,
+            self.unordered,
+            self.beginning,
+            self.ending,
+        )
     }
     fn value_len(&self) -> usize {
         12 + self.payload.len()
@@ -140,7 +145,12 @@ impl<'a> IDataChunk<'a> {
 
 impl ChunkBody for IDataChunk<'_> {
     fn flags(&self) -> u8 {
-        data_flags(self.immediate_sack, self.unordered, self.beginning, self.ending)
+        data_flags(
+            self.immediate_sack,
+            self.unordered,
+            self.beginning,
+            self.ending,
+        )
     }
     fn value_len(&self) -> usize {
         16 + self.payload.len()
@@ -150,7 +160,15 @@ impl ChunkBody for IDataChunk<'_> {
         put_u16(v, 4, self.stream.0);
         put_u16(v, 6, 0);
         put_u32(v, 8, self.mid.0);
-        put_u32(v, 12, if self.beginning { self.ppid.0 } else { self.fsn.0 });
+        put_u32(
+            v,
+            12,
+            if self.beginning {
+                self.ppid.0
+            } else {
+                self.fsn.0
+            },
+        );
         put_bytes(v, 16, self.payload);
     }
 }

@@ -26,7 +26,9 @@ impl<'a> SackChunk<'a> {
         need(chunk_type::SACK, v, 12)?;
         let gaps = usize::from(u16_at(v, 8).unwrap_or(0)) * 4;
         let dups = usize::from(u16_at(v, 10).unwrap_or(0)) * 4;
-        let (Some(gap_bytes), Some(dup_bytes)) = (v.get(12..12 + gaps), v.get(12 + gaps..12 + gaps + dups)) else {
+        let (Some(gap_bytes), Some(dup_bytes)) =
+            (v.get(12..12 + gaps), v.get(12 + gaps..12 + gaps + dups))
+        else {
             return Err(WireError::CountMismatch {
                 chunk_type: chunk_type::SACK,
                 needed: gaps + dups,

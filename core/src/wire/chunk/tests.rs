@@ -41,13 +41,32 @@ fn tsn() -> impl Strategy<Value = Tsn> {
     any::<u32>().prop_map(Tsn)
 }
 
-const KNOWN_CAUSES: [u16; 14] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, cause_code::UNSUPPORTED_HMAC_IDENTIFIER];
+const KNOWN_CAUSES: [u16; 14] = [
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    cause_code::UNSUPPORTED_HMAC_IDENTIFIER,
+];
 
 pub(crate) fn cause() -> BoxedStrategy<ErrorCause<'static>> {
     use ErrorCause as E;
     Union::new(vec![
-        any::<u16>().prop_map(|s| E::InvalidStreamIdentifier(StreamId(s))).boxed(),
-        list(any::<u16>(), 6).prop_map(E::MissingMandatoryParameter).boxed(),
+        any::<u16>()
+            .prop_map(|s| E::InvalidStreamIdentifier(StreamId(s)))
+            .boxed(),
+        list(any::<u16>(), 6)
+            .prop_map(E::MissingMandatoryParameter)
+            .boxed(),
         any::<u32>().prop_map(E::StaleCookie).boxed(),
         Just(E::OutOfResource).boxed(),
         bytes(24).prop_map(E::UnresolvableAddress).boxed(),
@@ -60,7 +79,10 @@ pub(crate) fn cause() -> BoxedStrategy<ErrorCause<'static>> {
         bytes(24).prop_map(E::UserInitiatedAbort).boxed(),
         bytes(24).prop_map(E::ProtocolViolation).boxed(),
         any::<u16>().prop_map(E::UnsupportedHmacIdentifier).boxed(),
-        (any::<u16>().prop_filter("unknown", |c| !KNOWN_CAUSES.contains(c)), bytes(24))
+        (
+            any::<u16>().prop_filter("unknown", |c| !KNOWN_CAUSES.contains(c)),
+            bytes(24),
+        )
             .prop_map(|(cause_code, value)| E::Unknown { cause_code, value })
             .boxed(),
     ])
@@ -68,8 +90,7 @@ pub(crate) fn cause() -> BoxedStrategy<ErrorCause<'static>> {
 }
 
 fn is_known_param(t: u16) -> bool {
-    matches!(Param::parse(t, &[0; 64]), Ok(p) if !matches!(p, Param::Unknown { .. }))
-        || matches!(Param::parse(t, &[0; 64]), Err(_))
+    !matches!(Param::parse(t, &[0; 64]), Ok(Param::Unknown { .. }))
 }
 
 pub(crate) fn param() -> BoxedStrategy<Param<'static>> {
@@ -82,20 +103,33 @@ pub(crate) fn param() -> BoxedStrategy<Param<'static>> {
         bytes(32).prop_map(P::UnrecognizedParameter).boxed(),
         any::<u32>().prop_map(P::CookiePreservative).boxed(),
         bytes(32).prop_map(P::HostNameAddress).boxed(),
-        list(any::<u16>(), 4).prop_map(P::SupportedAddressTypes).boxed(),
+        list(any::<u16>(), 4)
+            .prop_map(P::SupportedAddressTypes)
+            .boxed(),
         (any::<u32>(), any::<u32>(), tsn(), streams())
-            .prop_map(|(request_seq, response_seq, last_tsn, streams)| P::OutgoingSsnResetRequest {
+            .prop_map(
+                |(request_seq, response_seq, last_tsn, streams)| P::OutgoingSsnResetRequest {
+                    request_seq,
+                    response_seq,
+                    last_tsn,
+                    streams,
+                },
+            )
+            .boxed(),
+        (any::<u32>(), streams())
+            .prop_map(|(request_seq, streams)| P::IncomingSsnResetRequest {
                 request_seq,
-                response_seq,
-                last_tsn,
                 streams,
             })
             .boxed(),
-        (any::<u32>(), streams())
-            .prop_map(|(request_seq, streams)| P::IncomingSsnResetRequest { request_seq, streams })
+        any::<u32>()
+            .prop_map(|request_seq| P::SsnTsnResetRequest { request_seq })
             .boxed(),
-        any::<u32>().prop_map(|request_seq| P::SsnTsnResetRequest { request_seq }).boxed(),
-        (any::<u32>(), any::<u32>(), proptest::option::of((tsn(), tsn())))
+        (
+            any::<u32>(),
+            any::<u32>(),
+            proptest::option::of((tsn(), tsn())),
+        )
             .prop_map(|(response_seq, result, next_tsns)| P::ReconfigResponse {
                 response_seq,
                 result,
@@ -103,33 +137,60 @@ pub(crate) fn param() -> BoxedStrategy<Param<'static>> {
             })
             .boxed(),
         (any::<u32>(), any::<u16>())
-            .prop_map(|(request_seq, new_streams)| P::AddOutgoingStreams { request_seq, new_streams })
+            .prop_map(|(request_seq, new_streams)| P::AddOutgoingStreams {
+                request_seq,
+                new_streams,
+            })
             .boxed(),
         (any::<u32>(), any::<u16>())
-            .prop_map(|(request_seq, new_streams)| P::AddIncomingStreams { request_seq, new_streams })
+            .prop_map(|(request_seq, new_streams)| P::AddIncomingStreams {
+                request_seq,
+                new_streams,
+            })
             .boxed(),
         Just(P::EcnCapable).boxed(),
-        any::<u32>().prop_map(|edmid| P::ZeroChecksumAcceptable { edmid }).boxed(),
+        any::<u32>()
+            .prop_map(|edmid| P::ZeroChecksumAcceptable { edmid })
+            .boxed(),
         bytes(32).prop_map(P::Random).boxed(),
         bytes(8).prop_map(P::ChunkList).boxed(),
-        list(any::<u16>(), 4).prop_map(P::RequestedHmacAlgorithms).boxed(),
+        list(any::<u16>(), 4)
+            .prop_map(P::RequestedHmacAlgorithms)
+            .boxed(),
         bytes(8).prop_map(P::SupportedExtensions).boxed(),
         Just(P::ForwardTsnSupported).boxed(),
         (any::<u32>(), ip())
-            .prop_map(|(correlation_id, address)| P::AddIpAddress { correlation_id, address })
+            .prop_map(|(correlation_id, address)| P::AddIpAddress {
+                correlation_id,
+                address,
+            })
             .boxed(),
         (any::<u32>(), ip())
-            .prop_map(|(correlation_id, address)| P::DeleteIpAddress { correlation_id, address })
+            .prop_map(|(correlation_id, address)| P::DeleteIpAddress {
+                correlation_id,
+                address,
+            })
             .boxed(),
         (any::<u32>(), list(cause(), 3))
-            .prop_map(|(correlation_id, causes)| P::ErrorCauseIndication { correlation_id, causes })
+            .prop_map(|(correlation_id, causes)| P::ErrorCauseIndication {
+                correlation_id,
+                causes,
+            })
             .boxed(),
         (any::<u32>(), ip())
-            .prop_map(|(correlation_id, address)| P::SetPrimaryAddress { correlation_id, address })
+            .prop_map(|(correlation_id, address)| P::SetPrimaryAddress {
+                correlation_id,
+                address,
+            })
             .boxed(),
-        any::<u32>().prop_map(|correlation_id| P::SuccessIndication { correlation_id }).boxed(),
+        any::<u32>()
+            .prop_map(|correlation_id| P::SuccessIndication { correlation_id })
+            .boxed(),
         any::<u32>().prop_map(P::AdaptationLayerIndication).boxed(),
-        (any::<u16>().prop_filter("unknown", |t| !is_known_param(*t)), bytes(24))
+        (
+            any::<u16>().prop_filter("unknown", |t| !is_known_param(*t)),
+            bytes(24),
+        )
             .prop_map(|(param_type, value)| P::Unknown { param_type, value })
             .boxed(),
     ])
@@ -137,8 +198,15 @@ pub(crate) fn param() -> BoxedStrategy<Param<'static>> {
 }
 
 fn data() -> impl Strategy<Value = DataChunk<'static>> {
-    (tsn(), any::<u16>(), any::<u16>(), any::<u32>(), any::<[bool; 4]>(), bytes(64)).prop_map(
-        |(tsn, s, ssn, ppid, [u, b, e, i], payload)| DataChunk {
+    (
+        tsn(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+        any::<[bool; 4]>(),
+        bytes(64),
+    )
+        .prop_map(|(tsn, s, ssn, ppid, [u, b, e, i], payload)| DataChunk {
             tsn,
             stream: StreamId(s),
             ssn: Ssn(ssn),
@@ -148,13 +216,19 @@ fn data() -> impl Strategy<Value = DataChunk<'static>> {
             ending: e,
             immediate_sack: i,
             payload,
-        },
-    )
+        })
 }
 
 fn idata() -> impl Strategy<Value = IDataChunk<'static>> {
-    (tsn(), any::<u16>(), any::<u32>(), any::<u32>(), any::<[bool; 4]>(), bytes(64)).prop_map(
-        |(tsn, s, mid, word, [u, b, e, i], payload)| IDataChunk {
+    (
+        tsn(),
+        any::<u16>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<[bool; 4]>(),
+        bytes(64),
+    )
+        .prop_map(|(tsn, s, mid, word, [u, b, e, i], payload)| IDataChunk {
             tsn,
             stream: StreamId(s),
             mid: Mid(mid),
@@ -166,21 +240,30 @@ fn idata() -> impl Strategy<Value = IDataChunk<'static>> {
             ending: e,
             immediate_sack: i,
             payload,
-        },
-    )
+        })
 }
 
 fn init() -> impl Strategy<Value = InitChunk<'static>> {
-    (any::<u32>(), any::<u32>(), any::<u16>(), any::<u16>(), tsn(), list(param(), 5)).prop_map(
-        |(initiate_tag, a_rwnd, outbound_streams, inbound_streams, initial_tsn, params)| InitChunk {
-            initiate_tag,
-            a_rwnd,
-            outbound_streams,
-            inbound_streams,
-            initial_tsn,
-            params,
-        },
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u16>(),
+        any::<u16>(),
+        tsn(),
+        list(param(), 5),
     )
+        .prop_map(
+            |(initiate_tag, a_rwnd, outbound_streams, inbound_streams, initial_tsn, params)| {
+                InitChunk {
+                    initiate_tag,
+                    a_rwnd,
+                    outbound_streams,
+                    inbound_streams,
+                    initial_tsn,
+                    params,
+                }
+            },
+        )
 }
 
 fn is_known_chunk(t: u8) -> bool {
@@ -211,20 +294,41 @@ pub(crate) fn chunk() -> BoxedStrategy<Chunk<'static>> {
                 })
             })
             .boxed(),
-        bytes(40).prop_map(|info| Chunk::Heartbeat(HeartbeatChunk { info })).boxed(),
-        bytes(40).prop_map(|info| Chunk::HeartbeatAck(HeartbeatChunk { info })).boxed(),
-        (any::<bool>(), list(cause(), 4))
-            .prop_map(|(reflected_tag, causes)| Chunk::Abort(AbortChunk { reflected_tag, causes }))
+        bytes(40)
+            .prop_map(|info| Chunk::Heartbeat(HeartbeatChunk { info }))
             .boxed(),
-        tsn().prop_map(|cum_tsn_ack| Chunk::Shutdown(ShutdownChunk { cum_tsn_ack })).boxed(),
+        bytes(40)
+            .prop_map(|info| Chunk::HeartbeatAck(HeartbeatChunk { info }))
+            .boxed(),
+        (any::<bool>(), list(cause(), 4))
+            .prop_map(|(reflected_tag, causes)| {
+                Chunk::Abort(AbortChunk {
+                    reflected_tag,
+                    causes,
+                })
+            })
+            .boxed(),
+        tsn()
+            .prop_map(|cum_tsn_ack| Chunk::Shutdown(ShutdownChunk { cum_tsn_ack }))
+            .boxed(),
         Just(Chunk::ShutdownAck).boxed(),
-        list(cause(), 4).prop_map(|causes| Chunk::Error(ErrorChunk { causes })).boxed(),
-        bytes(80).prop_map(|cookie| Chunk::CookieEcho(CookieEchoChunk { cookie })).boxed(),
+        list(cause(), 4)
+            .prop_map(|causes| Chunk::Error(ErrorChunk { causes }))
+            .boxed(),
+        bytes(80)
+            .prop_map(|cookie| Chunk::CookieEcho(CookieEchoChunk { cookie }))
+            .boxed(),
         Just(Chunk::CookieAck).boxed(),
-        tsn().prop_map(|lowest_tsn| Chunk::Ecne(EcneChunk { lowest_tsn })).boxed(),
-        tsn().prop_map(|lowest_tsn| Chunk::Cwr(CwrChunk { lowest_tsn })).boxed(),
+        tsn()
+            .prop_map(|lowest_tsn| Chunk::Ecne(EcneChunk { lowest_tsn }))
+            .boxed(),
+        tsn()
+            .prop_map(|lowest_tsn| Chunk::Cwr(CwrChunk { lowest_tsn }))
+            .boxed(),
         any::<bool>()
-            .prop_map(|reflected_tag| Chunk::ShutdownComplete(ShutdownCompleteChunk { reflected_tag }))
+            .prop_map(|reflected_tag| {
+                Chunk::ShutdownComplete(ShutdownCompleteChunk { reflected_tag })
+            })
             .boxed(),
         (any::<u16>(), any::<u16>(), bytes(40))
             .prop_map(|(shared_key_id, hmac_id, hmac)| {
@@ -246,31 +350,63 @@ pub(crate) fn chunk() -> BoxedStrategy<Chunk<'static>> {
                 8,
             ),
         )
-            .prop_map(|(new_cum_tsn, streams)| Chunk::ForwardTsn(ForwardTsnChunk { new_cum_tsn, streams }))
+            .prop_map(|(new_cum_tsn, streams)| {
+                Chunk::ForwardTsn(ForwardTsnChunk {
+                    new_cum_tsn,
+                    streams,
+                })
+            })
             .boxed(),
         (
             tsn(),
             list(
-                (any::<u16>(), any::<bool>(), any::<u32>()).prop_map(|(s, unordered, m)| IForwardTsnStream {
-                    stream: StreamId(s),
-                    unordered,
-                    mid: Mid(m),
+                (any::<u16>(), any::<bool>(), any::<u32>()).prop_map(|(s, unordered, m)| {
+                    IForwardTsnStream {
+                        stream: StreamId(s),
+                        unordered,
+                        mid: Mid(m),
+                    }
                 }),
                 8,
             ),
         )
-            .prop_map(|(new_cum_tsn, streams)| Chunk::IForwardTsn(IForwardTsnChunk { new_cum_tsn, streams }))
+            .prop_map(|(new_cum_tsn, streams)| {
+                Chunk::IForwardTsn(IForwardTsnChunk {
+                    new_cum_tsn,
+                    streams,
+                })
+            })
             .boxed(),
-        list(param(), 3).prop_map(|params| Chunk::ReConfig(ReConfigChunk { params })).boxed(),
+        list(param(), 3)
+            .prop_map(|params| Chunk::ReConfig(ReConfigChunk { params }))
+            .boxed(),
         (any::<u32>(), ip(), list(param(), 4))
-            .prop_map(|(serial, address, params)| Chunk::Asconf(AsconfChunk { serial, address, params }))
+            .prop_map(|(serial, address, params)| {
+                Chunk::Asconf(AsconfChunk {
+                    serial,
+                    address,
+                    params,
+                })
+            })
             .boxed(),
         (any::<u32>(), list(param(), 4))
             .prop_map(|(serial, params)| Chunk::AsconfAck(AsconfAckChunk { serial, params }))
             .boxed(),
-        (0usize..100).prop_map(|padding_len| Chunk::Pad(PadChunk { padding_len })).boxed(),
-        (any::<u8>().prop_filter("unknown", |t| !is_known_chunk(*t)), any::<u8>(), bytes(40))
-            .prop_map(|(chunk_type, flags, value)| Chunk::Unknown(UnknownChunk { chunk_type, flags, value }))
+        (0usize..100)
+            .prop_map(|padding_len| Chunk::Pad(PadChunk { padding_len }))
+            .boxed(),
+        (
+            any::<u8>().prop_filter("unknown", |t| !is_known_chunk(*t)),
+            any::<u8>(),
+            bytes(40),
+        )
+            .prop_map(|(chunk_type, flags, value)| {
+                Chunk::Unknown(UnknownChunk {
+                    chunk_type,
+                    flags,
+                    value,
+                })
+            })
             .boxed(),
     ])
     .boxed()
@@ -291,10 +427,13 @@ pub(crate) fn walk_chunk(c: &Chunk<'_>) -> usize {
         l.iter()
             .map(|p| match p {
                 Ok(Param::ErrorCauseIndication { causes: c, .. }) => 1 + causes(&c),
-                Ok(Param::SupportedAddressTypes(l) | Param::RequestedHmacAlgorithms(l)) => 1 + l.iter().count(),
-                Ok(Param::OutgoingSsnResetRequest { streams, .. } | Param::IncomingSsnResetRequest { streams, .. }) => {
-                    1 + streams.iter().count()
+                Ok(Param::SupportedAddressTypes(l) | Param::RequestedHmacAlgorithms(l)) => {
+                    1 + l.iter().count()
                 }
+                Ok(
+                    Param::OutgoingSsnResetRequest { streams, .. }
+                    | Param::IncomingSsnResetRequest { streams, .. },
+                ) => 1 + streams.iter().count(),
                 _ => 1,
             })
             .sum()
@@ -426,7 +565,11 @@ proptest! {
 
 #[test]
 fn param_type_constants_are_recognised() {
-    for t in [param_type::IPV4_ADDRESS, param_type::ZERO_CHECKSUM_ACCEPTABLE, param_type::ADD_IP_ADDRESS] {
+    for t in [
+        param_type::IPV4_ADDRESS,
+        param_type::ZERO_CHECKSUM_ACCEPTABLE,
+        param_type::ADD_IP_ADDRESS,
+    ] {
         assert!(is_known_param(t));
     }
     assert!(!is_known_param(0x7777));
