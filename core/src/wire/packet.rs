@@ -313,6 +313,14 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
+impl<'a> Packet<&'a [u8]> {
+    /// Iterates over the chunks with the lifetime of the buffer rather than
+    /// of the view, so parsed chunks can outlive the `Packet`.
+    pub fn into_chunks(self) -> ChunkIter<'a> {
+        ChunkIter::new(self.buffer)
+    }
+}
+
 fn is_known(t: u8) -> bool {
     use chunk_type::*;
     matches!(
@@ -352,10 +360,18 @@ impl<T: AsRef<[u8]>> fmt::Debug for Packet<T> {
 /// let p = Packet::new_checked(&buf[..n], ChecksumPolicy::Required).unwrap();
 /// assert_eq!(p.verification_tag(), VerificationTag(7));
 /// ```
-#[derive(Debug)]
 pub struct PacketWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
+}
+
+impl fmt::Debug for PacketWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PacketWriter")
+            .field("len", &self.len)
+            .field("capacity", &self.buf.len())
+            .finish()
+    }
 }
 
 impl<'b> PacketWriter<'b> {
@@ -511,7 +527,12 @@ mod tests {
     fn data_payload_offset_locates_payload() {
         let p = packet(1, &data_chunk());
         let v = Packet::new_checked(&p[..], ChecksumPolicy::Required).unwrap();
-        let raw = v.chunks().next().unwrap().unwrap();
+        // Chunks borrow the datagram, not the view.
+        let raw = v.into_chunks().next().unwrap().unwrap();
+        let Ok(Chunk::Data(d)) = Chunk::parse(&raw) else {
+            panic!("not DATA")
+        };
+        assert_eq!(format!("{d:?}"), "DataChunk { tsn: Tsn(1), stream: StreamId(2), ssn: Ssn(3), ppid: Ppid(4), flags: --BE, payload_len: 3 }");
         let at = raw.offset + DataChunk::PAYLOAD_OFFSET;
         assert_eq!(&p[at..at + 3], b"abc");
         // Chunk length 19 excludes the padding byte (RFC 9260 §3.2).

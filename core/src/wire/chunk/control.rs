@@ -125,10 +125,18 @@ impl ChunkBody for ErrorChunk<'_> {
 impl_emit!(ErrorChunk, chunk_type::ERROR);
 
 /// A COOKIE ECHO chunk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CookieEchoChunk<'a> {
     /// The State Cookie from the INIT ACK.
     pub cookie: &'a [u8],
+}
+
+impl core::fmt::Debug for CookieEchoChunk<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CookieEchoChunk")
+            .field("cookie_len", &self.cookie.len())
+            .finish()
+    }
 }
 
 impl<'a> CookieEchoChunk<'a> {

@@ -1,5 +1,7 @@
 //! DATA (RFC 9260 §3.3.1) and I-DATA (RFC 8260 §2.1) chunks.
 
+use core::fmt;
+
 use super::{chunk_type, impl_emit, need, ChunkBody};
 use crate::types::{Fsn, Mid, Ppid, Ssn, StreamId, Tsn};
 use crate::wire::codec::{put_bytes, put_u16, put_u32, u16_at, u32_at};
@@ -19,7 +21,7 @@ fn data_flags(immediate_sack: bool, unordered: bool, beginning: bool, ending: bo
 
 /// A DATA chunk. `payload` borrows from the packet; use the raw chunk's
 /// `offset + 12` to slice it out of a `Bytes` without copying.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DataChunk<'a> {
     /// Transmission Sequence Number.
     pub tsn: Tsn,
@@ -93,7 +95,7 @@ impl_emit!(DataChunk, chunk_type::DATA);
 /// implicitly 0, and the FSN in the others. Parsing sets `fsn = 0` for a
 /// first fragment and `ppid = 0` for the others; emitting writes `ppid` when
 /// `beginning` is set and `fsn` otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct IDataChunk<'a> {
     /// Transmission Sequence Number.
     pub tsn: Tsn,
@@ -173,3 +175,64 @@ impl ChunkBody for IDataChunk<'_> {
     }
 }
 impl_emit!(IDataChunk, chunk_type::I_DATA);
+
+/// Flags as the letters of RFC 9260 §3.3.1 / RFC 8260 §2.1, `-` when clear.
+struct Flags(bool, bool, bool, bool);
+
+impl fmt::Debug for Flags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = |on: bool, l: char| if on { l } else { '-' };
+        write!(
+            f,
+            "{}{}{}{}",
+            c(self.0, 'I'),
+            c(self.1, 'U'),
+            c(self.2, 'B'),
+            c(self.3, 'E')
+        )
+    }
+}
+
+// Payloads are summarised by length: logs stay readable.
+impl fmt::Debug for DataChunk<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataChunk")
+            .field("tsn", &self.tsn)
+            .field("stream", &self.stream)
+            .field("ssn", &self.ssn)
+            .field("ppid", &self.ppid)
+            .field(
+                "flags",
+                &Flags(
+                    self.immediate_sack,
+                    self.unordered,
+                    self.beginning,
+                    self.ending,
+                ),
+            )
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for IDataChunk<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IDataChunk")
+            .field("tsn", &self.tsn)
+            .field("stream", &self.stream)
+            .field("mid", &self.mid)
+            .field("ppid", &self.ppid)
+            .field("fsn", &self.fsn)
+            .field(
+                "flags",
+                &Flags(
+                    self.immediate_sack,
+                    self.unordered,
+                    self.beginning,
+                    self.ending,
+                ),
+            )
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
