@@ -1,5 +1,6 @@
 //! Error causes carried by ERROR and ABORT chunks (RFC 9260 §3.3.10) and by
-//! the Error Cause Indication parameter (RFC 5061 §4.2.3).
+//! the Error Cause Indication parameter (RFC 5061 §4.2.3): causes 1-13 of
+//! RFC 9260, 0x00A0-0x00A4 of RFC 5061 §4.3 and 0x0105 of RFC 4895.
 
 use super::codec::{pad4, put_bytes, put_tlv_header, put_u16, put_u32, u16_at, u32_at};
 use super::error::{TlvKind, WireError};
@@ -34,6 +35,16 @@ pub mod cause_code {
     pub const USER_INITIATED_ABORT: u16 = 12;
     /// Protocol Violation (RFC 9260 §3.3.10.13).
     pub const PROTOCOL_VIOLATION: u16 = 13;
+    /// Request to Delete Last Remaining IP Address (RFC 5061 §4.3.1).
+    pub const DELETE_LAST_REMAINING_ADDRESS: u16 = 0x00A0;
+    /// Operation Refused Due to Resource Shortage (RFC 5061 §4.3.2).
+    pub const RESOURCE_SHORTAGE: u16 = 0x00A1;
+    /// Request to Delete Source IP Address (RFC 5061 §4.3.3).
+    pub const DELETE_SOURCE_ADDRESS: u16 = 0x00A2;
+    /// Association Aborted Due to Illegal ASCONF-ACK (RFC 5061 §4.3.4).
+    pub const ILLEGAL_ASCONF_ACK: u16 = 0x00A3;
+    /// Request Refused - No Authorization (RFC 5061 §4.3.5).
+    pub const NO_AUTHORIZATION: u16 = 0x00A4;
     /// Unsupported HMAC Identifier (RFC 4895 §4.1), 0x0105.
     pub const UNSUPPORTED_HMAC_IDENTIFIER: u16 = 0x0105;
 }
@@ -71,6 +82,21 @@ pub enum ErrorCause<'a> {
     ProtocolViolation(&'a [u8]),
     /// Unsupported HMAC Identifier (0x0105, RFC 4895 §4.1).
     UnsupportedHmacIdentifier(u16),
+    /// Request to Delete Last Remaining IP Address (0x00A0, RFC 5061
+    /// §4.3.1): the refused ASCONF parameter TLV.
+    DeleteLastRemainingAddress(&'a [u8]),
+    /// Operation Refused Due to Resource Shortage (0x00A1, RFC 5061
+    /// §4.3.2): the refused ASCONF parameter TLV.
+    ResourceShortage(&'a [u8]),
+    /// Request to Delete Source IP Address (0x00A2, RFC 5061 §4.3.3): the
+    /// refused ASCONF parameter TLV.
+    DeleteSourceAddress(&'a [u8]),
+    /// Association Aborted Due to Illegal ASCONF-ACK (0x00A3, RFC 5061
+    /// §4.3.4).
+    IllegalAsconfAck(&'a [u8]),
+    /// Request Refused - No Authorization (0x00A4, RFC 5061 §4.3.5): the
+    /// refused ASCONF parameter TLV.
+    NoAuthorization(&'a [u8]),
     /// A cause code this codec does not know, kept whole.
     Unknown {
         /// Its code.
@@ -99,6 +125,11 @@ impl<'a> ErrorCause<'a> {
             ErrorCause::UserInitiatedAbort(_) => USER_INITIATED_ABORT,
             ErrorCause::ProtocolViolation(_) => PROTOCOL_VIOLATION,
             ErrorCause::UnsupportedHmacIdentifier(_) => UNSUPPORTED_HMAC_IDENTIFIER,
+            ErrorCause::DeleteLastRemainingAddress(_) => DELETE_LAST_REMAINING_ADDRESS,
+            ErrorCause::ResourceShortage(_) => RESOURCE_SHORTAGE,
+            ErrorCause::DeleteSourceAddress(_) => DELETE_SOURCE_ADDRESS,
+            ErrorCause::IllegalAsconfAck(_) => ILLEGAL_ASCONF_ACK,
+            ErrorCause::NoAuthorization(_) => NO_AUTHORIZATION,
             ErrorCause::Unknown { cause_code, .. } => *cause_code,
         }
     }
@@ -160,6 +191,11 @@ impl<'a> ErrorCause<'a> {
                 exact(2)?;
                 ErrorCause::UnsupportedHmacIdentifier(u16_at(value, 0).ok_or(bad)?)
             }
+            DELETE_LAST_REMAINING_ADDRESS => ErrorCause::DeleteLastRemainingAddress(value),
+            RESOURCE_SHORTAGE => ErrorCause::ResourceShortage(value),
+            DELETE_SOURCE_ADDRESS => ErrorCause::DeleteSourceAddress(value),
+            ILLEGAL_ASCONF_ACK => ErrorCause::IllegalAsconfAck(value),
+            NO_AUTHORIZATION => ErrorCause::NoAuthorization(value),
             _ => ErrorCause::Unknown {
                 cause_code: code,
                 value,
@@ -182,6 +218,11 @@ impl<'a> ErrorCause<'a> {
             | ErrorCause::RestartWithNewAddresses(b)
             | ErrorCause::UserInitiatedAbort(b)
             | ErrorCause::ProtocolViolation(b)
+            | ErrorCause::DeleteLastRemainingAddress(b)
+            | ErrorCause::ResourceShortage(b)
+            | ErrorCause::DeleteSourceAddress(b)
+            | ErrorCause::IllegalAsconfAck(b)
+            | ErrorCause::NoAuthorization(b)
             | ErrorCause::Unknown { value: b, .. } => b.len(),
             ErrorCause::UnsupportedHmacIdentifier(_) => 2,
         }
@@ -225,6 +266,11 @@ impl<'a> ErrorCause<'a> {
             | ErrorCause::RestartWithNewAddresses(b)
             | ErrorCause::UserInitiatedAbort(b)
             | ErrorCause::ProtocolViolation(b)
+            | ErrorCause::DeleteLastRemainingAddress(b)
+            | ErrorCause::ResourceShortage(b)
+            | ErrorCause::DeleteSourceAddress(b)
+            | ErrorCause::IllegalAsconfAck(b)
+            | ErrorCause::NoAuthorization(b)
             | ErrorCause::Unknown { value: b, .. } => {
                 put_bytes(v, 0, b);
             }

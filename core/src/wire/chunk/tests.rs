@@ -9,7 +9,7 @@ use proptest::strategy::Union;
 
 use super::*;
 use crate::types::{Fsn, GapAckBlock, Mid, Ppid, Ssn, StreamId, Tsn, VerificationTag};
-use crate::wire::cause::{cause_code, ErrorCause};
+use crate::wire::cause::ErrorCause;
 use crate::wire::list::{ForwardTsnStream, IForwardTsnStream, List, ListItem};
 use crate::wire::packet::{ChecksumMode, ChecksumPolicy, Packet, PacketWriter};
 use crate::wire::param::{param_type, Param};
@@ -41,22 +41,12 @@ fn tsn() -> impl Strategy<Value = Tsn> {
     any::<u32>().prop_map(Tsn)
 }
 
-const KNOWN_CAUSES: [u16; 14] = [
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
-    cause_code::UNSUPPORTED_HMAC_IDENTIFIER,
-];
+fn is_known_cause(c: u16) -> bool {
+    !matches!(
+        ErrorCause::parse(c, &[0; 4]),
+        Ok(ErrorCause::Unknown { .. })
+    )
+}
 
 pub(crate) fn cause() -> BoxedStrategy<ErrorCause<'static>> {
     use ErrorCause as E;
@@ -79,8 +69,13 @@ pub(crate) fn cause() -> BoxedStrategy<ErrorCause<'static>> {
         bytes(24).prop_map(E::UserInitiatedAbort).boxed(),
         bytes(24).prop_map(E::ProtocolViolation).boxed(),
         any::<u16>().prop_map(E::UnsupportedHmacIdentifier).boxed(),
+        bytes(24).prop_map(E::DeleteLastRemainingAddress).boxed(),
+        bytes(24).prop_map(E::ResourceShortage).boxed(),
+        bytes(24).prop_map(E::DeleteSourceAddress).boxed(),
+        bytes(24).prop_map(E::IllegalAsconfAck).boxed(),
+        bytes(24).prop_map(E::NoAuthorization).boxed(),
         (
-            any::<u16>().prop_filter("unknown", |c| !KNOWN_CAUSES.contains(c)),
+            any::<u16>().prop_filter("unknown", |c| !is_known_cause(*c)),
             bytes(24),
         )
             .prop_map(|(cause_code, value)| E::Unknown { cause_code, value })
