@@ -41,6 +41,10 @@
 //!   ([`Chunk::parse`]); variable lists (parameters, causes, gap blocks,
 //!   duplicate TSNs, FORWARD-TSN entries) stay [`List::Raw`] views decoded
 //!   lazily by their iterators, so parsing never allocates.
+//! - Every borrowed slice (payloads, cookies, heartbeat info, unknown TLVs)
+//!   points into the datagram, so `datagram.slice_ref(d.payload)` on the
+//!   datagram's `bytes::Bytes` turns it into an owned, reference-counted
+//!   `Bytes` without copying. [`RawChunk::offset`] gives the same position.
 //! - Unknown chunks, parameters and causes are kept with their type and
 //!   bytes; [`UnrecognizedAction`] gives the RFC 9260 §3.2 handling.
 //! - Nothing here panics on received bytes: every length field is checked

@@ -162,8 +162,8 @@ pub enum BundlingViolation {
     /// Verification tag 0 on a packet that is not a lone INIT (RFC 9260
     /// §8.5.1 A).
     ZeroTagWithoutInit,
-    /// COOKIE ECHO not first (RFC 9260 §5.1 C), nor second after an AUTH
-    /// (RFC 4895 §6.1... the AUTH covering it comes first).
+    /// COOKIE ECHO neither first (RFC 9260 §5.1 C) nor second after an
+    /// AUTH chunk that authenticates it (RFC 4895 §6.3).
     CookieEchoNotFirst,
     /// A control chunk after a DATA or I-DATA chunk (RFC 9260 §6.10: control
     /// chunks first). A sender rule; an endpoint may choose to tolerate it.
@@ -266,7 +266,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Checks the receiver-side bundling rules: INIT, INIT ACK and SHUTDOWN
     /// COMPLETE alone (RFC 9260 §6.10), verification tag 0 only on a lone
     /// INIT (§8.5.1 A), COOKIE ECHO first (§5.1; after one AUTH allowed,
-    /// RFC 4895 §6.2), no control chunk after DATA (§6.10). Returns the first
+    /// RFC 4895 §6.3), no control chunk after DATA (§6.10). Returns the first
     /// rule broken. Stops at the first unknown chunk type whose action is to
     /// stop (RFC 9260 §3.2), as the receiver will not look further.
     pub fn check_bundling(&self) -> Result<(), BundlingViolation> {
@@ -538,6 +538,22 @@ mod tests {
         // Chunk length 19 excludes the padding byte (RFC 9260 §3.2).
         assert_eq!(&p[14..16], &[0, 19]);
         assert_eq!(p.len(), 12 + 20);
+    }
+
+    #[test]
+    fn payload_becomes_bytes_without_copy() {
+        let datagram = bytes::Bytes::from(packet(1, &data_chunk()));
+        let v = Packet::new_checked(&datagram[..], ChecksumPolicy::Required).unwrap();
+        let raw = v.into_chunks().next().unwrap().unwrap();
+        let Ok(Chunk::Data(d)) = Chunk::parse(&raw) else {
+            panic!("not DATA")
+        };
+        let payload = datagram.slice_ref(d.payload);
+        assert_eq!(&payload[..], b"abc");
+        assert_eq!(
+            payload.as_ptr(),
+            datagram[raw.offset + DataChunk::PAYLOAD_OFFSET..].as_ptr()
+        );
     }
 
     #[test]

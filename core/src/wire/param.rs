@@ -241,7 +241,9 @@ pub enum Param<'a> {
     },
     /// Adaptation Layer Indication (RFC 5061 §4.2.6).
     AdaptationLayerIndication(u32),
-    /// A parameter type this codec does not know, kept whole.
+    /// A parameter type this codec does not know, kept whole. Emitting it
+    /// reproduces the original TLV, e.g. for an Unrecognized Parameter
+    /// report (RFC 9260 §3.2.2).
     Unknown {
         /// Its type.
         param_type: u16,
