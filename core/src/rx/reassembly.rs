@@ -228,9 +228,12 @@ struct MsgKey {
     mid: u32,
 }
 
-/// Ordered-delivery state of one incoming stream.
+/// Delivery state of one incoming stream.
 #[derive(Clone, Debug, Default)]
-struct OrderedStream {
+struct StreamState {
+    /// I-DATA: largest unordered MID skipped by I-FORWARD-TSN; late
+    /// fragments at or before it are discarded.
+    unordered_floor: Option<u32>,
     /// Next expected SSN/MID, as on the wire.
     next_raw: u32,
     /// Next expected, on a 64-bit line (keys of `pending`).
@@ -248,8 +251,8 @@ pub struct ReassemblyQueue {
     data_frags: BTreeMap<u64, DataFrag>,
     /// I-DATA mode partial messages.
     partials: HashMap<MsgKey, Partial>,
-    /// Ordered streams, created on first use.
-    streams: HashMap<StreamId, OrderedStream>,
+    /// Per-stream state, created on first use.
+    streams: HashMap<StreamId, StreamState>,
     ready: VecDeque<ReceivedMessage>,
     buffered: usize,
     /// RFC 6525 §5.2.2 E2: deferred reset (last assigned TSN unwrapped,
@@ -339,10 +342,37 @@ impl ReassemblyQueue {
 
     /// `add` after the size, mode and deferral checks.
     fn add_unchecked(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
+        if self.is_stale(&chunk) {
+            // A late fragment of a message already delivered or skipped by
+            // FORWARD-TSN: its TSN is acknowledged, its data discarded.
+            tracing::debug!(tsn = %chunk.tsn, stream = chunk.stream.0, "rx: discarding stale chunk");
+            return Ok(AddOutcome::Accepted);
+        }
         match (self.cfg.mode, chunk.seq) {
             (ReassemblyMode::Data, Seq::Ssn(ssn)) => self.add_data(chunk, ssn),
             (ReassemblyMode::IData, Seq::IData { mid, fsn }) => self.add_idata(chunk, mid, fsn),
             _ => Err(ReassemblyError::WrongMode),
+        }
+    }
+
+    /// Whether `c` belongs to a message before the stream's next expected
+    /// SSN/MID (ordered) or at/before a skipped unordered MID (I-DATA).
+    fn is_stale(&self, c: &IncomingData) -> bool {
+        let Some(st) = self.streams.get(&c.stream) else {
+            return false;
+        };
+        let mode = self.cfg.mode;
+        let raw = match c.seq {
+            Seq::Ssn(ssn) => u32::from(ssn.0),
+            Seq::IData { mid, .. } => mid.0,
+        };
+        if !c.unordered {
+            Self::seq_distance(mode, raw, st.next_raw) < 0
+        } else {
+            mode == ReassemblyMode::IData
+                && st
+                    .unordered_floor
+                    .is_some_and(|f| Self::seq_distance(mode, raw, f) <= 0)
         }
     }
 
@@ -593,7 +623,7 @@ impl ReassemblyQueue {
     }
 
     /// Moves consecutive pending messages of `st` to `ready`.
-    fn drain(mode: ReassemblyMode, st: &mut OrderedStream, ready: &mut VecDeque<ReceivedMessage>) {
+    fn drain(mode: ReassemblyMode, st: &mut StreamState, ready: &mut VecDeque<ReceivedMessage>) {
         while let Some(entry) = st.pending.first_entry() {
             if *entry.key() != st.next {
                 break;
@@ -643,10 +673,18 @@ impl ReassemblyQueue {
                 });
                 self.buffered = self.buffered.saturating_sub(freed);
             }
+            let st = self.streams.entry(s.stream).or_default();
             if s.unordered {
+                if mode == ReassemblyMode::IData {
+                    let later = st
+                        .unordered_floor
+                        .map_or(true, |f| Self::seq_distance(mode, raw, f) > 0);
+                    if later {
+                        st.unordered_floor = Some(raw);
+                    }
+                }
                 continue;
             }
-            let st = self.streams.entry(s.stream).or_default();
             let d = Self::seq_distance(mode, raw, st.next_raw);
             if d < 0 {
                 continue; // already past it
@@ -734,7 +772,7 @@ impl ReassemblyQueue {
         let mode = self.cfg.mode;
         let ready = &mut self.ready;
         let mut dropped = 0usize;
-        let mut reset = |st: &mut OrderedStream| {
+        let mut reset = |st: &mut StreamState| {
             let pending = core::mem::take(&mut st.pending);
             st.next_raw = 0;
             for (_, (raw, msg)) in pending {
@@ -1102,6 +1140,37 @@ mod tests {
         assert_eq!(q.buffered_bytes(), 4, "unordered MID 1 is kept");
         add(&mut q, idata(5, 1, 1, 1, true, LAST, b"!"));
         assert_eq!(drain(&mut q), vec![(1, b"keep!".to_vec())]);
+    }
+
+    #[test]
+    fn late_fragments_of_skipped_messages_are_discarded() {
+        let mut q = queue(ReassemblyMode::IData);
+        q.handle_forward_tsn(
+            Tsn(1),
+            [
+                SkippedMessage {
+                    stream: StreamId(1),
+                    unordered: false,
+                    seq: SkippedSeq::Mid(Mid(0)),
+                },
+                SkippedMessage {
+                    stream: StreamId(1),
+                    unordered: true,
+                    seq: SkippedSeq::Mid(Mid(4)),
+                },
+            ],
+        );
+        // Accepted (the TSN is acknowledged) but not held.
+        add(&mut q, idata(2, 1, 0, 1, false, LAST, b"late"));
+        add(&mut q, idata(3, 1, 4, 1, true, LAST, b"late"));
+        assert_eq!(q.buffered_bytes(), 0);
+        // Later messages are unaffected.
+        add(&mut q, idata(4, 1, 5, 0, true, WHOLE, b"u5"));
+        add(&mut q, idata(5, 1, 1, 0, false, WHOLE, b"o1"));
+        assert_eq!(
+            drain(&mut q),
+            vec![(1, b"u5".to_vec()), (1, b"o1".to_vec())]
+        );
     }
 
     #[test]
