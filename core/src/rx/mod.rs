@@ -38,6 +38,13 @@
 //!         Ok(AddOutcome::Accepted) => {
 //!             tracker.observe(Tsn(1000));
 //!         }
+//!         Ok(AddOutcome::AcceptedAfterEviction) => {
+//!             // RFC 9260 §6.2: un-ack what was dropped, then ack this TSN.
+//!             for evicted in queue.take_evicted() {
+//!                 tracker.forget(evicted);
+//!             }
+//!             tracker.observe(Tsn(1000));
+//!         }
 //!         Ok(AddOutcome::Duplicate) => {}
 //!         Ok(AddOutcome::BufferFull) => tracker.force_sack(),
 //!         Err(_protocol_violation) => { /* send ABORT */ }

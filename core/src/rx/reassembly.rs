@@ -114,6 +114,13 @@ pub struct ReceivedMessage {
 pub enum AddOutcome {
     /// Held or delivered: the association records its TSN as received.
     Accepted,
+    /// Accepted, after dropping held fragments with higher TSNs to make
+    /// room (RFC 9260 §6.2). The association first calls
+    /// [`DataTracker::forget`](super::DataTracker::forget) for every TSN of
+    /// [`ReassemblyQueue::take_evicted`] (so they are no longer reported in
+    /// Gap Ack Blocks), then records this TSN as received — in that order,
+    /// or the cumulative ack could move over an evicted TSN.
+    AcceptedAfterEviction,
     /// This fragment is already held; nothing changed.
     Duplicate,
     /// Refused for lack of receive buffer: the chunk is dropped, its TSN
@@ -214,7 +221,8 @@ struct DataFrag {
 /// A partially received message in I-DATA mode.
 #[derive(Clone, Debug, Default)]
 struct Partial {
-    frags: BTreeMap<u32, (Tsn, Bytes)>,
+    /// FSN -> (unwrapped TSN, TSN, payload).
+    frags: BTreeMap<u32, (u64, Tsn, Bytes)>,
     ppid: Option<Ppid>,
     first_tsn: Option<Tsn>,
     end_fsn: Option<u32>,
@@ -259,6 +267,10 @@ pub struct ReassemblyQueue {
     /// affected streams, empty = all) and the chunks held back for it.
     deferred_reset: Option<(u64, Vec<StreamId>)>,
     deferred: Vec<IncomingData>,
+    /// I-DATA mode: unwrapped TSN -> fragment, to find the highest held.
+    idata_index: BTreeMap<u64, (MsgKey, u32)>,
+    /// TSNs dropped to make room, not yet taken by the association.
+    evicted: Vec<Tsn>,
 }
 
 impl ReassemblyQueue {
@@ -274,6 +286,8 @@ impl ReassemblyQueue {
             buffered: 0,
             deferred_reset: None,
             deferred: Vec::new(),
+            idata_index: BTreeMap::new(),
+            evicted: Vec::new(),
         }
     }
 
@@ -316,11 +330,6 @@ impl ReassemblyQueue {
                 max: self.cfg.max_message_size,
             });
         }
-        // RFC 9260 §6.2: a chunk we cannot buffer is dropped, not acked.
-        if self.buffered.saturating_add(len) > self.cfg.max_buffer {
-            tracing::debug!(tsn = %chunk.tsn, len, buffered = self.buffered, "rx: buffer full, dropping chunk");
-            return Ok(AddOutcome::BufferFull);
-        }
         let mode_ok = matches!(
             (self.cfg.mode, chunk.seq),
             (ReassemblyMode::Data, Seq::Ssn(_)) | (ReassemblyMode::IData, Seq::IData { .. })
@@ -328,6 +337,111 @@ impl ReassemblyQueue {
         if !mode_ok {
             return Err(ReassemblyError::WrongMode);
         }
+        let mut evicted = false;
+        let over = self
+            .buffered
+            .saturating_add(len)
+            .saturating_sub(self.cfg.max_buffer);
+        if over > 0 {
+            // RFC 9260 §6.2: when full, a chunk above everything held is
+            // dropped (not acked); one below the largest TSN held is
+            // accepted by dropping the largest TSNs held for reassembly.
+            let key = self.tsns.unwrap(chunk.tsn.0);
+            if !self.evict_above(key, over) {
+                tracing::debug!(tsn = %chunk.tsn, len, buffered = self.buffered, "rx: buffer full, dropping chunk");
+                return Ok(AddOutcome::BufferFull);
+            }
+            evicted = true;
+        }
+        let outcome = self.add_checked(chunk, len)?;
+        Ok(match outcome {
+            AddOutcome::Accepted if evicted => AddOutcome::AcceptedAfterEviction,
+            other => other,
+        })
+    }
+
+    /// TSNs of held fragments dropped to make room for a chunk with a lower
+    /// TSN (see [`AddOutcome::AcceptedAfterEviction`]): the association
+    /// un-records them in its [`DataTracker`](super::DataTracker) (RFC 9260
+    /// §6.2: dropped chunks MUST NOT be reported in later Gap Ack Blocks).
+    pub fn take_evicted(&mut self) -> impl Iterator<Item = Tsn> + '_ {
+        self.evicted.drain(..)
+    }
+
+    /// Drops the held fragments with the highest TSNs, all above `key`,
+    /// until at least `need` bytes are freed. Does nothing and returns
+    /// false if that is not possible. Complete messages waiting for
+    /// ordering are not evicted.
+    fn evict_above(&mut self, key: u64, need: usize) -> bool {
+        let Some(from) = key.checked_add(1) else {
+            return false;
+        };
+        let mut avail = 0usize;
+        match self.cfg.mode {
+            ReassemblyMode::Data => {
+                for f in self.data_frags.range(from..).rev().map(|e| e.1) {
+                    avail = avail.saturating_add(f.payload.len());
+                    if avail >= need {
+                        break;
+                    }
+                }
+            }
+            ReassemblyMode::IData => {
+                for (mk, fsn) in self.idata_index.range(from..).rev().map(|e| e.1) {
+                    let l = self
+                        .partials
+                        .get(mk)
+                        .and_then(|p| p.frags.get(fsn))
+                        .map_or(0, |f| f.2.len());
+                    avail = avail.saturating_add(l);
+                    if avail >= need {
+                        break;
+                    }
+                }
+            }
+        }
+        if avail < need {
+            return false;
+        }
+        let mut freed = 0usize;
+        while freed < need {
+            let dropped = match self.cfg.mode {
+                ReassemblyMode::Data => self
+                    .data_frags
+                    .pop_last()
+                    .map(|(_, f)| (f.tsn, f.payload.len())),
+                ReassemblyMode::IData => self.idata_index.pop_last().and_then(|(_, (mk, fsn))| {
+                    let p = self.partials.get_mut(&mk)?;
+                    let (_, tsn, payload) = p.frags.remove(&fsn)?;
+                    p.bytes = p.bytes.saturating_sub(payload.len());
+                    if fsn == 0 {
+                        p.ppid = None;
+                        p.first_tsn = None;
+                    }
+                    if p.end_fsn == Some(fsn) {
+                        p.end_fsn = None;
+                    }
+                    if p.frags.is_empty() {
+                        self.partials.remove(&mk);
+                    }
+                    Some((tsn, payload.len()))
+                }),
+            };
+            let Some((tsn, l)) = dropped else { break };
+            tracing::debug!(%tsn, "rx: evicting held fragment to make room");
+            freed += l;
+            self.evicted.push(tsn);
+        }
+        self.buffered = self.buffered.saturating_sub(freed);
+        true
+    }
+
+    /// `add` after the size, mode and buffer checks.
+    fn add_checked(
+        &mut self,
+        chunk: IncomingData,
+        len: usize,
+    ) -> Result<AddOutcome, ReassemblyError> {
         if let Some((last, streams)) = &self.deferred_reset {
             let after = self.tsns.unwrap(chunk.tsn.0) > *last;
             if after && (streams.is_empty() || streams.contains(&chunk.stream)) {
@@ -528,12 +642,17 @@ impl ReassemblyQueue {
         }
         let size = partial.bytes.saturating_add(len);
         if size > max {
-            let held = partial.bytes;
-            self.partials.remove(&key);
-            self.buffered = self.buffered.saturating_sub(held);
+            if let Some(p) = self.partials.remove(&key) {
+                self.buffered = self.buffered.saturating_sub(p.bytes);
+                for (k, _, _) in p.frags.values() {
+                    self.idata_index.remove(k);
+                }
+            }
             return Err(ReassemblyError::MessageTooLarge { size, max });
         }
-        partial.frags.insert(fsn, (c.tsn, c.payload));
+        let ukey = self.tsns.unwrap(c.tsn.0);
+        partial.frags.insert(fsn, (ukey, c.tsn, c.payload));
+        self.idata_index.insert(ukey, (key, fsn));
         partial.bytes = size;
         if c.beginning {
             partial.ppid = Some(c.ppid);
@@ -552,8 +671,9 @@ impl ReassemblyQueue {
         if complete {
             if let Some(p) = self.partials.remove(&key) {
                 let mut buf = BytesMut::with_capacity(p.bytes);
-                for (_, payload) in p.frags.values() {
+                for (k, _, payload) in p.frags.values() {
                     buf.extend_from_slice(payload);
+                    self.idata_index.remove(k);
                 }
                 let msg = ReceivedMessage {
                     stream: key.stream,
@@ -662,12 +782,16 @@ impl ReassemblyQueue {
             let raw = s.seq.raw();
             if mode == ReassemblyMode::IData {
                 let mut freed = 0usize;
+                let index = &mut self.idata_index;
                 self.partials.retain(|k, p| {
                     let dead = k.stream == s.stream
                         && k.unordered == s.unordered
                         && Self::seq_distance(mode, k.mid, raw) <= 0;
                     if dead {
                         freed += p.bytes;
+                        for (ukey, _, _) in p.frags.values() {
+                            index.remove(ukey);
+                        }
                     }
                     !dead
                 });
@@ -1039,6 +1163,56 @@ mod tests {
         // Reading frees the buffer.
         q.poll_message().unwrap();
         add(&mut q, data(2, 0, 2, false, WHOLE, b"12345"));
+    }
+
+    #[test]
+    fn full_buffer_evicts_highest_fragments_for_a_lower_tsn() {
+        for mode in [ReassemblyMode::Data, ReassemblyMode::IData] {
+            let mut q = ReassemblyQueue::new(
+                Tsn(0),
+                ReassemblyConfig {
+                    mode,
+                    max_buffer: 10,
+                    max_message_size: 10,
+                },
+            );
+            let chunk = |tsn: u32, fsn: u32, be: (bool, bool), p: &'static [u8]| match mode {
+                ReassemblyMode::Data => data(tsn, 0, 0, true, be, p),
+                ReassemblyMode::IData => idata(tsn, 0, 0, fsn, true, be, p),
+            };
+            // One unordered message TSN 3..=5, of which 3 and 5 are held.
+            add(&mut q, chunk(3, 0, FIRST, b"aaaa"));
+            add(&mut q, chunk(5, 2, LAST, b"cccc"));
+            // Above everything held and no room: dropped.
+            assert_eq!(
+                q.add(chunk(6, 3, LAST, b"xxx")),
+                Ok(AddOutcome::BufferFull),
+                "{mode:?}"
+            );
+            assert_eq!(q.take_evicted().count(), 0);
+            // Lower than the largest held: TSN 5 makes room for it.
+            let other = match mode {
+                ReassemblyMode::Data => data(1, 1, 0, false, WHOLE, b"zzz"),
+                ReassemblyMode::IData => idata(1, 1, 0, 0, false, WHOLE, b"zzz"),
+            };
+            assert_eq!(
+                q.add(other),
+                Ok(AddOutcome::AcceptedAfterEviction),
+                "{mode:?}"
+            );
+            assert_eq!(
+                q.take_evicted().collect::<Vec<_>>(),
+                vec![Tsn(5)],
+                "{mode:?}"
+            );
+            assert_eq!(q.buffered_bytes(), 7);
+            assert_eq!(drain(&mut q), vec![(1, b"zzz".to_vec())]);
+            // The evicted fragment is retransmitted and completes the message.
+            add(&mut q, chunk(5, 2, LAST, b"cccc"));
+            add(&mut q, chunk(4, 1, MIDDLE, b"bb"));
+            assert_eq!(drain(&mut q), vec![(0, b"aaaabbcccc".to_vec())], "{mode:?}");
+            assert_eq!(q.buffered_bytes(), 0);
+        }
     }
 
     #[test]
