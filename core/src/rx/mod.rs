@@ -5,7 +5,15 @@
 //!
 //! These types take plain values: the association translates parsed DATA,
 //! I-DATA, FORWARD-TSN and I-FORWARD-TSN chunks into them, and builds the
-//! SACK chunk from what they report. Per received packet:
+//! SACK chunk from what they report.
+//!
+//! Per DATA chunk: [`DataTracker::classify`]; for a new TSN,
+//! [`ReceiveWindow::admits`] (RFC 9260 §6.2 zero-window rule), then
+//! [`ReassemblyQueue::add`]; only if the queue accepted it,
+//! [`DataTracker::observe`]. A chunk that is dropped is never
+//! acknowledged. Per FORWARD-TSN: [`DataTracker::handle_forward_tsn`], and
+//! if it advanced, [`ReassemblyQueue::handle_forward_tsn`]. After the
+//! packet: [`DataTracker::on_data_packet`]. For example:
 //!
 //! ```
 //! use anysctp::rx::*;

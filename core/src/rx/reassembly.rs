@@ -47,8 +47,13 @@ pub enum ReassemblyMode {
 pub struct ReassemblyConfig {
     /// DATA or I-DATA.
     pub mode: ReassemblyMode,
-    /// Bytes of user data the queue may hold (the receive buffer
-    /// advertised in INIT / INIT ACK).
+    /// Bytes of user data the queue may hold: a hard memory cap, normally
+    /// the receive buffer advertised in INIT / INIT ACK. The advertised
+    /// window itself (which also counts data delivered but not yet read)
+    /// is the association's, via [`ReceiveWindow`](super::ReceiveWindow).
+    /// With I-DATA, partial messages of several streams are held at once,
+    /// so the buffer should fit one `max_message_size` message per stream
+    /// that interleaves, or reassembly can stall.
     pub max_buffer: usize,
     /// Largest user message accepted; a larger one is a
     /// [`ReassemblyError::MessageTooLarge`]. Should not exceed
@@ -891,7 +896,8 @@ impl ReassemblyQueue {
     /// received. Anything still held for these streams is therefore assumed
     /// to be sent after the reset: complete messages waiting for ordering
     /// are re-sequenced from 0 (and delivered if now in order); fragments
-    /// are kept.
+    /// are kept. In I-DATA mode both MID counters (ordered and unordered)
+    /// restart at 0 (RFC 8260 §2.3.2).
     pub fn reset_streams(&mut self, streams: &[StreamId]) -> Result<(), ReassemblyError> {
         let mode = self.cfg.mode;
         let ready = &mut self.ready;
@@ -899,6 +905,8 @@ impl ReassemblyQueue {
         let mut reset = |st: &mut StreamState| {
             let pending = core::mem::take(&mut st.pending);
             st.next_raw = 0;
+            // RFC 8260 §2.3.2: the unordered MID counter restarts too.
+            st.unordered_floor = None;
             for (_, (raw, msg)) in pending {
                 let d = Self::seq_distance(mode, raw, 0);
                 if d < 0 {
@@ -1366,9 +1374,45 @@ mod tests {
         // Stream 2 was not reset: SSN 0 there is stale.
         add(&mut q, data(5, 2, 0, false, WHOLE, b"old"));
         assert!(q.poll_message().is_none());
-        // Reset of all streams.
+        assert_eq!(q.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn idata_reset_restarts_both_mid_counters() {
+        let mut q = queue(ReassemblyMode::IData);
+        add(&mut q, idata(0, 1, 0, 0, false, WHOLE, b"o0"));
+        // Unordered MIDs up to 3 were skipped by I-FORWARD-TSN.
+        q.handle_forward_tsn(
+            Tsn(1),
+            [SkippedMessage {
+                stream: StreamId(1),
+                unordered: true,
+                seq: SkippedSeq::Mid(Mid(3)),
+            }],
+        );
+        q.reset_streams(&[StreamId(1)]).unwrap();
+        add(&mut q, idata(2, 1, 0, 0, true, WHOLE, b"u0"));
+        add(&mut q, idata(3, 1, 0, 0, false, WHOLE, b"o0'"));
+        assert_eq!(
+            drain(&mut q),
+            vec![
+                (1, b"o0".to_vec()),
+                (1, b"u0".to_vec()),
+                (1, b"o0'".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn reset_all_streams() {
+        let mut q = queue(ReassemblyMode::Data);
+        add(&mut q, data(5, 2, 0, false, WHOLE, b"x"));
+        add(&mut q, data(6, 3, 0, false, WHOLE, b"z"));
+        assert_eq!(drain(&mut q).len(), 2);
         q.reset_streams(&[]).unwrap();
-        add(&mut q, data(6, 2, 0, false, WHOLE, b"y"));
+        add(&mut q, data(7, 3, 0, false, WHOLE, b"z"));
+        assert_eq!(drain(&mut q), vec![(3, b"z".to_vec())]);
+        add(&mut q, data(8, 2, 0, false, WHOLE, b"y"));
         assert_eq!(drain(&mut q), vec![(2, b"y".to_vec())]);
         assert_eq!(q.buffered_bytes(), 0);
     }

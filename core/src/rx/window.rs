@@ -1,6 +1,8 @@
 //! The advertised receiver window, a_rwnd (RFC 9260 §6.2, §6.2.1 and
 //! RFC 1122 §4.2.3.3 for receiver silly-window avoidance).
 
+use crate::types::Tsn;
+
 /// Computes a_rwnd for SACK chunks: the receive buffer size minus the bytes
 /// held (in the reassembly queue plus delivered to but not yet read by the
 /// application), never negative, with silly-window-syndrome avoidance.
@@ -58,6 +60,21 @@ impl ReceiveWindow {
         self.advertised
     }
 
+    /// RFC 9260 §6.2 admission of a new DATA chunk of `len` bytes with
+    /// `tsn`, given the bytes `held` and the highest TSN received so far
+    /// ([`DataTracker::highest_received`](super::DataTracker::highest_received)).
+    /// When the chunk does not fit in the window, one above the highest
+    /// TSN received MUST be dropped; one below it (filling a gap) is
+    /// admitted, and the reassembly queue makes room for it by evicting
+    /// the highest TSNs it holds. A dropped chunk is not acknowledged, and
+    /// a SACK is sent at once.
+    pub fn admits(&self, held: usize, len: usize, tsn: Tsn, highest_received: Tsn) -> bool {
+        let fits = held
+            .checked_add(len)
+            .is_some_and(|total| total <= self.buffer_size as usize);
+        fits || tsn.lt(highest_received)
+    }
+
     /// Whether the window opened enough (by at least a quarter of the
     /// buffer) since the last advertisement to send a window-update SACK
     /// without new data (RFC 9260 §6.2).
@@ -70,6 +87,19 @@ impl ReceiveWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_window_admits_only_gap_fillers() {
+        let w = ReceiveWindow::new(1000, 1500);
+        assert!(w.admits(900, 100, Tsn(50), Tsn(10)));
+        // Does not fit: above the highest received is dropped...
+        assert!(!w.admits(901, 100, Tsn(11), Tsn(10)));
+        assert!(!w.admits(usize::MAX, 1, Tsn(11), Tsn(10)));
+        // ...below it (a gap) is admitted.
+        assert!(w.admits(1000, 100, Tsn(9), Tsn(10)));
+        // Serial arithmetic across the wrap.
+        assert!(w.admits(1000, 100, Tsn(u32::MAX), Tsn(2)));
+    }
 
     #[test]
     fn never_negative() {
