@@ -342,6 +342,17 @@ impl ReassemblyQueue {
         if !mode_ok {
             return Err(ReassemblyError::WrongMode);
         }
+        let key = self.tsns.unwrap(chunk.tsn.0);
+        if self.holds(&chunk, key) {
+            return Ok(AddOutcome::Duplicate);
+        }
+        let defer = self.defers(&chunk, key);
+        if !defer && self.is_stale(&chunk) {
+            // A late fragment of a message already delivered or skipped by
+            // FORWARD-TSN: its TSN is acknowledged, its data discarded.
+            tracing::debug!(tsn = %chunk.tsn, stream = chunk.stream.0, "rx: discarding stale chunk");
+            return Ok(AddOutcome::Accepted);
+        }
         let mut evicted = false;
         let over = self
             .buffered
@@ -351,14 +362,20 @@ impl ReassemblyQueue {
             // RFC 9260 §6.2: when full, a chunk above everything held is
             // dropped (not acked); one below the largest TSN held is
             // accepted by dropping the largest TSNs held for reassembly.
-            let key = self.tsns.unwrap(chunk.tsn.0);
             if !self.evict_above(key, over) {
                 tracing::debug!(tsn = %chunk.tsn, len, buffered = self.buffered, "rx: buffer full, dropping chunk");
                 return Ok(AddOutcome::BufferFull);
             }
             evicted = true;
         }
-        let outcome = self.add_checked(chunk, len)?;
+        let outcome = if defer {
+            // RFC 6525 §5.2.2 E2: held until the reset is performed.
+            self.buffered += len;
+            self.deferred.push(chunk);
+            AddOutcome::Accepted
+        } else {
+            self.add_unchecked(chunk)?
+        };
         Ok(match outcome {
             AddOutcome::Accepted if evicted => AddOutcome::AcceptedAfterEviction,
             other => other,
@@ -441,30 +458,34 @@ impl ReassemblyQueue {
         true
     }
 
-    /// `add` after the size, mode and buffer checks.
-    fn add_checked(
-        &mut self,
-        chunk: IncomingData,
-        len: usize,
-    ) -> Result<AddOutcome, ReassemblyError> {
-        if let Some((last, streams)) = &self.deferred_reset {
-            let after = self.tsns.unwrap(chunk.tsn.0) > *last;
-            if after && (streams.is_empty() || streams.contains(&chunk.stream)) {
-                // RFC 6525 §5.2.2 E2: held until the reset is performed.
-                self.buffered += len;
-                self.deferred.push(chunk);
-                return Ok(AddOutcome::Accepted);
+    /// Whether the fragment (by TSN, or by MID/FSN for I-DATA) is held.
+    fn holds(&self, c: &IncomingData, key: u64) -> bool {
+        match c.seq {
+            Seq::Ssn(_) => self.data_frags.contains_key(&key),
+            Seq::IData { mid, fsn } => {
+                let k = MsgKey {
+                    stream: c.stream,
+                    unordered: c.unordered,
+                    mid: mid.0,
+                };
+                let fsn = if c.beginning { 0 } else { fsn.0 };
+                self.partials
+                    .get(&k)
+                    .is_some_and(|p| p.frags.contains_key(&fsn))
             }
         }
-        self.add_unchecked(chunk)
     }
 
-    /// `add` after the size, mode and deferral checks.
+    /// Whether a deferred stream reset holds this chunk back.
+    fn defers(&self, c: &IncomingData, key: u64) -> bool {
+        self.deferred_reset.as_ref().is_some_and(|(last, streams)| {
+            key > *last && (streams.is_empty() || streams.contains(&c.stream))
+        })
+    }
+
+    /// `add` after all checks; also replays deferred chunks.
     fn add_unchecked(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
         if self.is_stale(&chunk) {
-            // A late fragment of a message already delivered or skipped by
-            // FORWARD-TSN: its TSN is acknowledged, its data discarded.
-            tracing::debug!(tsn = %chunk.tsn, stream = chunk.stream.0, "rx: discarding stale chunk");
             return Ok(AddOutcome::Accepted);
         }
         match (self.cfg.mode, chunk.seq) {
@@ -1195,6 +1216,13 @@ mod tests {
             assert_eq!(
                 q.add(chunk(6, 3, LAST, b"xxx")),
                 Ok(AddOutcome::BufferFull),
+                "{mode:?}"
+            );
+            assert_eq!(q.take_evicted().count(), 0);
+            // A fragment already held is a duplicate and evicts nothing.
+            assert_eq!(
+                q.add(chunk(3, 0, FIRST, b"aaaa")),
+                Ok(AddOutcome::Duplicate),
                 "{mode:?}"
             );
             assert_eq!(q.take_evicted().count(), 0);
