@@ -445,6 +445,66 @@ mod tests {
         t.gap_ack_blocks().map(|g| (g.start, g.end)).collect()
     }
 
+    proptest::proptest! {
+        /// Against a plain set of received offsets: cumulative ack, gap
+        /// blocks and duplicate detection agree, across the u32 wrap, with
+        /// forgets and FORWARD-TSNs mixed in.
+        #[test]
+        fn matches_a_set_model(
+            initial in proptest::prop_oneof![proptest::strategy::Just(u32::MAX - 50), proptest::prelude::any::<u32>()],
+            ops in proptest::collection::vec((0u8..10, 0u32..120), 1..300),
+        ) {
+            use std::collections::BTreeSet;
+            let mut t = tracker(initial);
+            // Offsets from `initial` that were received (or skipped).
+            let mut got = BTreeSet::new();
+            let mut cum_off: i64 = -1;
+            for (op, off) in ops {
+                let tsn = Tsn(initial).add(off);
+                match op {
+                    0 => {
+                        // Forget (only above the cumulative ack).
+                        let tracked = i64::from(off) > cum_off && got.contains(&off);
+                        proptest::prop_assert_eq!(t.forget(tsn), tracked);
+                        if tracked {
+                            got.remove(&off);
+                        }
+                    }
+                    1 => {
+                        let advanced = t.handle_forward_tsn(tsn);
+                        proptest::prop_assert_eq!(advanced, i64::from(off) > cum_off);
+                        if advanced {
+                            got.extend(0..=off);
+                        }
+                    }
+                    _ => {
+                        let expect = if got.contains(&off) || i64::from(off) <= cum_off {
+                            Observed::Duplicate
+                        } else {
+                            Observed::New
+                        };
+                        proptest::prop_assert_eq!(t.observe(tsn), expect);
+                        got.insert(off);
+                    }
+                }
+                while got.contains(&u32::try_from(cum_off + 1).unwrap()) {
+                    cum_off += 1;
+                }
+                proptest::prop_assert_eq!(t.cumulative_tsn_ack(), Tsn(initial).add(cum_off as u32));
+                // Gap blocks from the model.
+                let mut blocks = Vec::new();
+                for &o in got.range(u32::try_from(cum_off + 1).unwrap()..) {
+                    let rel = u16::try_from(i64::from(o) - cum_off).unwrap();
+                    match blocks.last_mut() {
+                        Some((_, end)) if *end + 1 == rel => *end = rel,
+                        _ => blocks.push((rel, rel)),
+                    }
+                }
+                proptest::prop_assert_eq!(gaps(&t), blocks);
+            }
+        }
+    }
+
     #[test]
     fn in_order_advances_cum_ack() {
         let mut t = tracker(10);
