@@ -49,6 +49,7 @@ type options struct {
 	expect        int
 	timeout       float64
 	maxMessageLen int
+	fixShutdown   bool
 }
 
 func parseOptions() (*options, error) {
@@ -70,6 +71,7 @@ func parseOptions() (*options, error) {
 	fs.IntVar(&o.big, "big", 0, "send one message of this many bytes instead")
 	fs.BoolVar(&o.echo, "echo", false, "echo each received message back on its stream")
 	fs.IntVar(&o.expect, "expect", 0, "messages to receive before closing")
+	fs.BoolVar(&o.fixShutdown, "fix-shutdown-cum-ack", false, "work around pion 1.8.6's wrong SHUTDOWN Cumulative TSN Ack (see README)")
 	fs.Float64Var(&o.timeout, "timeout", 30, "hard time limit in seconds")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		return nil, err
@@ -272,6 +274,9 @@ const pionPort = 5000
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
+	chunkInit             = 1
+	chunkInitAck          = 2
+	chunkSack             = 3
 	chunkAbort            = 6
 	chunkShutdown         = 7
 	chunkShutdownAck      = 8
@@ -289,6 +294,10 @@ type udpConn struct {
 	inFlags  [256]int32
 	outFlags [256]int32
 	badCRC   int64
+	// --fix-shutdown-cum-ack (see fixShutdown)
+	fixShutdown bool
+	peerCumAck  uint32 // the Cumulative TSN Ack pion last told the peer
+	havePeerTSN bool
 }
 
 func checksum(p []byte) uint32 {
@@ -341,6 +350,9 @@ func (c *udpConn) Read(b []byte) (int, error) {
 			continue
 		}
 		markChunks(p, &c.inFlags)
+		if c.fixShutdown {
+			c.learnPeerInitialTSN(p)
+		}
 		binary.BigEndian.PutUint16(p[0:], pionPort)
 		binary.BigEndian.PutUint16(p[2:], pionPort)
 		binary.LittleEndian.PutUint32(p[8:], checksum(p))
@@ -363,6 +375,9 @@ func (c *udpConn) Write(b []byte) (int, error) {
 	if remote == nil {
 		return 0, errors.New("no remote address yet")
 	}
+	if c.fixShutdown {
+		c.fixShutdownCumAck(p)
+	}
 	binary.BigEndian.PutUint16(p[0:], c.localSctp)
 	binary.BigEndian.PutUint16(p[2:], rport)
 	binary.LittleEndian.PutUint32(p[8:], checksum(p))
@@ -371,6 +386,53 @@ func (c *udpConn) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// pion/sctp 1.8.6 fills the SHUTDOWN chunk's Cumulative TSN Ack with its own
+// send-side ack point (a.cumulativeTSNAckPoint, in pion's TSN space) instead of
+// the last TSN it received in sequence from the peer (RFC 9260 §3.3.8). A peer
+// that checks it (usrsctp) aborts with "Protocol violation: Cum ack ... greater
+// or equal than TSN ..." whenever the random initial TSNs make the bogus value
+// look ahead of what it sent (about half the runs). With --fix-shutdown-cum-ack
+// the shim rewrites that field to the Cumulative TSN Ack of the last SACK pion
+// sent (or the peer's initial TSN - 1 when pion never acknowledged anything).
+func (c *udpConn) fixShutdownCumAck(p []byte) {
+	forEachChunk(p, func(t byte, ch []byte) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		switch {
+		case t == chunkSack && len(ch) >= 8:
+			c.peerCumAck = binary.BigEndian.Uint32(ch[4:])
+			c.havePeerTSN = true
+		case t == chunkShutdown && len(ch) >= 8 && c.havePeerTSN:
+			binary.BigEndian.PutUint32(ch[4:], c.peerCumAck)
+		}
+	})
+}
+
+// learnPeerInitialTSN records the peer's initial TSN from its INIT or INIT-ACK.
+func (c *udpConn) learnPeerInitialTSN(p []byte) {
+	forEachChunk(p, func(t byte, ch []byte) {
+		if (t == chunkInit || t == chunkInitAck) && len(ch) >= 20 {
+			c.mu.Lock()
+			c.peerCumAck = binary.BigEndian.Uint32(ch[16:]) - 1
+			c.havePeerTSN = true
+			c.mu.Unlock()
+		}
+	})
+}
+
+// forEachChunk calls f with each chunk's type and bytes (bounded by the packet).
+func forEachChunk(p []byte, f func(t byte, ch []byte)) {
+	off := 12
+	for off+4 <= len(p) {
+		l := int(binary.BigEndian.Uint16(p[off+2:]))
+		if l < 4 || off+l > len(p) {
+			return
+		}
+		f(p[off], p[off:off+l])
+		off += (l + 3) &^ 3
+	}
 }
 
 func (c *udpConn) Close() error {
@@ -538,7 +600,7 @@ func main() {
 		res.finish(o, fmt.Sprintf("timeout after %gs", o.timeout))
 	})
 
-	conn := &udpConn{localSctp: uint16(o.sctpPort), remoteSctp: uint16(o.remoteSctp)}
+	conn := &udpConn{localSctp: uint16(o.sctpPort), remoteSctp: uint16(o.remoteSctp), fixShutdown: o.fixShutdown}
 	laddr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: o.udpPort}
 	if o.role == "client" {
 		raddr, err := net.ResolveUDPAddr("udp", o.remote)
