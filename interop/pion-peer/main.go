@@ -23,8 +23,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pion/logging"
@@ -48,6 +50,7 @@ type options struct {
 	echo          bool
 	expect        int
 	timeout       float64
+	linger        float64
 	maxMessageLen int
 	fixShutdown   bool
 }
@@ -73,6 +76,7 @@ func parseOptions() (*options, error) {
 	fs.IntVar(&o.expect, "expect", 0, "messages to receive before closing")
 	fs.BoolVar(&o.fixShutdown, "fix-shutdown-cum-ack", false, "work around pion 1.8.6's wrong SHUTDOWN Cumulative TSN Ack (see README)")
 	fs.Float64Var(&o.timeout, "timeout", 30, "hard time limit in seconds")
+	fs.Float64Var(&o.linger, "linger", 0, "after a graceful end, keep answering the peer for up to SECS (SIGTERM ends it)")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		return nil, err
 	}
@@ -257,10 +261,17 @@ func (r *result) finish(o *options, extraErr string) {
 	j, _ := json.Marshal(out)
 	fmt.Printf("RESULT %s\n", j)
 	os.Stdout.Sync()
+	code := 1
 	if ok {
-		os.Exit(0)
+		code = 0
 	}
-	os.Exit(1)
+	if lingerConn != nil && extraErr == "" && o != nil && o.linger > 0 {
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		go func() { <-term; os.Exit(code) }()
+		lingerConn.linger(time.Now().Add(time.Duration(o.linger * float64(time.Second))))
+	}
+	os.Exit(code)
 }
 
 // ---------------------------------------------------------------- UDP conn
@@ -270,6 +281,9 @@ func (r *result) finish(o *options, extraErr string) {
 // the agreed ports on the wire to 5000/5000 inside, re-computing the CRC32c,
 // after verifying the CRC32c of every received packet itself.
 const pionPort = 5000
+
+// lingerConn is the connection finish lingers on (set once established).
+var lingerConn *udpConn
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -323,6 +337,9 @@ func (c *udpConn) Read(b []byte) (int, error) {
 	for {
 		n, from, err := c.pc.ReadFromUDP(b)
 		if err != nil {
+			return 0, io.EOF
+		}
+		if atomic.LoadInt32(&c.closed) != 0 {
 			return 0, io.EOF
 		}
 		c.mu.Lock()
@@ -435,11 +452,40 @@ func forEachChunk(p []byte, f func(t byte, ch []byte)) {
 	}
 }
 
+// Close ends pion's use of the socket but keeps it open, so that linger can
+// still answer the peer (the process closes it on exit).
 func (c *udpConn) Close() error {
 	if atomic.CompareAndSwapInt32(&c.closed, 0, 1) {
-		return c.pc.Close()
+		return c.pc.SetReadDeadline(time.Now())
 	}
 	return nil
+}
+
+// linger answers out-of-the-blue SHUTDOWN-ACKs with SHUTDOWN-COMPLETE (T bit
+// set, the received tag reflected; RFC 9260 §8.4 item 5) until `until`. The
+// peer retransmits SHUTDOWN-ACK when our SHUTDOWN-COMPLETE was lost; without
+// an answer it would wait for its retransmission limit (pion: forever).
+func (c *udpConn) linger(until time.Time) {
+	buf := make([]byte, 2048)
+	_ = c.pc.SetReadDeadline(until)
+	for {
+		n, from, err := c.pc.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		p := buf[:n]
+		if n < 16 || binary.LittleEndian.Uint32(p[8:]) != checksum(p) || p[12] != chunkShutdownAck {
+			continue
+		}
+		out := make([]byte, 16)
+		copy(out[0:2], p[2:4]) // our port
+		copy(out[2:4], p[0:2]) // their port
+		copy(out[4:8], p[4:8]) // the tag they used, reflected
+		out[12], out[13] = chunkShutdownComplete, 1
+		binary.BigEndian.PutUint16(out[14:], 4)
+		binary.LittleEndian.PutUint32(out[8:], checksum(out))
+		_, _ = c.pc.WriteToUDP(out, from)
+	}
 }
 
 func (c *udpConn) LocalAddr() net.Addr { return c.pc.LocalAddr() }
@@ -643,6 +689,7 @@ func main() {
 		res.finish(o, "handshake: "+err.Error())
 	}
 	fmt.Fprintf(os.Stderr, "pion-peer %s: association established\n", o.role)
+	lingerConn = conn
 	acceptDone := make(chan struct{})
 	go func() { p.acceptLoop(); close(acceptDone) }()
 

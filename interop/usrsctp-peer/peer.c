@@ -12,7 +12,8 @@
  *                       [--udp-port U] [scenario flags]
  *
  * Scenario flags: --streams N --count N --size B --unordered 0|1|mixed
- * --send-streams N --big BYTES --echo --expect N --timeout SECS.
+ * --send-streams N --big BYTES --echo --expect N --timeout SECS
+ * [--linger SECS: after a graceful end, keep answering the peer; SIGTERM ends it].
  * Prints exactly one line `RESULT {json}`; exits 0 only if ok.
  * See ../README.md for the message format.
  */
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +42,7 @@ static struct {
 	int udp_port, sctp_port, remote_udp_port, remote_sctp_port;
 	char remote_host[64];
 	int streams, count, size, unordered, send_streams, big, echo, expect;
-	double timeout;
+	double timeout, linger;
 } opt = {.sctp_port = 5000, .streams = 16, .size = 100, .send_streams = 1, .timeout = 30};
 
 static int is_unordered(uint64_t id)
@@ -62,6 +64,13 @@ static const char *shutdown_kind = "none";
 static uint8_t *seen;            /* bitmap over [0, seen_len) */
 static uint64_t seen_len;
 static int64_t last_ordered[65536]; /* -1: none yet */
+
+static volatile sig_atomic_t exit_code = 1;
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(exit_code);
+}
 
 static void add_error_locked(const char *fmt, ...)
 {
@@ -120,7 +129,19 @@ static void finish(const char *extra)
 		printf("%s\"%s\"", i ? "," : "", errors[i]);
 	printf("],\"shutdown\":\"%s\"}\n", shutdown_kind);
 	fflush(stdout);
-	_exit(ok ? 0 : 1); /* no usrsctp_finish: it may block on a live association */
+	exit_code = ok ? 0 : 1;
+	if (!extra && opt.linger > 0) {
+		/* After a graceful end, keep the stack running for a while: if our
+		 * SHUTDOWN-COMPLETE was lost, usrsctp answers the peer's retransmitted
+		 * SHUTDOWN-ACK as out of the blue (RFC 9260 §8.4 item 5). */
+		signal(SIGTERM, on_term);
+		pthread_mutex_unlock(&res_mu);
+		struct timespec ts = {.tv_sec = (time_t)opt.linger,
+		                      .tv_nsec = (long)((opt.linger - (double)(time_t)opt.linger) * 1e9)};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	_exit(exit_code); /* no usrsctp_finish: it may block on a live association */
 }
 
 static void *watchdog(void *arg)
@@ -356,6 +377,11 @@ static void parse(int argc, char **argv)
 		NUM("--expect", opt.expect)
 		if (!strcmp(a, "--echo")) {
 			opt.echo = 1;
+			continue;
+		}
+		if (!strcmp(a, "--linger") && v) {
+			opt.linger = atof(v);
+			i++;
 			continue;
 		}
 		if (!strcmp(a, "--timeout") && v) {

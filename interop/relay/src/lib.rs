@@ -23,6 +23,7 @@ use rand_core::{RngCore, SeedableRng};
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -238,6 +239,13 @@ impl Relay {
     /// Relays until `deadline`, one thread per direction, and returns the
     /// counters. Datagrams from anyone but the first client are ignored.
     pub fn run_until(self, deadline: Instant) -> io::Result<RelayCounters> {
+        self.run(deadline, &AtomicBool::new(false))
+    }
+
+    /// Like [`Relay::run_until`], and also stops soon after `stop` is set
+    /// (from another thread).
+    pub fn run(self, deadline: Instant, stop: &AtomicBool) -> io::Result<RelayCounters> {
+        let go = || Instant::now() < deadline && !stop.load(Ordering::Relaxed);
         const TICK: Duration = Duration::from_millis(5);
         self.listen.set_read_timeout(Some(TICK))?;
         self.upstream.set_read_timeout(Some(TICK))?;
@@ -248,7 +256,7 @@ impl Relay {
         std::thread::scope(|s| {
             let t = s.spawn(move || -> io::Result<Counters> {
                 let mut buf = vec![0u8; MAX_DATAGRAM];
-                while Instant::now() < deadline {
+                while go() {
                     let now = Instant::now();
                     up.poll(now, |d| drop(upstream.send(d)));
                     match listen.recv_from(&mut buf) {
@@ -270,7 +278,7 @@ impl Relay {
             });
             let mut buf = vec![0u8; MAX_DATAGRAM];
             let mut result = Ok(());
-            while Instant::now() < deadline {
+            while go() {
                 let now = Instant::now();
                 let to = *client.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(to) = to {
@@ -484,5 +492,14 @@ mod tests {
         let c = handle.join().unwrap().unwrap();
         assert_eq!(c.to_target.forwarded, 1);
         assert_eq!(c.to_client.forwarded, 1);
+    }
+
+    #[test]
+    fn stop_flag_ends_the_run_before_the_deadline() {
+        let relay = Relay::bind("127.0.0.1:0", "127.0.0.1:9", Impairment::default(), 1).unwrap();
+        let stop = AtomicBool::new(true);
+        let t0 = Instant::now();
+        relay.run(t0 + Duration::from_secs(30), &stop).unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(5));
     }
 }

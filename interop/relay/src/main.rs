@@ -7,14 +7,17 @@
 //!
 //! Forwards datagrams from the first client to the target and back, with
 //! seeded loss, reordering and duplication per direction, for at most
-//! `--timeout` seconds (default 60); prints the counters on exit.
+//! `--timeout` seconds (default 60), or until its standard input reaches end
+//! of file when started with `--stop-on-eof 1` (how a harness stops it);
+//! prints the counters on exit.
 
 use relay::{Impairment, Relay};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: anysctp-relay --listen [ADDR:]PORT --target HOST:PORT \
-[--loss P] [--reorder P] [--dup P] [--seed N] [--timeout SECS]";
+[--loss P] [--reorder P] [--dup P] [--seed N] [--timeout SECS] [--stop-on-eof 0|1]";
 
 struct Args {
     listen: String,
@@ -22,6 +25,7 @@ struct Args {
     imp: Impairment,
     seed: u64,
     timeout: f64,
+    stop_on_eof: bool,
 }
 
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -31,6 +35,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         imp: Impairment::default(),
         seed: 1,
         timeout: 60.0,
+        stop_on_eof: false,
     };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -43,6 +48,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--dup" => a.imp.dup = num(&value)?,
             "--seed" => a.seed = value.parse().map_err(|e| format!("--seed {value}: {e}"))?,
             "--timeout" => a.timeout = num(&value)?,
+            "--stop-on-eof" => a.stop_on_eof = value == "1",
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -78,7 +84,14 @@ fn main() -> ExitCode {
     if let Ok(addr) = relay.local_addr() {
         eprintln!("anysctp-relay: {addr} -> {}", args.target);
     }
-    match relay.run_until(deadline) {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    if args.stop_on_eof {
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            STOP.store(true, Ordering::Relaxed);
+        });
+    }
+    match relay.run(deadline, &STOP) {
         Ok(c) => {
             println!("{c}");
             ExitCode::SUCCESS
