@@ -121,6 +121,12 @@ ADJUSTMENTS: dict[tuple[str, str], dict[str, list[str]]] = {
     # half the time. The pion peer's shim rewrites the field (pion initiates
     # the shutdown only as the client).
     ("pion", "usrsctp"): {"client": ["--fix-shutdown-cum-ack"]},
+    # pion/sctp 1.8.6 ignores the Cumulative TSN Ack of a SHUTDOWN it receives
+    # and waits for a SACK that the SHUTDOWN sender, per RFC 9260 §9.2, no
+    # longer sends: if the client's last SACK (delayed) is replaced by its
+    # SHUTDOWN while pion has data in flight (echo_shutdown), both hang.
+    # usrsctp's client SACKs every packet at once so no SACK is pending.
+    ("usrsctp", "pion"): {"client": ["--immediate-sack"]},
 }
 
 

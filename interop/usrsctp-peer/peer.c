@@ -13,7 +13,8 @@
  *
  * Scenario flags: --streams N --count N --size B --unordered 0|1|mixed
  * --send-streams N --big BYTES --echo --expect N --timeout SECS
- * [--linger SECS: after a graceful end, keep answering the peer; SIGTERM ends it].
+ * [--linger SECS: after a graceful end, keep answering the peer; SIGTERM ends it]
+ * [--immediate-sack: no delayed SACKs].
  * Prints exactly one line `RESULT {json}`; exits 0 only if ok.
  * See ../README.md for the message format.
  */
@@ -43,6 +44,7 @@ static struct {
 	char remote_host[64];
 	int streams, count, size, unordered, send_streams, big, echo, expect;
 	double timeout, linger;
+	int immediate_sack;
 } opt = {.sctp_port = 5000, .streams = 16, .size = 100, .send_streams = 1, .timeout = 30};
 
 static int is_unordered(uint64_t id)
@@ -379,6 +381,10 @@ static void parse(int argc, char **argv)
 			opt.echo = 1;
 			continue;
 		}
+		if (!strcmp(a, "--immediate-sack")) {
+			opt.immediate_sack = 1;
+			continue;
+		}
 		if (!strcmp(a, "--linger") && v) {
 			opt.linger = atof(v);
 			i++;
@@ -579,6 +585,12 @@ int main(int argc, char **argv)
 	setopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof on, "SCTP_RECVRCVINFO");
 	setopt(s, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz, "SO_SNDBUF");
 	setopt(s, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz, "SO_RCVBUF");
+	if (opt.immediate_sack) {
+		/* SACK every packet at once (no delayed SACK), so no SACK is still
+		 * pending when SHUTDOWN goes out; see README, Findings (pion). */
+		struct sctp_sack_info si = {.sack_assoc_id = SCTP_FUTURE_ASSOC, .sack_delay = 0, .sack_freq = 1};
+		setopt(s, IPPROTO_SCTP, SCTP_DELAYED_SACK, &si, sizeof si, "SCTP_DELAYED_SACK");
+	}
 	struct sctp_initmsg im = {.sinit_num_ostreams = (uint16_t)opt.streams,
 	                          .sinit_max_instreams = (uint16_t)opt.streams};
 	setopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof im, "SCTP_INITMSG");
