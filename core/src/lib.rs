@@ -16,6 +16,7 @@
 pub mod association;
 pub mod config;
 pub mod congestion;
+pub mod endpoint;
 pub mod error;
 pub mod event;
 pub mod path;
@@ -28,6 +29,7 @@ pub mod types;
 pub mod wire;
 
 pub use config::{AssociationConfig, EndpointConfig};
+pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
     AssociationId, CloseReason, Event, PeerAddressState, SendFailure, SendOptions, Transmit,
