@@ -21,6 +21,7 @@ pub mod error;
 pub mod event;
 pub mod path;
 pub mod rx;
+pub mod socket;
 pub mod stats;
 pub mod time;
 pub mod timer;
