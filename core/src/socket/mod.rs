@@ -354,7 +354,12 @@ pub struct SocketStack {
     next_ephemeral: u16,
     /// Round-robin position for `poll_transmit`.
     tx_cursor: u16,
+    /// Answers to out-of-the-blue packets (RFC 9260 §8.4).
+    ootb: VecDeque<(Transmit, Vec<u8>)>,
 }
+
+/// Most answers to out-of-the-blue packets waiting to be sent.
+const OOTB_QUEUE: usize = 16;
 
 const EPHEMERAL_FIRST: u16 = 49152;
 
@@ -418,6 +423,7 @@ impl SocketStack {
             ports: BTreeMap::new(),
             next_ephemeral: EPHEMERAL_FIRST,
             tx_cursor: 0,
+            ootb: VecDeque::new(),
         })
     }
 
@@ -440,7 +446,7 @@ impl SocketStack {
         };
         let port_no = u16::from_be_bytes([hi, lo]);
         let Some(port) = self.ports.get_mut(&port_no) else {
-            tracing::trace!(port = port_no, "datagram for unbound SCTP port dropped");
+            self.out_of_the_blue(now, local, from, data, port_no);
             return;
         };
         if let Some(local) = local {
@@ -456,11 +462,58 @@ impl SocketStack {
         self.drain_events(now, port_no);
     }
 
+    /// A packet for a port nobody bound: RFC 9260 §8.4 asks for an answer
+    /// (ABORT to an INIT, SHUTDOWN COMPLETE to a SHUTDOWN ACK). A closed,
+    /// non-accepting endpoint for that port gives the answer; at most
+    /// [`OOTB_QUEUE`] answers wait, further packets are dropped.
+    fn out_of_the_blue(
+        &mut self,
+        now: Instant,
+        local: Option<SocketAddr>,
+        from: SocketAddr,
+        data: Bytes,
+        port_no: u16,
+    ) {
+        if self.ootb.len() >= OOTB_QUEUE {
+            return;
+        }
+        let cfg = self.config.association.clone();
+        let Ok(mut ep) = self.new_endpoint(port_no, false, &cfg) else {
+            return;
+        };
+        ep.handle_datagram(now, from, data);
+        let mut buf = [0u8; 2048];
+        while self.ootb.len() < OOTB_QUEUE {
+            let Some(mut t) = ep.poll_transmit(now, &mut buf) else {
+                break;
+            };
+            let Some(bytes) = buf.get(..t.len) else {
+                break;
+            };
+            if t.source.is_none() {
+                t.source =
+                    Some(local.unwrap_or_else(|| {
+                        SocketAddr::new(unspecified_like(&t.destination), port_no)
+                    }));
+            }
+            self.ootb.push_back((t, bytes.to_vec()));
+        }
+    }
+
     /// Writes the next packet to send into `buf` (65536 bytes always
     /// suffice). `Transmit::source` is always set: the local transport
     /// address to send from; its port selects the host's UDP socket, an
     /// unspecified IP lets the host choose the source IP.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if let Some((t, bytes)) = self.ootb.pop_front() {
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(&bytes);
+                return Some(Transmit {
+                    len: bytes.len(),
+                    ..t
+                });
+            }
+        }
         if self.ports.is_empty() {
             return None;
         }
@@ -1130,6 +1183,11 @@ impl SocketStack {
             SocketKind::OneToOne => s.conn != Conn::Idle && s.conn != Conn::Listening,
             SocketKind::OneToMany => assoc_key(&opt).is_some(),
         };
+        if let (SocketKind::OneToMany, Some(a)) = (s.kind, assoc_key(&opt)) {
+            if !s.assocs.contains_key(&a) {
+                return Err(err(Errno::EINVAL, "no such association on this socket"));
+            }
+        }
         if live {
             return Err(err(
                 Errno::EOPNOTSUPP,
