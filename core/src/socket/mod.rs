@@ -517,30 +517,48 @@ impl SocketStack {
         if self.ports.is_empty() {
             return None;
         }
-        // Round robin over ports so one busy endpoint does not starve others.
-        let keys: Vec<u16> = self
-            .ports
-            .range(self.tx_cursor..)
-            .chain(self.ports.range(..self.tx_cursor))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            let Some(port) = self.ports.get_mut(&k) else {
+        // Round robin over ports so one busy endpoint does not starve
+        // others; walks the map in place (no per-packet allocation).
+        let start = self.tx_cursor;
+        let mut from = start;
+        let mut wrapped = false;
+        loop {
+            let next = if wrapped {
+                self.ports.range(from..start).next()
+            } else {
+                self.ports.range(from..).next()
+            }
+            .map(|(k, _)| *k);
+            let Some(k) = next else {
+                if wrapped || start == 0 {
+                    return None;
+                }
+                wrapped = true;
+                from = 0;
                 continue;
             };
-            if let Some(mut t) = port.endpoint.poll_transmit(now, buf) {
-                if t.source.is_none() {
-                    t.source =
-                        Some(port.local.first().copied().unwrap_or_else(|| {
+            if let Some(port) = self.ports.get_mut(&k) {
+                if let Some(mut t) = port.endpoint.poll_transmit(now, buf) {
+                    if t.source.is_none() {
+                        t.source = Some(port.local.first().copied().unwrap_or_else(|| {
                             SocketAddr::new(unspecified_like(&t.destination), k)
                         }));
+                    }
+                    self.tx_cursor = k.wrapping_add(1);
+                    self.drain_events(now, k);
+                    return Some(t);
                 }
-                self.tx_cursor = k.wrapping_add(1);
-                self.drain_events(now, k);
-                return Some(t);
+            }
+            if k == u16::MAX {
+                if wrapped || start == 0 {
+                    return None;
+                }
+                wrapped = true;
+                from = 0;
+            } else {
+                from = k + 1;
             }
         }
-        None
     }
 
     /// The earliest deadline of any endpoint.
@@ -807,13 +825,18 @@ impl SocketStack {
         let s = self.sock(id)?;
         let info = info.copied().unwrap_or(s.default_sndinfo);
         let port_no = s.port;
-        let targets: Vec<AssociationId> = match s.kind {
+        let all: Vec<AssociationId>;
+        let one: [AssociationId; 1];
+        let targets: &[AssociationId] = match s.kind {
             SocketKind::OneToOne => {
                 if s.shut_wr {
                     return Err(err(Errno::EPIPE, "socket is shut down for writing"));
                 }
                 match (s.conn, s.one_assoc()) {
-                    (Conn::Connected | Conn::Connecting, Some(a)) => vec![a],
+                    (Conn::Connected | Conn::Connecting, Some(a)) => {
+                        one = [a];
+                        &one
+                    }
                     (Conn::Closed, _) => {
                         return Err(err(Errno::EPIPE, "the association has ended"))
                     }
@@ -822,15 +845,21 @@ impl SocketStack {
             }
             SocketKind::OneToMany => {
                 if info.flags & snd_flags::SENDALL != 0 {
-                    s.assocs.keys().copied().collect()
+                    // SENDALL is rare; the one allocation is fine here.
+                    all = s.assocs.keys().copied().collect();
+                    &all
                 } else if let Some(a) = info.assoc_id {
                     if !s.assocs.contains_key(&a) {
                         return Err(err(Errno::EINVAL, "no such association on this socket"));
                     }
-                    vec![a]
+                    one = [a];
+                    &one
                 } else if let Some(to) = to {
                     match s.assocs.iter().find(|(_, a)| a.peers.contains(&to)) {
-                        Some((a, _)) => vec![*a],
+                        Some((a, _)) => {
+                            one = [*a];
+                            &one
+                        }
                         None => {
                             if info.flags & (snd_flags::EOF | snd_flags::ABORT) != 0 {
                                 return Err(err(
@@ -841,8 +870,8 @@ impl SocketStack {
                             if data.is_empty() {
                                 return Err(err(Errno::EINVAL, "empty message"));
                             }
-                            let a = self.start_association(now, id, &[to], to.port(), to)?;
-                            vec![a]
+                            one = [self.start_association(now, id, &[to], to.port(), to)?];
+                            &one
                         }
                     }
                 } else {
@@ -857,7 +886,7 @@ impl SocketStack {
             Some(p) => p,
             None => return Err(SocketError::from(Errno::ENOTCONN)),
         };
-        let result = self.send_to_assocs(now, id, port_no, &targets, data, &info);
+        let result = self.send_to_assocs(now, id, port_no, targets, data, &info);
         self.drain_events(now, port_no);
         result
     }
