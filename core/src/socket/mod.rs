@@ -886,7 +886,21 @@ impl SocketStack {
             Some(p) => p,
             None => return Err(SocketError::from(Errno::ENOTCONN)),
         };
-        let result = self.send_to_assocs(now, id, port_no, targets, data, &info);
+        let connecting = self.sock(id).is_ok_and(|s| s.conn == Conn::Connecting);
+        let result = self
+            .send_to_assocs(now, id, port_no, targets, data, &info)
+            .map_err(|e| {
+                if connecting && e.errno == Errno::EPIPE {
+                    // The core may refuse data before COOKIE ACK; that is
+                    // "try again when writable", not a broken association.
+                    err(
+                        Errno::EAGAIN,
+                        "association is still being set up: wait until the socket is writable",
+                    )
+                } else {
+                    e
+                }
+            });
         self.drain_events(now, port_no);
         result
     }
