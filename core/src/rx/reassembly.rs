@@ -255,6 +255,58 @@ struct StreamState {
     pending: BTreeMap<u64, (u32, ReceivedMessage)>,
 }
 
+/// Per-stream state by stream identifier, allocated on first use: without
+/// hashing (this is on the path of every ordered message) and without
+/// sizing anything for all 65536 streams. Two levels: pages of
+/// [`PAGE`] slots, each page allocated when one of its streams is used.
+#[derive(Clone, Debug, Default)]
+struct StreamTable {
+    pages: Vec<Vec<Option<Box<StreamState>>>>,
+}
+
+/// Streams per page of a [`StreamTable`].
+const PAGE: usize = 256;
+
+impl StreamTable {
+    fn split(id: StreamId) -> (usize, usize) {
+        let id = usize::from(id.0);
+        (id / PAGE, id % PAGE)
+    }
+
+    fn get(&self, id: &StreamId) -> Option<&StreamState> {
+        let (page, slot) = Self::split(*id);
+        self.pages.get(page)?.get(slot)?.as_deref()
+    }
+
+    fn get_mut(&mut self, id: &StreamId) -> Option<&mut StreamState> {
+        let (page, slot) = Self::split(*id);
+        self.pages.get_mut(page)?.get_mut(slot)?.as_deref_mut()
+    }
+
+    fn get_or_default(&mut self, id: StreamId) -> &mut StreamState {
+        let (page, slot) = Self::split(id);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, Vec::new);
+        }
+        // In bounds: `page` < pages.len() after the resize, and a used page
+        // has PAGE slots while `slot` < PAGE.
+        let slots = &mut self.pages[page];
+        if slots.is_empty() {
+            slots.resize_with(PAGE, || None);
+        }
+        slots[slot].get_or_insert_with(Box::default)
+    }
+
+    fn for_each_mut(&mut self, f: impl FnMut(&mut StreamState)) {
+        self.pages
+            .iter_mut()
+            .flatten()
+            .flatten()
+            .map(|b| &mut **b)
+            .for_each(f);
+    }
+}
+
 /// Reassembles fragments and orders complete messages per stream.
 #[derive(Clone, Debug)]
 pub struct ReassemblyQueue {
@@ -265,7 +317,7 @@ pub struct ReassemblyQueue {
     /// I-DATA mode partial messages.
     partials: HashMap<MsgKey, Partial>,
     /// Per-stream state, created on first use.
-    streams: HashMap<StreamId, StreamState>,
+    streams: StreamTable,
     ready: VecDeque<ReceivedMessage>,
     buffered: usize,
     /// RFC 6525 §5.2.2 E2: deferred reset (last assigned TSN unwrapped,
@@ -286,7 +338,7 @@ impl ReassemblyQueue {
             tsns: Unwrapper::new(peer_initial_tsn.0),
             data_frags: BTreeMap::new(),
             partials: HashMap::new(),
-            streams: HashMap::new(),
+            streams: StreamTable::default(),
             ready: VecDeque::new(),
             buffered: 0,
             deferred_reset: None,
@@ -738,7 +790,7 @@ impl ReassemblyQueue {
             return;
         }
         let mode = self.cfg.mode;
-        let st = self.streams.entry(msg.stream).or_default();
+        let st = self.streams.get_or_default(msg.stream);
         let d = Self::seq_distance(mode, seq, st.next_raw);
         if d < 0 {
             // Older than what was delivered or skipped: a stale message.
@@ -823,7 +875,7 @@ impl ReassemblyQueue {
                 });
                 self.buffered = self.buffered.saturating_sub(freed);
             }
-            let st = self.streams.entry(s.stream).or_default();
+            let st = self.streams.get_or_default(s.stream);
             if s.unordered {
                 if mode == ReassemblyMode::IData {
                     let later = st
@@ -939,7 +991,7 @@ impl ReassemblyQueue {
             Self::drain(mode, st, ready);
         };
         if streams.is_empty() {
-            self.streams.values_mut().for_each(&mut reset);
+            self.streams.for_each_mut(&mut reset);
         } else {
             for id in streams {
                 if let Some(st) = self.streams.get_mut(id) {
