@@ -514,6 +514,7 @@ impl ReassemblyQueue {
     fn holds(&self, c: &IncomingData, key: u64) -> bool {
         match c.seq {
             Seq::Ssn(_) => self.data_frags.contains_key(&key),
+            Seq::IData { .. } if self.partials.is_empty() => false,
             Seq::IData { mid, fsn } => {
                 let k = MsgKey {
                     stream: c.stream,
@@ -699,7 +700,11 @@ impl ReassemblyQueue {
             mid: mid.0,
         };
         let len = c.payload.len();
-        if c.beginning && c.ending && !self.partials.contains_key(&key) {
+        // Fast path (no hashing while nothing is partial): a whole message.
+        if c.beginning
+            && c.ending
+            && (self.partials.is_empty() || !self.partials.contains_key(&key))
+        {
             self.buffered += len;
             let msg = ReceivedMessage {
                 stream: c.stream,
@@ -1495,6 +1500,30 @@ mod tests {
         add(&mut q, data(8, 2, 0, false, WHOLE, b"y"));
         assert_eq!(drain(&mut q), vec![(2, b"y".to_vec())]);
         assert_eq!(q.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn streams_across_the_id_space_are_independent() {
+        let mut q = queue(ReassemblyMode::Data);
+        let ids = [65535u16, 0, 300, 256, 255];
+        for (i, &id) in ids.iter().enumerate() {
+            // SSN 1 first: held until SSN 0 of the same stream.
+            add(&mut q, data(2 * i as u32 + 1, id, 1, false, WHOLE, b"1"));
+        }
+        assert_eq!(q.ready_messages(), 0);
+        for (i, &id) in ids.iter().enumerate() {
+            add(&mut q, data(2 * i as u32, id, 0, false, WHOLE, b"0"));
+            assert_eq!(
+                drain(&mut q),
+                vec![(id, b"0".to_vec()), (id, b"1".to_vec())]
+            );
+        }
+        // Reset of all streams reaches every page.
+        q.reset_streams(&[]).unwrap();
+        for (i, &id) in ids.iter().enumerate() {
+            add(&mut q, data(100 + i as u32, id, 0, false, WHOLE, b"r"));
+        }
+        assert_eq!(q.ready_messages(), ids.len());
     }
 
     #[test]
