@@ -20,11 +20,13 @@
 //!
 //! Memory is bounded by [`ReassemblyConfig::max_buffer`]: every byte held
 //! (fragments, complete messages waiting for an earlier SSN/MID, and
-//! messages ready but not yet polled) is counted, and a chunk that would
-//! exceed it is refused with [`AddOutcome::BufferFull`] — the association
-//! then must not acknowledge its TSN and sends a SACK at once (RFC 9260
-//! §6.2). Zero-length user data is refused as a protocol error, so the
-//! number of held chunks is bounded by the byte limit too.
+//! messages ready but not yet polled) is counted. When a chunk does not
+//! fit, held fragments with higher TSNs are dropped to make room for it
+//! ([`AddOutcome::AcceptedAfterEviction`], RFC 9260 §6.2); if that is not
+//! enough it is refused with [`AddOutcome::BufferFull`] — the association
+//! then must not acknowledge its TSN and sends a SACK at once. Zero-length
+//! user data is refused as a protocol error, so the number of held chunks
+//! is bounded by the byte limit too.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -374,8 +376,9 @@ impl ReassemblyQueue {
 
     /// Adds the user data of a chunk whose TSN the
     /// [`DataTracker`](super::DataTracker) classified as new. Only on
-    /// [`AddOutcome::Accepted`] may the association record the TSN as
-    /// received. An `Err` is a protocol violation to answer with ABORT.
+    /// [`AddOutcome::Accepted`] or [`AddOutcome::AcceptedAfterEviction`]
+    /// may the association record the TSN as received. An `Err` is a
+    /// protocol violation to answer with ABORT.
     pub fn add(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
         let len = chunk.payload.len();
         if len == 0 {
