@@ -20,11 +20,13 @@
 //!
 //! Memory is bounded by [`ReassemblyConfig::max_buffer`]: every byte held
 //! (fragments, complete messages waiting for an earlier SSN/MID, and
-//! messages ready but not yet polled) is counted, and a chunk that would
-//! exceed it is refused with [`AddOutcome::BufferFull`] — the association
-//! then must not acknowledge its TSN and sends a SACK at once (RFC 9260
-//! §6.2). Zero-length user data is refused as a protocol error, so the
-//! number of held chunks is bounded by the byte limit too.
+//! messages ready but not yet polled) is counted. When a chunk does not
+//! fit, held fragments with higher TSNs are dropped to make room for it
+//! ([`AddOutcome::AcceptedAfterEviction`], RFC 9260 §6.2); if that is not
+//! enough it is refused with [`AddOutcome::BufferFull`] — the association
+//! then must not acknowledge its TSN and sends a SACK at once. Zero-length
+//! user data is refused as a protocol error, so the number of held chunks
+//! is bounded by the byte limit too.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -255,6 +257,58 @@ struct StreamState {
     pending: BTreeMap<u64, (u32, ReceivedMessage)>,
 }
 
+/// Per-stream state by stream identifier, allocated on first use: without
+/// hashing (this is on the path of every ordered message) and without
+/// sizing anything for all 65536 streams. Two levels: pages of
+/// [`PAGE`] slots, each page allocated when one of its streams is used.
+#[derive(Clone, Debug, Default)]
+struct StreamTable {
+    pages: Vec<Vec<Option<Box<StreamState>>>>,
+}
+
+/// Streams per page of a [`StreamTable`].
+const PAGE: usize = 256;
+
+impl StreamTable {
+    fn split(id: StreamId) -> (usize, usize) {
+        let id = usize::from(id.0);
+        (id / PAGE, id % PAGE)
+    }
+
+    fn get(&self, id: &StreamId) -> Option<&StreamState> {
+        let (page, slot) = Self::split(*id);
+        self.pages.get(page)?.get(slot)?.as_deref()
+    }
+
+    fn get_mut(&mut self, id: &StreamId) -> Option<&mut StreamState> {
+        let (page, slot) = Self::split(*id);
+        self.pages.get_mut(page)?.get_mut(slot)?.as_deref_mut()
+    }
+
+    fn get_or_default(&mut self, id: StreamId) -> &mut StreamState {
+        let (page, slot) = Self::split(id);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, Vec::new);
+        }
+        // In bounds: `page` < pages.len() after the resize, and a used page
+        // has PAGE slots while `slot` < PAGE.
+        let slots = &mut self.pages[page];
+        if slots.is_empty() {
+            slots.resize_with(PAGE, || None);
+        }
+        slots[slot].get_or_insert_with(Box::default)
+    }
+
+    fn for_each_mut(&mut self, f: impl FnMut(&mut StreamState)) {
+        self.pages
+            .iter_mut()
+            .flatten()
+            .flatten()
+            .map(|b| &mut **b)
+            .for_each(f);
+    }
+}
+
 /// Reassembles fragments and orders complete messages per stream.
 #[derive(Clone, Debug)]
 pub struct ReassemblyQueue {
@@ -265,7 +319,7 @@ pub struct ReassemblyQueue {
     /// I-DATA mode partial messages.
     partials: HashMap<MsgKey, Partial>,
     /// Per-stream state, created on first use.
-    streams: HashMap<StreamId, StreamState>,
+    streams: StreamTable,
     ready: VecDeque<ReceivedMessage>,
     buffered: usize,
     /// RFC 6525 §5.2.2 E2: deferred reset (last assigned TSN unwrapped,
@@ -286,7 +340,7 @@ impl ReassemblyQueue {
             tsns: Unwrapper::new(peer_initial_tsn.0),
             data_frags: BTreeMap::new(),
             partials: HashMap::new(),
-            streams: HashMap::new(),
+            streams: StreamTable::default(),
             ready: VecDeque::new(),
             buffered: 0,
             deferred_reset: None,
@@ -322,8 +376,9 @@ impl ReassemblyQueue {
 
     /// Adds the user data of a chunk whose TSN the
     /// [`DataTracker`](super::DataTracker) classified as new. Only on
-    /// [`AddOutcome::Accepted`] may the association record the TSN as
-    /// received. An `Err` is a protocol violation to answer with ABORT.
+    /// [`AddOutcome::Accepted`] or [`AddOutcome::AcceptedAfterEviction`]
+    /// may the association record the TSN as received. An `Err` is a
+    /// protocol violation to answer with ABORT.
     pub fn add(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
         let len = chunk.payload.len();
         if len == 0 {
@@ -462,6 +517,7 @@ impl ReassemblyQueue {
     fn holds(&self, c: &IncomingData, key: u64) -> bool {
         match c.seq {
             Seq::Ssn(_) => self.data_frags.contains_key(&key),
+            Seq::IData { .. } if self.partials.is_empty() => false,
             Seq::IData { mid, fsn } => {
                 let k = MsgKey {
                     stream: c.stream,
@@ -647,7 +703,11 @@ impl ReassemblyQueue {
             mid: mid.0,
         };
         let len = c.payload.len();
-        if c.beginning && c.ending && !self.partials.contains_key(&key) {
+        // Fast path (no hashing while nothing is partial): a whole message.
+        if c.beginning
+            && c.ending
+            && (self.partials.is_empty() || !self.partials.contains_key(&key))
+        {
             self.buffered += len;
             let msg = ReceivedMessage {
                 stream: c.stream,
@@ -738,7 +798,7 @@ impl ReassemblyQueue {
             return;
         }
         let mode = self.cfg.mode;
-        let st = self.streams.entry(msg.stream).or_default();
+        let st = self.streams.get_or_default(msg.stream);
         let d = Self::seq_distance(mode, seq, st.next_raw);
         if d < 0 {
             // Older than what was delivered or skipped: a stale message.
@@ -823,7 +883,7 @@ impl ReassemblyQueue {
                 });
                 self.buffered = self.buffered.saturating_sub(freed);
             }
-            let st = self.streams.entry(s.stream).or_default();
+            let st = self.streams.get_or_default(s.stream);
             if s.unordered {
                 if mode == ReassemblyMode::IData {
                     let later = st
@@ -939,7 +999,7 @@ impl ReassemblyQueue {
             Self::drain(mode, st, ready);
         };
         if streams.is_empty() {
-            self.streams.values_mut().for_each(&mut reset);
+            self.streams.for_each_mut(&mut reset);
         } else {
             for id in streams {
                 if let Some(st) = self.streams.get_mut(id) {
@@ -1443,6 +1503,30 @@ mod tests {
         add(&mut q, data(8, 2, 0, false, WHOLE, b"y"));
         assert_eq!(drain(&mut q), vec![(2, b"y".to_vec())]);
         assert_eq!(q.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn streams_across_the_id_space_are_independent() {
+        let mut q = queue(ReassemblyMode::Data);
+        let ids = [65535u16, 0, 300, 256, 255];
+        for (i, &id) in ids.iter().enumerate() {
+            // SSN 1 first: held until SSN 0 of the same stream.
+            add(&mut q, data(2 * i as u32 + 1, id, 1, false, WHOLE, b"1"));
+        }
+        assert_eq!(q.ready_messages(), 0);
+        for (i, &id) in ids.iter().enumerate() {
+            add(&mut q, data(2 * i as u32, id, 0, false, WHOLE, b"0"));
+            assert_eq!(
+                drain(&mut q),
+                vec![(id, b"0".to_vec()), (id, b"1".to_vec())]
+            );
+        }
+        // Reset of all streams reaches every page.
+        q.reset_streams(&[]).unwrap();
+        for (i, &id) in ids.iter().enumerate() {
+            add(&mut q, data(100 + i as u32, id, 0, false, WHOLE, b"r"));
+        }
+        assert_eq!(q.ready_messages(), ids.len());
     }
 
     #[test]
