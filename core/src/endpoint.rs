@@ -5,6 +5,7 @@
 //! host.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -29,6 +30,29 @@ use crate::wire::{
 /// packets of closed associations waiting for the host; beyond this they are
 /// dropped, so an INIT flood cannot grow memory.
 const MAX_STATELESS_QUEUE: usize = 1024;
+
+/// Hashes the endpoint's own association ids (sequential numbers it
+/// assigns, never taken from the network, so no flooding concern) with one
+/// multiplication instead of SipHash: they are looked up several times per
+/// packet.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<AssociationId, V, BuildHasherDefault<IdHasher>>;
 
 /// An SCTP endpoint: the sans-IO entry point for the host.
 ///
@@ -57,9 +81,13 @@ pub struct Endpoint {
     config: EndpointConfig,
     rng: ChaCha8Rng,
     cookie_key: CookieKey,
-    associations: HashMap<AssociationId, Association>,
+    associations: IdMap<Association>,
     /// Peer transport address and peer SCTP port → association.
     by_peer: HashMap<(SocketAddr, u16), AssociationId>,
+    /// The last `by_peer` hit: consecutive packets mostly come from the same
+    /// peer, and hashing a socket address costs more than the rest of the
+    /// lookup. Cleared whenever `by_peer` changes.
+    last_peer: Option<((SocketAddr, u16), AssociationId)>,
     next_id: u64,
     timers: TimerQueue<AssociationId>,
     events: VecDeque<(AssociationId, Event)>,
@@ -87,8 +115,9 @@ impl Endpoint {
             config,
             rng,
             cookie_key: CookieKey::new(key),
-            associations: HashMap::new(),
+            associations: IdMap::default(),
             by_peer: HashMap::new(),
+            last_peer: None,
             next_id: 1,
             timers: TimerQueue::new(),
             events: VecDeque::new(),
@@ -157,6 +186,7 @@ impl Endpoint {
             remotes,
             seed,
         );
+        self.last_peer = None;
         for r in remotes {
             self.by_peer.insert((*r, remote_port), id);
         }
@@ -192,6 +222,7 @@ impl Endpoint {
                         .push_back((t.destination, buf[..t.len].to_vec()));
                 }
             }
+            self.last_peer = None;
             let addrs = a.peer_addresses();
             let port = a.peer_port;
             for addr in addrs {
@@ -203,16 +234,27 @@ impl Endpoint {
             self.timers.cancel(&id);
             return;
         }
-        match a.poll_timeout() {
-            Some(d) => self.timers.schedule(id, d),
-            None => {
-                self.timers.cancel(&id);
-            }
+        let d = a.poll_timeout();
+        if d != a.scheduled {
+            a.scheduled = d;
+            self.timers.set(id, d);
         }
         if !a.queued {
             a.queued = true;
             self.ready.push_back(id);
         }
+    }
+
+    /// The association of the peer at `from` with SCTP port `port`.
+    fn lookup_peer(&mut self, from: SocketAddr, port: u16) -> Option<AssociationId> {
+        if let Some((key, id)) = self.last_peer {
+            if key == (from, port) {
+                return Some(id);
+            }
+        }
+        let id = self.by_peer.get(&(from, port)).copied()?;
+        self.last_peer = Some(((from, port), id));
+        Some(id)
     }
 
     /// Processes one datagram that arrived from `from`.
@@ -222,7 +264,7 @@ impl Endpoint {
             return;
         }
         let unchecked = Packet::new_unchecked(&data[..]);
-        let found = self.by_peer.get(&(from, unchecked.src_port())).copied();
+        let found = self.lookup_peer(from, unchecked.src_port());
         let zero_ok = found
             .and_then(|id| self.associations.get(&id))
             .is_some_and(Association::accepts_zero_checksum);
@@ -259,7 +301,7 @@ impl Endpoint {
                 if self.handle_ootb(now, from, &packet) {
                     // A COOKIE ECHO created an association; the rest of the
                     // packet (bundled DATA) belongs to it.
-                    if let Some(id) = self.by_peer.get(&(from, packet.src_port())).copied() {
+                    if let Some(id) = self.lookup_peer(from, packet.src_port()) {
                         if let Some(assoc) = self.associations.get_mut(&id) {
                             let mut ctx = Ctx {
                                 now,
@@ -464,6 +506,7 @@ impl Endpoint {
         let mut assoc =
             Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
         assoc.need_cookie_ack = true;
+        self.last_peer = None;
         for a in assoc.peer_addresses() {
             self.by_peer.insert((a, c.peer_port), id);
         }
@@ -555,8 +598,10 @@ impl Endpoint {
             a.queued = false;
             self.ready.pop_front();
             // Sending may have started timers (T3-rtx).
-            if let Some(d) = a.poll_timeout() {
-                self.timers.schedule(id, d);
+            let d = a.poll_timeout();
+            if d != a.scheduled {
+                a.scheduled = d;
+                self.timers.set(id, d);
             }
         }
         None
@@ -572,6 +617,8 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(id) = self.timers.pop_expired(now) {
             if let Some(a) = self.associations.get_mut(&id) {
+                // The queue no longer holds a deadline for it.
+                a.scheduled = None;
                 let mut ctx = Ctx {
                     now,
                     events: &mut self.events,
