@@ -199,6 +199,7 @@ fn main() {
     let opts = SendOptions { unordered: a.unordered, ..SendOptions::default() };
     let mut msg = vec![b'x'; a.size];
     let mut rbuf = vec![0u8; a.size.max(1)];
+    let mut spool = BytesMut::with_capacity(POOL);
     let (mut sent, mut sent_bytes) = (0usize, 0u64);
     let mut stuck = 0u64;
     let t0 = WallInstant::now();
@@ -207,7 +208,12 @@ fn main() {
         let t = now(&p.clock);
         while sent < a.count && (sent_bytes == ck.bytes || sent_bytes - ck.bytes + a.size as u64 <= a.backlog as u64) {
             stamp(&mut msg, sent as u64);
-            let data = Bytes::copy_from_slice(&msg);
+            // Messages are slices of one large buffer too (no allocation per message).
+            if spool.capacity() < msg.len() {
+                spool.reserve(POOL.max(msg.len()));
+            }
+            spool.extend_from_slice(&msg);
+            let data = spool.split().freeze();
             match p.a.send(t, ida, StreamId((sent % streams) as u16), data, opts) {
                 Ok(()) => {
                     sent += 1;
