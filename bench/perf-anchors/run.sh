@@ -10,7 +10,9 @@
 # bench/perf-anchors/results (both ignored by git) so warm runs do not rebuild.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# The shared harness: $PERF_ANCHORS, else ../../../shared (a checkout at /work/<name>), else /work/shared.
 SHARED="${PERF_ANCHORS:-$HERE/../../../shared/perf-anchors}"
+[ -d "$SHARED" ] || SHARED=/work/shared/perf-anchors
 SHARED="$(cd "$SHARED" && pwd)"
 log() { printf '== %s\n' "$*" >&2; }
 
