@@ -20,6 +20,7 @@ pub mod endpoint;
 pub mod error;
 pub mod event;
 pub mod path;
+pub mod pcap;
 pub mod rx;
 pub mod stats;
 pub mod time;
