@@ -22,6 +22,7 @@ pub mod event;
 pub mod path;
 pub mod pcap;
 pub mod rx;
+pub mod socket;
 pub mod stats;
 pub mod time;
 pub mod timer;
