@@ -218,8 +218,14 @@ class Association:
             try:
                 ep.send(self._driver.loop.time(), self.id, stream, data, ppid, unordered, lifetime, max_retransmits)
             except exceptions.BufferFullError:
+                buffered = ep.buffered_amount(self.id) or 0
+                if buffered == 0:
+                    raise
+                # Wake when enough has drained for this message; the level is
+                # below the current amount so the crossing is sure to come
+                # (BufferedAmountLow fires once per downward crossing).
+                threshold = max(0, min(ep.config.send_buffer - len(data), buffered - 1))
                 self._writable.clear()
-                threshold = max(0, ep.config.send_buffer // 2)
                 ep.set_buffered_amount_low_threshold(self.id, threshold)
                 self._driver.pump()
                 await self._writable.wait()
