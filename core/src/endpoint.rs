@@ -66,6 +66,9 @@ pub struct Endpoint {
     /// Associations that may have packets to send.
     ready: VecDeque<AssociationId>,
     stateless: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Scratch list of associations whose timers are due (kept to avoid an
+    /// allocation per call).
+    due: Vec<AssociationId>,
 }
 
 impl Endpoint {
@@ -94,6 +97,7 @@ impl Endpoint {
             events: VecDeque::new(),
             ready: VecDeque::new(),
             stateless: VecDeque::new(),
+            due: Vec::new(),
         })
     }
 
@@ -570,7 +574,14 @@ impl Endpoint {
 
     /// Runs every timer that is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Collect first: a deadline may stay due until the next
+        // poll_transmit (a HEARTBEAT to send), and must not be handled twice.
+        let mut due = core::mem::take(&mut self.due);
+        due.clear();
         while let Some(id) = self.timers.pop_expired(now) {
+            due.push(id);
+        }
+        for &id in &due {
             if let Some(a) = self.associations.get_mut(&id) {
                 let mut ctx = Ctx {
                     now,
@@ -581,6 +592,7 @@ impl Endpoint {
             }
             self.after(id);
         }
+        self.due = due;
     }
 
     /// The next event, if any.

@@ -378,3 +378,35 @@ fn application_errors_are_clear() {
     assert_eq!(e, Err(Error::NoSuchAssociation));
     assert!(e.unwrap_err().to_string().contains("closed"));
 }
+
+#[test]
+fn idle_association_sends_heartbeats_at_the_configured_interval() {
+    let cfg = AssociationConfig {
+        heartbeat_interval: Some(std::time::Duration::from_secs(5)),
+        ..AssociationConfig::default()
+    };
+    let mut p = Pair::new(cfg.clone());
+    let id = p.a.connect(p.now, addr(B), 5000, cfg).unwrap();
+    assert!(p.run_until(10_000, |p| p.a.state(id)
+        == Some(AssociationState::Established)));
+    let start = p.sent;
+    let t0 = p.now;
+    // 60 s idle: with HB.interval 5 s + RTO (1 s) ± 50 % RTO jitter, each
+    // side sends one HEARTBEAT every 5.5–6.5 s (RFC 9260 §8.3).
+    p.run_until(60_000, |_| false);
+    // The run stops at the last deadline before the 60 s limit.
+    let elapsed = (p.now - t0).as_secs_f64();
+    assert!(elapsed >= 50.0, "ran {elapsed} s");
+    // A sends its own HEARTBEATs and ACKs B's: two packets per period.
+    let a_sent = (p.sent[0] - start[0]) as f64;
+    let (lo, hi) = (2.0 * (elapsed / 6.5).floor(), 2.0 * (elapsed / 5.5).ceil());
+    assert!(
+        a_sent >= lo && a_sent <= hi,
+        "A sent {a_sent} packets in {elapsed} s, expected {lo}..={hi}"
+    );
+    assert_eq!(p.a.state(id), Some(AssociationState::Established));
+    assert!(
+        p.a.stats(id).unwrap().paths[0].srtt.is_some(),
+        "heartbeat ACKs measure the RTT"
+    );
+}

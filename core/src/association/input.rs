@@ -440,6 +440,7 @@ impl Association {
             }
             S::Established | S::ShutdownPending => {
                 self.state = S::ShutdownReceived;
+                self.stop_heartbeats();
                 ctx.emit(self.id, Event::ShutdownReceived);
             }
             S::ShutdownReceived => {}
@@ -482,6 +483,7 @@ impl Association {
         match self.state {
             S::ShutdownPending if all_acked => {
                 self.state = S::ShutdownSent;
+                self.stop_heartbeats();
                 self.need_shutdown = true;
                 self.tracker.set_immediate_mode(true);
                 self.t2.stop();

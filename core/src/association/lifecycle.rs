@@ -196,6 +196,7 @@ impl Association {
         a.peer_tag = c.peer_tag;
         a.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         a.state = S::Established;
+        a.start_heartbeats(now);
         a
     }
 
@@ -330,6 +331,7 @@ impl Association {
         }
         self.state = S::Established;
         self.t1.stop();
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         self.init_chunk = None;
         self.error_count = 0;
@@ -522,6 +524,7 @@ impl Association {
         self.tracker = crate::rx::DataTracker::new(c.peer_initial_tsn, self.tracker_config());
         self.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         self.state = S::Established;
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         ctx.emit(
             self.id,

@@ -247,6 +247,26 @@ impl Association {
         out.association_failed
     }
 
+    /// Starts heartbeats on every path once the association is
+    /// ESTABLISHED (§8.3): unconfirmed paths are probed at once (§5.4).
+    pub(crate) fn start_heartbeats(&mut self, now: Instant) {
+        let ids: Vec<PathId> = self.paths.iter().map(|p| p.id()).collect();
+        for id in ids {
+            let r = self.rng.next_u32();
+            if let Some(p) = self.paths.get_mut(id) {
+                p.start_heartbeats(now, r);
+            }
+        }
+    }
+
+    /// Stops heartbeats once a shutdown starts: the shutdown timers watch
+    /// the peer from then on.
+    pub(crate) fn stop_heartbeats(&mut self) {
+        for p in self.paths.iter_mut() {
+            p.stop_heartbeats();
+        }
+    }
+
     pub(crate) fn paths_next_deadline(&self) -> Option<Instant> {
         self.paths.next_deadline()
     }
