@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod codec;
 pub mod parse;
 pub mod suite;
 
