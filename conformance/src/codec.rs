@@ -97,7 +97,7 @@ fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
             body.extend_from_slice(&or(&i.is, 1).to_be_bytes());
             body.extend_from_slice(&or(&i.tsn, 0).to_be_bytes());
             for p in &i.params.items {
-                encode_param(&mut body, p, map);
+                encode_param(&mut body, p);
             }
             let ty = if matches!(c, Chunk::Init(_)) { 1 } else { 2 };
             chunk_with(out, ty, or(&i.flags, 0), None, &body);
@@ -126,7 +126,7 @@ fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
         }
         Chunk::Heartbeat { flags, params } | Chunk::HeartbeatAck { flags, params } => {
             for p in &params.items {
-                encode_param(&mut body, p, map);
+                encode_param(&mut body, p);
             }
             let ty = if matches!(c, Chunk::Heartbeat { .. }) {
                 4
@@ -190,7 +190,7 @@ fn sized(len: &Val<u16>, val: &Val<Vec<u8>>, header: usize) -> Vec<u8> {
     }
 }
 
-fn encode_param(out: &mut Vec<u8>, p: &Param, map: &dyn Mapper) {
+fn encode_param(out: &mut Vec<u8>, p: &Param) {
     match p {
         Param::Ipv4Address(a) => tlv(out, 5, None, &a.get().map_or([0; 4], |a| a.octets())),
         Param::Ipv6Address(a) => tlv(out, 6, None, &a.get().map_or([0; 16], |a| a.octets())),
@@ -198,7 +198,7 @@ fn encode_param(out: &mut Vec<u8>, p: &Param, map: &dyn Mapper) {
         Param::UnrecognizedParameter(ps) => {
             let mut body = Vec::new();
             for q in ps.get().map_or(&[][..], Vec::as_slice) {
-                encode_param(&mut body, q, map);
+                encode_param(&mut body, q);
             }
             tlv(out, 8, None, &body);
         }
@@ -246,7 +246,7 @@ fn encode_cause(out: &mut Vec<u8>, c: &Cause, map: &dyn Mapper) {
         }
         Cause::UnresolvableAddress(p) => {
             if let Val::Is(p) = p {
-                encode_param(&mut body, p, map);
+                encode_param(&mut body, p);
             }
             5
         }
@@ -259,7 +259,7 @@ fn encode_cause(out: &mut Vec<u8>, c: &Cause, map: &dyn Mapper) {
         Cause::InvalidMandatoryParameter => 7,
         Cause::UnrecognizedParameters(ps) => {
             for q in ps.get().map_or(&[][..], Vec::as_slice) {
-                encode_param(&mut body, q, map);
+                encode_param(&mut body, q);
             }
             8
         }

@@ -15,6 +15,16 @@
 pub mod ast;
 pub mod codec;
 pub mod parse;
+pub mod report;
+pub mod runner;
 pub mod suite;
+pub mod target;
 
 pub use parse::{parse_script, ParseError};
+
+/// The target the suite runs against: an adapter over `anysctp::socket`
+/// once that facade and the real `Endpoint` are on main; `None` until then
+/// (every applicable test is then reported as not run).
+pub fn default_target() -> report::TargetFactory<'static> {
+    None
+}
