@@ -906,3 +906,149 @@ fn match_cause(c: &Cause, a: &RawTlv) -> Result<(), String> {
         Cause::ProtocolViolation(info) => chk("info", info, v.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_script;
+    use crate::target::Fd;
+
+    /// A toy passive stack: answers INIT with INIT ACK (tag 0xabcd, TSN
+    /// 1000, cookie [7, 7]), COOKIE ECHO with COOKIE ACK, and resends the
+    /// INIT ACK once after a 1 s timer; `socket()` returns 10.
+    #[derive(Default)]
+    struct Toy {
+        out: VecDeque<Sent>,
+        timer: Option<Instant>,
+        peer_tag: u32,
+        cookie_ok: bool,
+    }
+
+    impl Toy {
+        fn send(&mut self, chunks: &[u8]) {
+            let mut p = vec![0x1f, 0x90, 0x87, 0x07];
+            p.extend_from_slice(&self.peer_tag.to_be_bytes());
+            p.extend_from_slice(&[0; 4]);
+            p.extend_from_slice(chunks);
+            let crc = crc32c::crc32c(&p);
+            p[8..12].copy_from_slice(&crc.to_le_bytes());
+            self.out.push_back(Sent {
+                from: LOCAL_ADDR,
+                to: REMOTE_ADDR,
+                bytes: p,
+            });
+        }
+        fn init_ack(&mut self) {
+            let mut c = vec![2, 0, 0, 28];
+            c.extend_from_slice(&0xabcdu32.to_be_bytes());
+            c.extend_from_slice(&1500u32.to_be_bytes());
+            c.extend_from_slice(&[0, 1, 0, 1]);
+            c.extend_from_slice(&1000u32.to_be_bytes());
+            c.extend_from_slice(&[0, 7, 0, 6, 7, 7, 0, 0]);
+            self.send(&c);
+        }
+    }
+
+    impl ScriptTarget for Toy {
+        fn call(&mut self, _now: Instant, call: &SysCall) -> CallResult {
+            let ret: Fd = if matches!(call, SysCall::Socket { .. }) {
+                10
+            } else {
+                0
+            };
+            CallResult::Done { ret, out: None }
+        }
+        fn poll_pending(&mut self, _now: Instant) -> Option<CallResult> {
+            None
+        }
+        fn inject(&mut self, now: Instant, _f: SocketAddr, _t: SocketAddr, p: &[u8]) {
+            let Some(pkt) = codec::read_packet(p) else {
+                return;
+            };
+            match pkt.chunks.first().map(|c| c.ty) {
+                Some(1) => {
+                    self.peer_tag = pkt.chunks[0].u32_at(0).unwrap_or(0);
+                    self.init_ack();
+                    self.timer = Some(now + std::time::Duration::from_secs(1));
+                }
+                Some(10) if pkt.vtag == 0xabcd => {
+                    self.cookie_ok = pkt.chunks[0].value == [7, 7];
+                    self.timer = None;
+                    self.send(&[11, 0, 0, 4]);
+                }
+                _ => {}
+            }
+        }
+        fn poll_transmit(&mut self, _now: Instant) -> Option<Sent> {
+            self.out.pop_front()
+        }
+        fn poll_timeout(&mut self) -> Option<Instant> {
+            self.timer
+        }
+        fn handle_timeout(&mut self, now: Instant) {
+            if self.timer.is_some_and(|t| t <= now) {
+                self.timer = None;
+                self.init_ack();
+            }
+        }
+    }
+
+    use std::net::SocketAddr;
+
+    fn run(text: &str) -> (Result<(), Failure>, Toy) {
+        let script = parse_script(text).unwrap();
+        let mut toy = Toy::default();
+        let r = run_script(&script, &mut toy);
+        (r, toy)
+    }
+
+    const HEAD: &str = "0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n\
+        +0.0 bind(3, ..., ...) = 0\n\
+        +0.0 < sctp: INIT[flgs=0, tag=1, a_rwnd=1500, os=1, is=1, tsn=1]\n";
+
+    #[test]
+    fn learns_tag_and_cookie_and_maps_fds() {
+        let (r, toy) = run(&format!(
+            "{HEAD}+0.0 > sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=..., os=..., is=..., tsn=1, ...]\n\
+             +0.0 < sctp: COOKIE_ECHO[flgs=0, len=..., val=...]\n\
+             +0.0 > sctp: COOKIE_ACK[flgs=0]\n+0.0 close(3) = 0\n"
+        ));
+        assert_eq!(r, Ok(()));
+        assert!(
+            toy.cookie_ok,
+            "the learned cookie and live tag were injected"
+        );
+    }
+
+    #[test]
+    fn timer_driven_packet_is_matched_within_tolerance_only() {
+        let ok = format!(
+            "{HEAD}+0.0 > sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=..., os=..., is=..., tsn=1, ...]\n\
+             +1.0 > sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=..., os=..., is=..., tsn=1, ...]\n"
+        );
+        assert_eq!(run(&ok).0, Ok(()));
+        let any = ok.replace("+1.0 >", "* >");
+        assert_eq!(run(&any).0, Ok(()));
+        let late = ok.replace("+1.0 >", "+0.5 >");
+        let f = run(&late).0.unwrap_err();
+        assert_eq!(f.line, 5);
+        assert!(f.message.contains("not sent"), "{f}");
+    }
+
+    #[test]
+    fn field_mismatch_and_unexpected_packets_fail_with_line() {
+        let (r, _) = run(&format!(
+            "{HEAD}+0.0 > sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=999, os=..., is=..., tsn=1, ...]\n"
+        ));
+        let f = r.unwrap_err();
+        assert_eq!(f.line, 4);
+        assert!(f.message.contains("a_rwnd"), "{f}");
+        // The INIT ACK is never expected: unexpected at the end.
+        let (r, _) = run(&format!("{HEAD}+0.1 close(3) = 0\n"));
+        assert!(r.unwrap_err().message.contains("unexpected"));
+        // Wrong return value.
+        let (r, _) =
+            run("0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n+0.0 close(3) = -1 EBADF\n");
+        assert_eq!(r.unwrap_err().line, 2);
+    }
+}
