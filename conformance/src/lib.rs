@@ -17,14 +17,14 @@ pub mod codec;
 pub mod parse;
 pub mod report;
 pub mod runner;
+pub mod socket_target;
 pub mod suite;
 pub mod target;
 
 pub use parse::{parse_script, ParseError};
 
-/// The target the suite runs against: an adapter over `anysctp::socket`
-/// once that facade and the real `Endpoint` are on main; `None` until then
-/// (every applicable test is then reported as not run).
+/// The target the suite runs against: [`socket_target::SocketTarget`], the
+/// adapter over `anysctp::socket::SocketStack`.
 pub fn default_target() -> report::TargetFactory<'static> {
-    None
+    Some(&socket_target::SocketTarget::boxed)
 }
