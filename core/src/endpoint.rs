@@ -702,6 +702,22 @@ impl Endpoint {
         self.associations.get(&id).map(Association::peer_addresses)
     }
 
+    /// Turns heartbeats of every path of association `id` off (`None`) or
+    /// on with this 'HB.interval' (RFC 9260 §8.3).
+    pub fn set_heartbeat(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        interval: Option<core::time::Duration>,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.set_heartbeat(now, interval);
+        Ok(())
+    }
+
     /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).
     pub fn set_primary(&mut self, id: AssociationId, addr: SocketAddr) -> Result<(), Error> {
         let a = self
