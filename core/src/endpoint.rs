@@ -382,9 +382,12 @@ impl Endpoint {
         let peer = match handshake::parse_peer_init(init, from, false) {
             Ok(p) => p,
             Err(reason) => {
+                let host_name = handshake::host_name_tlv(init);
                 let cause = match reason {
-                    InitReject::InvalidMandatory => Some(ErrorCause::InvalidMandatoryParameter),
-                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&[])),
+                    InitReject::InvalidMandatory | InitReject::MissingCookie => {
+                        Some(ErrorCause::InvalidMandatoryParameter)
+                    }
+                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
                     InitReject::StopOnUnrecognized | InitReject::Malformed => None,
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
