@@ -29,6 +29,10 @@ use bytes::Bytes;
 use crate::ast::Expr;
 use crate::target::{CallResult, Fd, ScriptTarget, Sent, SysCall, LOCAL_ADDR, REMOTE_ADDR};
 
+/// Largest SCTP packet on the scripts' link: packetdrill's 1500-byte
+/// MTU less the 20-byte IPv4 header.
+const LINK_MTU: usize = 1500 - 20;
+
 /// Largest packet the stack writes (the facade's documented bound).
 const TX_BUF: usize = 65_536;
 
@@ -60,7 +64,14 @@ impl Default for SocketTarget {
 impl SocketTarget {
     /// A stack with the core's default association settings.
     pub fn new() -> Self {
-        let config = AssociationConfig::default();
+        // packetdrill's tun device has an MTU of 1500 bytes; the core's
+        // default (1200) is meant for unknown paths under UDP encapsulation.
+        // The core's MTU is the SCTP packet's (here IPv4 is the only
+        // header below it).
+        let config = AssociationConfig {
+            mtu: LINK_MTU,
+            ..AssociationConfig::default()
+        };
         Self {
             stack: Self::stack_with(config.clone()),
             config,
