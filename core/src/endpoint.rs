@@ -386,9 +386,12 @@ impl Endpoint {
         let peer = match handshake::parse_peer_init(init, from, false) {
             Ok(p) => p,
             Err(reason) => {
+                let host_name = handshake::host_name_tlv(init);
                 let cause = match reason {
-                    InitReject::InvalidMandatory => Some(ErrorCause::InvalidMandatoryParameter),
-                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&[])),
+                    InitReject::InvalidMandatory | InitReject::MissingCookie => {
+                        Some(ErrorCause::InvalidMandatoryParameter)
+                    }
+                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
                     InitReject::StopOnUnrecognized | InitReject::Malformed => None,
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
@@ -712,6 +715,22 @@ impl Endpoint {
     /// The peer's transport addresses, the primary first.
     pub fn peer_addresses(&self, id: AssociationId) -> Option<Vec<SocketAddr>> {
         self.associations.get(&id).map(Association::peer_addresses)
+    }
+
+    /// Turns heartbeats of every path of association `id` off (`None`) or
+    /// on with this 'HB.interval' (RFC 9260 §8.3).
+    pub fn set_heartbeat(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        interval: Option<core::time::Duration>,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.set_heartbeat(now, interval);
+        Ok(())
     }
 
     /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).

@@ -410,3 +410,49 @@ fn idle_association_sends_heartbeats_at_the_configured_interval() {
         "heartbeat ACKs measure the RTT"
     );
 }
+
+/// Chunk types of an SCTP packet, in order.
+fn chunk_types(packet: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut at = 12;
+    while let Some(h) = packet.get(at..at + 4) {
+        types.push(h[0]);
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        at += len.max(4).div_ceil(4) * 4;
+    }
+    types
+}
+
+#[test]
+fn shutdown_without_gaps_is_not_bundled_with_a_sack() {
+    // RFC 9260 §6.2: the SHUTDOWN's Cumulative TSN Ack acknowledges
+    // in-order data; a SACK beside it says nothing more.
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, b) = p.connect();
+    p.b.send(
+        p.now,
+        b,
+        StreamId(0),
+        Bytes::from_static(b"hello"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    p.step();
+    assert_eq!(messages(&p.a_events).len(), 1);
+    let from_a = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = from_a.clone();
+    p.drop = Box::new(move |dir, _, bytes| {
+        if dir == 0 {
+            log.borrow_mut().push(chunk_types(bytes));
+        }
+        false
+    });
+    p.a.shutdown(p.now, a).unwrap();
+    assert!(p.run_until(10_000, |p| p.a.state(a).is_none()));
+    let sent = from_a.borrow();
+    let shutdown = sent
+        .iter()
+        .find(|t| t.contains(&7))
+        .expect("a SHUTDOWN was sent");
+    assert_eq!(shutdown, &vec![7], "SHUTDOWN travels alone: {sent:?}");
+}

@@ -45,6 +45,27 @@ pub(crate) enum InitReject {
     StopOnUnrecognized,
     /// The packet is malformed.
     Malformed,
+    /// An INIT ACK without a State Cookie: "Missing Mandatory Parameter"
+    /// (§3.3.10.2).
+    MissingCookie,
+}
+
+/// The first Host Name Address parameter of `init`, encoded (the content
+/// of an "Unresolvable Address" cause, §3.3.10.5); empty if none.
+pub(crate) fn host_name_tlv(init: &InitChunk<'_>) -> Vec<u8> {
+    let Some(p) = init
+        .params
+        .iter()
+        .flatten()
+        .find(|p| matches!(p, Param::HostNameAddress(_)))
+    else {
+        return Vec::new();
+    };
+    let len = p.encoded_len();
+    let mut bytes = vec![0u8; super::output::pad4(len)];
+    p.emit(&mut bytes);
+    bytes.truncate(len);
+    bytes
 }
 
 /// Checks the peer's INIT / INIT ACK (RFC 9260 §3.3.2, §3.3.3, §5.1).
@@ -142,7 +163,7 @@ pub(crate) fn parse_peer_init(
     if is_init_ack && p.cookie.is_none() {
         // §5.1: the State Cookie is mandatory in INIT ACK (a "Missing
         // Mandatory Parameter" error).
-        return Err(InitReject::InvalidMandatory);
+        return Err(InitReject::MissingCookie);
     }
     Ok(p)
 }

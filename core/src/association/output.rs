@@ -146,9 +146,14 @@ impl Association {
         // SACK may be bundled with outgoing data).
         let will_send_data =
             self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
-        if self.tracker.sack_due_now()
-            || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
-            || self.need_shutdown
+        // §6.2: a SHUTDOWN acknowledges by its Cumulative TSN Ack; a SACK is
+        // only needed beside it for what it cannot say (gaps, duplicates).
+        let shutdown_acks =
+            self.need_shutdown && !self.tracker.has_gaps() && self.tracker.duplicates().is_empty();
+        if !shutdown_acks
+            && (self.tracker.sack_due_now()
+                || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
+                || self.need_shutdown)
         {
             self.push_sack(&mut w);
         }
@@ -158,6 +163,9 @@ impl Association {
                 .is_ok()
             {
                 self.need_shutdown = false;
+                if shutdown_acks {
+                    self.tracker.on_sack_sent();
+                }
             }
         }
         if self.need_forward_tsn {

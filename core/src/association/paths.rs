@@ -284,6 +284,17 @@ impl Association {
         v
     }
 
+    /// Heartbeats of every path off (`None`) or on with this 'HB.interval'
+    /// (§8.3); probes of unconfirmed paths continue regardless (§5.4).
+    pub(crate) fn set_heartbeat(&mut self, now: Instant, interval: Option<core::time::Duration>) {
+        for p in self.paths.iter_mut() {
+            if let Some(i) = interval {
+                p.set_heartbeat_interval(i);
+            }
+            p.set_heartbeat_enabled(interval.is_some(), now);
+        }
+    }
+
     pub(crate) fn set_primary(&mut self, addr: SocketAddr) -> Result<(), crate::Error> {
         let id = self.paths.find(&addr).ok_or(crate::Error::InvalidAddress(
             "not an address of this association's peer",
