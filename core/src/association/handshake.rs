@@ -97,7 +97,10 @@ pub(crate) fn parse_peer_init(
         match param {
             Param::Address(ip) => {
                 let a = SocketAddr::new(ip, source.port());
-                if !ip.is_unspecified() && !p.addresses.contains(&a) && p.addresses.len() < 16 {
+                if usable_peer_address(ip, source.ip())
+                    && !p.addresses.contains(&a)
+                    && p.addresses.len() < 16
+                {
                     p.addresses.push(a);
                 }
             }
@@ -309,5 +312,40 @@ pub(crate) fn make_cookie(
         capabilities: peer.caps,
         peer_adaptation: peer.adaptation,
         peer_addresses: peer.addresses.clone(),
+    }
+}
+
+/// Whether a peer address listed in INIT / INIT ACK can become a path.
+///
+/// The core does not know the host's local addresses, so it only adopts
+/// addresses of the family the packet came from (RFC 9260 §5.1.2 C lets a
+/// receiver ignore families it cannot use), and never unspecified,
+/// multicast, broadcast or IPv6 link-local ones, which no UDP
+/// encapsulation (RFC 6951) path could reach without a scope.
+pub(crate) fn usable_peer_address(ip: IpAddr, source: IpAddr) -> bool {
+    if ip.is_unspecified() || ip.is_multicast() || ip.is_ipv4() != source.is_ipv4() {
+        return false;
+    }
+    match ip {
+        IpAddr::V4(v4) => !v4.is_broadcast(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reachable_addresses_of_the_source_family_become_paths() {
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(usable_peer_address("192.0.2.9".parse().unwrap(), v4));
+        assert!(!usable_peer_address(v6, v4));
+        assert!(!usable_peer_address("fe80::1".parse().unwrap(), v6));
+        assert!(usable_peer_address("2001:db8::2".parse().unwrap(), v6));
+        assert!(!usable_peer_address("255.255.255.255".parse().unwrap(), v4));
+        assert!(!usable_peer_address("224.0.0.1".parse().unwrap(), v4));
+        assert!(!usable_peer_address("0.0.0.0".parse().unwrap(), v4));
     }
 }

@@ -86,26 +86,6 @@ impl Association {
         if self.state == S::Closed {
             return None;
         }
-        // Heartbeats go to their own path (§8.3); they are sent alone.
-        if let Some((path, info)) = self.poll_heartbeat(now) {
-            let dest = self.path_addr(path);
-            let mut w = PacketWriter::new(
-                &mut buf[..mtu],
-                self.local_port,
-                self.peer_port,
-                self.peer_tag,
-            )
-            .ok()?;
-            w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
-                .ok()?;
-            let len = w.finish(self.checksum_mode());
-            self.stats.packets_sent += 1;
-            return Some(Transmit {
-                destination: dest,
-                source: None,
-                len,
-            });
-        }
 
         let path = self.data_path();
         let dest = self.path_addr(path);
@@ -175,8 +155,32 @@ impl Association {
             self.push_data(now, path, &mut w);
         }
         if w.is_empty() {
-            return None;
+            // Nothing else to send: a HEARTBEAT, if one is due, goes alone
+            // to its own path (§8.3), after any answer the peer waits for.
+            return self.heartbeat_packet(now, buf);
         }
+        let len = w.finish(self.checksum_mode());
+        self.stats.packets_sent += 1;
+        Some(Transmit {
+            destination: dest,
+            source: None,
+            len,
+        })
+    }
+
+    fn heartbeat_packet(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let (path, info) = self.poll_heartbeat(now)?;
+        let dest = self.path_addr(path);
+        let mtu = self.path_mtu(path).min(buf.len());
+        let mut w = PacketWriter::new(
+            &mut buf[..mtu],
+            self.local_port,
+            self.peer_port,
+            self.peer_tag,
+        )
+        .ok()?;
+        w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
+            .ok()?;
         let len = w.finish(self.checksum_mode());
         self.stats.packets_sent += 1;
         Some(Transmit {
