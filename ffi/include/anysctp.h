@@ -453,7 +453,7 @@ typedef struct {
 } anysctp_stats;
 
 // Figures of one path, from `anysctp_endpoint_path_stats`. Times in
-// microseconds; `srtt_us`/`rttvar_us` are 0 until measured.
+// microseconds.
 typedef struct {
   // The peer's transport address.
   anysctp_sockaddr address;
@@ -461,6 +461,9 @@ typedef struct {
   anysctp_path_state state;
   // Whether it is the primary path.
   bool primary;
+  // Whether the round-trip time has been measured (`srtt_us` and
+  // `rttvar_us` are 0 until then).
+  bool rtt_measured;
   // Smoothed round-trip time.
   uint64_t srtt_us;
   // Round-trip time variation.

@@ -292,7 +292,7 @@ pub enum anysctp_path_state {
 }
 
 /// Figures of one path, from `anysctp_endpoint_path_stats`. Times in
-/// microseconds; `srtt_us`/`rttvar_us` are 0 until measured.
+/// microseconds.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct anysctp_path_stats {
@@ -302,6 +302,9 @@ pub struct anysctp_path_stats {
     pub state: anysctp_path_state,
     /// Whether it is the primary path.
     pub primary: bool,
+    /// Whether the round-trip time has been measured (`srtt_us` and
+    /// `rttvar_us` are 0 until then).
+    pub rtt_measured: bool,
     /// Smoothed round-trip time.
     pub srtt_us: u64,
     /// Round-trip time variation.
@@ -399,6 +402,7 @@ impl From<&sctp::PathStats> for anysctp_path_stats {
                 _ => ANYSCTP_PATH_OTHER,
             },
             primary: p.primary,
+            rtt_measured: p.srtt.is_some(),
             srtt_us: p.srtt.map_or(0, us),
             rttvar_us: p.rttvar.map_or(0, us),
             rto_us: us(p.rto),
