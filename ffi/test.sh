@@ -16,7 +16,7 @@ PREFIX=$WORK/prefix
 "$HERE/install.sh" "$PREFIX" >/dev/null || { echo "c: 0 passed, 1 failed (install)"; exit 1; }
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 CC=${CC:-cc}
-CFLAGS="-std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $(pkg-config --cflags anysctp)"
+CFLAGS="-std=c11 -D_GNU_SOURCE -pthread -O1 -g -Wall -Wextra -Werror $(pkg-config --cflags anysctp)"
 LIBS="$(pkg-config --libs anysctp) -Wl,-rpath,$PREFIX/lib"
 STATIC_LIBS="-L$PREFIX/lib -l:libanysctp.a $(pkg-config --static --libs-only-l anysctp | sed 's/-lanysctp//')"
 

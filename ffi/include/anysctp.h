@@ -47,6 +47,147 @@
 // `anysctp_sockaddr.family` of an IPv6 address.
 #define ANYSCTP_AF_INET6 6
 
+// `level` of SCTP options (IPPROTO_SCTP).
+#define ANYSCTP_IPPROTO_SCTP 132
+
+// `level` of socket options (SOL_SOCKET, Linux value).
+#define ANYSCTP_SOL_SOCKET 1
+
+// SO_ERROR (int, get only; reading clears it).
+#define ANYSCTP_SO_ERROR 4
+
+// SO_SNDBUF (int, bytes).
+#define ANYSCTP_SO_SNDBUF 7
+
+// SO_RCVBUF (int, bytes).
+#define ANYSCTP_SO_RCVBUF 8
+
+// SCTP_RTOINFO (`anysctp_rtoinfo`).
+#define ANYSCTP_RTOINFO 0
+
+// SCTP_ASSOCINFO (`anysctp_assocparams`).
+#define ANYSCTP_ASSOCINFO 1
+
+// SCTP_INITMSG (`anysctp_initmsg`).
+#define ANYSCTP_INITMSG 2
+
+// SCTP_NODELAY (int).
+#define ANYSCTP_NODELAY 3
+
+// SCTP_AUTOCLOSE (int, seconds; one-to-many only).
+#define ANYSCTP_AUTOCLOSE 4
+
+// SCTP_ADAPTATION_LAYER (`anysctp_setadaptation`).
+#define ANYSCTP_ADAPTATION_LAYER 7
+
+// SCTP_DISABLE_FRAGMENTS (int).
+#define ANYSCTP_DISABLE_FRAGMENTS 8
+
+// SCTP_PEER_ADDR_PARAMS (`anysctp_paddrparams`).
+#define ANYSCTP_PEER_ADDR_PARAMS 9
+
+// SCTP_MAXSEG (`anysctp_assoc_value`, or an int).
+#define ANYSCTP_MAXSEG 13
+
+// SCTP_STATUS (`anysctp_status`, get only).
+#define ANYSCTP_STATUS 14
+
+// SCTP_DEFAULT_SNDINFO (`anysctp_sndinfo`).
+#define ANYSCTP_DEFAULT_SNDINFO 34
+
+// SCTP_EVENT (`anysctp_event_subscribe`).
+#define ANYSCTP_EVENT 127
+
+// `snd_flags`/`rcv_flags`: unordered delivery (SCTP_UNORDERED).
+#define ANYSCTP_UNORDERED (1 << 0)
+
+// `snd_flags`: abort the association; the data is the reason (SCTP_ABORT).
+#define ANYSCTP_ABORT (1 << 2)
+
+// `snd_flags`: one-to-many, send to every association (SCTP_SENDALL).
+#define ANYSCTP_SENDALL (1 << 6)
+
+// `snd_flags`: graceful shutdown after this message (SCTP_EOF).
+#define ANYSCTP_EOF 512
+
+// `pr_policy` of `anysctp_sndinfo`: fully reliable.
+#define ANYSCTP_PR_SCTP_NONE 0
+
+// `pr_policy`: give up after `pr_value` milliseconds.
+#define ANYSCTP_PR_SCTP_TTL 1
+
+// `pr_policy`: give up after `pr_value` retransmissions.
+#define ANYSCTP_PR_SCTP_RTX 2
+
+// `*msg_flags` of `anysctp_recvmsg`: the message is complete (MSG_EOR).
+#define ANYSCTP_MSG_EOR 128
+
+// `*msg_flags`: this is a notification, in `*notification` (MSG_NOTIFICATION).
+#define ANYSCTP_MSG_NOTIFICATION 32768
+
+// `how` of `anysctp_shutdown` (SHUT_RD).
+#define ANYSCTP_SHUT_RD 0
+
+// SHUT_WR: graceful SHUTDOWN once queued data is sent.
+#define ANYSCTP_SHUT_WR 1
+
+// SHUT_RDWR.
+#define ANYSCTP_SHUT_RDWR 2
+
+// `flags` of `anysctp_bindx`: add addresses (SCTP_BINDX_ADD_ADDR).
+#define ANYSCTP_BINDX_ADD_ADDR 1
+
+// Remove addresses (SCTP_BINDX_REM_ADDR).
+#define ANYSCTP_BINDX_REM_ADDR 2
+
+// `sn_type` SCTP_ASSOC_CHANGE.
+#define ANYSCTP_ASSOC_CHANGE 32769
+
+// `sn_type` SCTP_PEER_ADDR_CHANGE.
+#define ANYSCTP_PEER_ADDR_CHANGE 32770
+
+// `sn_type` SCTP_REMOTE_ERROR.
+#define ANYSCTP_REMOTE_ERROR 32772
+
+// `sn_type` SCTP_SHUTDOWN_EVENT.
+#define ANYSCTP_SHUTDOWN_EVENT 32773
+
+// `sn_type` SCTP_ADAPTATION_INDICATION.
+#define ANYSCTP_ADAPTATION_INDICATION 32775
+
+// `sn_type` SCTP_SENDER_DRY_EVENT.
+#define ANYSCTP_SENDER_DRY_EVENT 32777
+
+// `sn_type` SCTP_SEND_FAILED_EVENT.
+#define ANYSCTP_SEND_FAILED_EVENT 32781
+
+// `state` of SCTP_ASSOC_CHANGE: SCTP_COMM_UP.
+#define ANYSCTP_COMM_UP 0
+
+// SCTP_COMM_LOST.
+#define ANYSCTP_COMM_LOST 1
+
+// SCTP_RESTART.
+#define ANYSCTP_RESTART 2
+
+// SCTP_SHUTDOWN_COMP.
+#define ANYSCTP_SHUTDOWN_COMP 3
+
+// SCTP_CANT_STR_ASSOC.
+#define ANYSCTP_CANT_STR_ASSOC 4
+
+// `*events` bits of `anysctp_socket_readiness` (poll's POLLIN).
+#define ANYSCTP_POLLIN 1
+
+// POLLOUT.
+#define ANYSCTP_POLLOUT 4
+
+// POLLERR.
+#define ANYSCTP_POLLERR 8
+
+// POLLHUP.
+#define ANYSCTP_POLLHUP 16
+
 // What a call did. Every `anysctp_` function that can fail returns one.
 //
 // `ANYSCTP_OK` and `ANYSCTP_NONE` are successes; every other value is
@@ -206,6 +347,15 @@ typedef enum {
 // Not thread-safe: call it from one thread at a time. It holds no
 // thread-local state, so it may move between threads.
 typedef struct anysctp_endpoint anysctp_endpoint;
+
+// A socket: one-to-one (`SOCK_STREAM`) or one-to-many (`SOCK_SEQPACKET`).
+// Opaque.
+//
+// Thread-safe: sockets of one stack (a socket from `anysctp_socket()` and
+// those accepted or peeled off from it) share a lock; a blocking call
+// releases it while it waits. Pointers inside a notification stay valid
+// until the next call on the same socket.
+typedef struct anysctp_sock anysctp_sock;
 
 // A transport address: with SCTP over UDP (RFC 6951) the peer's IP address
 // and UDP port. The same layout on every platform; convert with
@@ -482,6 +632,185 @@ typedef struct {
   uint32_t mtu;
 } anysctp_path_stats;
 
+// `sctp_sndinfo` (RFC 6458 §5.3.4) plus `sctp_prinfo` (§5.3.7).
+typedef struct {
+  // Stream to send on.
+  uint16_t snd_sid;
+  // `ANYSCTP_UNORDERED`, `ANYSCTP_EOF`, `ANYSCTP_ABORT`, `ANYSCTP_SENDALL`.
+  uint16_t snd_flags;
+  // Payload protocol identifier, host byte order.
+  uint32_t snd_ppid;
+  // Opaque value for the application.
+  uint32_t snd_context;
+  // One-to-many: the association (0 = choose by destination address).
+  uint64_t snd_assoc_id;
+  // `ANYSCTP_PR_SCTP_NONE`, `_TTL` or `_RTX`.
+  uint16_t pr_policy;
+  // Milliseconds (TTL) or retransmissions (RTX).
+  uint32_t pr_value;
+} anysctp_sndinfo;
+
+// `sctp_rcvinfo` (RFC 6458 §5.3.5).
+typedef struct {
+  // Stream it arrived on.
+  uint16_t rcv_sid;
+  // SSN/MID (0: not reported yet).
+  uint32_t rcv_ssn;
+  // `ANYSCTP_UNORDERED` if sent unordered.
+  uint16_t rcv_flags;
+  // Payload protocol identifier, host byte order.
+  uint32_t rcv_ppid;
+  // TSN (0: not reported yet).
+  uint32_t rcv_tsn;
+  // Cumulative TSN (0: not reported yet).
+  uint32_t rcv_cumtsn;
+  // The socket's default context.
+  uint32_t rcv_context;
+  // The association.
+  uint64_t rcv_assoc_id;
+} anysctp_rcvinfo;
+
+// A notification (RFC 6458 §6.1), flattened: `sn_type` says which fields
+// mean something. Pointers are BORROWED until the next call on the socket.
+typedef struct {
+  // `ANYSCTP_ASSOC_CHANGE`, `ANYSCTP_PEER_ADDR_CHANGE`, ...
+  uint16_t sn_type;
+  // The association.
+  uint64_t assoc_id;
+  // ASSOC_CHANGE: `ANYSCTP_COMM_UP`...; PEER_ADDR_CHANGE: the RFC's
+  // `spc_state` (0 AVAILABLE, 1 UNREACHABLE, 2 REMOVED, 3 ADDED,
+  // 4 MADE_PRIM, 5 CONFIRMED, 6 POTENTIALLY_FAILED); SEND_FAILED: 1 when
+  // the data was sent (SCTP_DATA_SENT), 0 when not (SCTP_DATA_UNSENT).
+  uint32_t state;
+  // ASSOC_CHANGE: negotiated outbound streams.
+  uint16_t outbound_streams;
+  // ASSOC_CHANGE: negotiated inbound streams.
+  uint16_t inbound_streams;
+  // PEER_ADDR_CHANGE: the address.
+  anysctp_sockaddr address;
+  // SEND_FAILED: the message's stream, flags, PPID, association.
+  anysctp_sndinfo info;
+  // SEND_FAILED: the message given back.
+  const uint8_t *data;
+  // Its length.
+  size_t data_len;
+  // ASSOC_CHANGE (COMM_LOST, CANT_STR_ASSOC), REMOTE_ERROR: text,
+  // NUL-terminated (never NULL).
+  const char *text;
+  // Its length without the NUL.
+  size_t text_len;
+} anysctp_notification;
+
+// SCTP_INITMSG.
+typedef struct {
+  // Outbound streams to request (0 = unchanged).
+  uint16_t sinit_num_ostreams;
+  // Most inbound streams (0 = unchanged).
+  uint16_t sinit_max_instreams;
+  // Max.Init.Retransmits (0 = unchanged).
+  uint16_t sinit_max_attempts;
+  // Must be 0 (no separate setup RTO limit).
+  uint16_t sinit_max_init_timeo;
+} anysctp_initmsg;
+
+// SCTP_RTOINFO; ms, 0 = unchanged.
+typedef struct {
+  // The association, 0 = future associations.
+  uint64_t srto_assoc_id;
+  // RTO.Initial.
+  uint32_t srto_initial;
+  // RTO.Max.
+  uint32_t srto_max;
+  // RTO.Min.
+  uint32_t srto_min;
+} anysctp_rtoinfo;
+
+// SCTP_ASSOCINFO.
+typedef struct {
+  // The association, 0 = future associations.
+  uint64_t sasoc_assoc_id;
+  // Association.Max.Retrans (0 = unchanged).
+  uint16_t sasoc_asocmaxrxt;
+  // Peer addresses (get only).
+  uint16_t sasoc_number_peer_destinations;
+  // Peer receive window (get only).
+  uint32_t sasoc_peer_rwnd;
+  // Local receive buffer (get only).
+  uint32_t sasoc_local_rwnd;
+  // Valid.Cookie.Life, ms (0 = unchanged).
+  uint32_t sasoc_cookie_life;
+} anysctp_assocparams;
+
+// SCTP_PEER_ADDR_PARAMS.
+typedef struct {
+  // The association, 0 = future associations.
+  uint64_t spp_assoc_id;
+  // A peer address, or family 0 for all (per-address is not supported).
+  anysctp_sockaddr spp_address;
+  // HB.interval, ms (0 = unchanged).
+  uint32_t spp_hbinterval;
+  // Path.Max.Retrans (0 = unchanged).
+  uint16_t spp_pathmaxrxt;
+  // Path MTU (0 = unchanged).
+  uint32_t spp_pathmtu;
+  // SPP_HB_ENABLE 1, SPP_HB_DISABLE 2, SPP_PMTUD_ENABLE 8, SPP_PMTUD_DISABLE 16.
+  uint32_t spp_flags;
+} anysctp_paddrparams;
+
+// SCTP_MAXSEG.
+typedef struct {
+  // The association, 0 = future associations.
+  uint64_t assoc_id;
+  // The value.
+  uint32_t assoc_value;
+} anysctp_assoc_value;
+
+// SCTP_ADAPTATION_LAYER.
+typedef struct {
+  // The indication sent in INIT / INIT ACK.
+  uint32_t ssb_adaptation_ind;
+} anysctp_setadaptation;
+
+// SCTP_EVENT: subscribe to one notification type.
+typedef struct {
+  // Must be 0 (subscriptions are per socket).
+  uint64_t se_assoc_id;
+  // `ANYSCTP_ASSOC_CHANGE`, ...
+  uint16_t se_type;
+  // 1 = on, 0 = off.
+  uint8_t se_on;
+} anysctp_event_subscribe;
+
+// SCTP_STATUS (get only).
+typedef struct {
+  // The association (one-to-many; ignored for one-to-one).
+  uint64_t sstat_assoc_id;
+  // Its state.
+  anysctp_association_state sstat_state;
+  // Peer receive window.
+  uint32_t sstat_rwnd;
+  // Bytes unacknowledged.
+  uint32_t sstat_unackdata;
+  // Bytes queued, not yet sent.
+  uint32_t sstat_penddata;
+  // Inbound streams.
+  uint16_t sstat_instrms;
+  // Outbound streams.
+  uint16_t sstat_outstrms;
+  // Largest fragment per packet.
+  uint32_t sstat_fragmentation_point;
+  // Primary path address.
+  anysctp_sockaddr sstat_primary_address;
+  // Primary path: smoothed RTT, ms.
+  uint32_t sstat_primary_srtt;
+  // Primary path: RTO, ms.
+  uint32_t sstat_primary_rto;
+  // Primary path: cwnd, bytes.
+  uint32_t sstat_primary_cwnd;
+  // Primary path: MTU.
+  uint32_t sstat_primary_mtu;
+} anysctp_status;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -709,6 +1038,134 @@ const char *anysctp_result_str(int code);
 // The RFC's name of a state (`"ESTABLISHED"`, ...), static and
 // NUL-terminated; `"UNKNOWN"` for values outside the enum.
 const char *anysctp_association_state_name(int state);
+
+// `socket(domain, type, IPPROTO_SCTP)`: `domain` AF_INET or AF_INET6,
+// `type` SOCK_STREAM (one-to-one) or SOCK_SEQPACKET (one-to-many). Each
+// call makes an independent stack (its own UDP sockets and timer). The
+// socket starts blocking. Free with `anysctp_close`. NULL on failure.
+anysctp_sock *anysctp_socket(int domain, int kind);
+
+// A file descriptor that polls readable (POLLIN) when the socket's stack
+// has I/O or a timer to handle: add it to your poll/epoll/kqueue set and
+// call `anysctp_socket_process` when it fires, then retry your calls.
+// Shared by all sockets of one stack; owned by the library (do not close).
+int anysctp_socket_fd(anysctp_sock *s);
+
+// Handles whatever made `anysctp_socket_fd` readable: receives datagrams,
+// runs due timers, sends what is due. Never blocks. 0 or -1.
+int anysctp_socket_process(anysctp_sock *s);
+
+// Sets `*events` to what the socket is ready for: `ANYSCTP_POLLIN`
+// (recvmsg/accept would not block), `ANYSCTP_POLLOUT`, `ANYSCTP_POLLERR`,
+// `ANYSCTP_POLLHUP`. 0 or -1.
+int anysctp_socket_readiness(anysctp_sock *s, int *events);
+
+// Makes the socket non-blocking (`on` != 0): calls that would wait fail
+// with EAGAIN (connect: EINPROGRESS) instead. 0 or -1.
+int anysctp_set_nonblocking(anysctp_sock *s, int on);
+
+// `bind`: `addr` is a `struct sockaddr_in`/`sockaddr_in6` of `len` bytes.
+// Its port is both the UDP port and the SCTP port (RFC 6951); 0 lets the
+// system choose. 0 or -1.
+int anysctp_bind(anysctp_sock *s, const void *addr, size_t len);
+
+// `sctp_bindx` (RFC 6458 §9.1): `count` packed sockaddrs, `flags`
+// `ANYSCTP_BINDX_ADD_ADDR` or `ANYSCTP_BINDX_REM_ADDR`. 0 or -1.
+int anysctp_bindx(anysctp_sock *s, const void *addrs, int count, int flags);
+
+// `listen`. Binds an ephemeral port first if unbound. 0 or -1.
+int anysctp_listen(anysctp_sock *s, int backlog);
+
+// `accept` on a listening one-to-one socket: a new socket for the next
+// association (free it with `anysctp_close`); `from` (may be NULL) gets the
+// peer's primary address. Blocks unless non-blocking (then EAGAIN). NULL
+// on failure.
+anysctp_sock *anysctp_accept(anysctp_sock *s, anysctp_sockaddr *from);
+
+// `connect` to the peer at transport address `addr` (sockaddr of `len`
+// bytes: IP and UDP port) whose SCTP port is `sctp_port` (0 = the same as
+// the UDP port, the RFC 6951 convention). Blocking: returns 0 once the
+// association is up, -1 with ECONNREFUSED/ETIMEDOUT... Non-blocking: -1
+// with EINPROGRESS; wait for POLLOUT, then read SO_ERROR.
+int anysctp_connect(anysctp_sock *s, const void *addr, size_t len, uint16_t sctp_port);
+
+// `sctp_connectx` (RFC 6458 §9.9): `count` packed sockaddrs of one peer;
+// `*assoc_id` (may be NULL) gets the association id. Like `anysctp_connect`
+// otherwise; with EINPROGRESS `*assoc_id` is set too.
+int anysctp_connectx(anysctp_sock *s,
+                     const void *addrs,
+                     int count,
+                     uint16_t sctp_port,
+                     uint64_t *assoc_id);
+
+// `sctp_sendv`-style send of one message (`len` bytes, copied). `to` (may
+// be NULL) picks or sets up the association of a one-to-many socket
+// (implicit setup; SCTP port = UDP port). `info` NULL uses
+// SCTP_DEFAULT_SNDINFO. Returns `len` (all or nothing), or -1: EAGAIN when
+// the send buffer is full (blocking sockets wait), EMSGSIZE, EPIPE...
+ptrdiff_t anysctp_sendmsg(anysctp_sock *s,
+                          const void *data,
+                          size_t len,
+                          const anysctp_sockaddr *to,
+                          const anysctp_sndinfo *info);
+
+// `sctp_recvv`-style receive: copies the next message into `buf` (`len`
+// bytes) and returns its length, or 0 at EOF (one-to-one, peer shut down).
+// A message longer than `len` comes in pieces: `*msg_flags` lacks
+// `ANYSCTP_MSG_EOR` until its last piece. `from`, `info`, `msg_flags`,
+// `notification` may be NULL. A notification (subscribe with SCTP_EVENT)
+// returns 0 with `ANYSCTP_MSG_NOTIFICATION` in `*msg_flags` and fills
+// `*notification`. -1 with EAGAIN when nothing is there (blocking sockets
+// wait), or the pending SO_ERROR.
+ptrdiff_t anysctp_recvmsg(anysctp_sock *s,
+                          void *buf,
+                          size_t len,
+                          anysctp_sockaddr *from,
+                          anysctp_rcvinfo *info,
+                          int *msg_flags,
+                          anysctp_notification *notification);
+
+// `shutdown` (one-to-one): `ANYSCTP_SHUT_WR` starts the graceful SHUTDOWN.
+// 0 or -1.
+int anysctp_shutdown(anysctp_sock *s, int how);
+
+// `close`: ends the socket (associations are shut down gracefully, or
+// aborted with SO_LINGER 0) and frees the handle; NULL is ignored. The
+// stack lives while any of its sockets is open; the shutdown of a closed
+// socket's associations proceeds while another socket of the stack is
+// driven. When the last socket closes, everything stops at once: shut down
+// and wait for EOF first for a clean end. 0 or -1 (the handle is freed
+// either way).
+int anysctp_close(anysctp_sock *s);
+
+// `sctp_peeloff` (RFC 6458 §9.2): moves association `assoc_id` of a
+// one-to-many socket to a new one-to-one socket (free with
+// `anysctp_close`). NULL on failure.
+anysctp_sock *anysctp_peeloff(anysctp_sock *s, uint64_t assoc_id);
+
+// `sctp_getpaddrs`: the peer's addresses (primary first). `*count` gets how
+// many; up to `cap` are written to `out`. 0, or -1 (ENOBUFS when `cap` is
+// too small; `*count` is still set).
+int anysctp_getpaddrs(anysctp_sock *s,
+                      uint64_t assoc_id,
+                      anysctp_sockaddr *out,
+                      size_t cap,
+                      size_t *count);
+
+// `sctp_getladdrs`: the socket's local addresses, like `anysctp_getpaddrs`.
+int anysctp_getladdrs(anysctp_sock *s, anysctp_sockaddr *out, size_t cap, size_t *count);
+
+// `setsockopt` for the options above (`level` `ANYSCTP_IPPROTO_SCTP` or
+// `ANYSCTP_SOL_SOCKET`; `val` points to the option's struct or int of
+// `len` bytes). Options that configure associations apply to future ones
+// (EOPNOTSUPP on a live association). 0 or -1 (ENOPROTOOPT for an unknown
+// option).
+int anysctp_setsockopt(anysctp_sock *s, int level, int name, const void *val, size_t len);
+
+// `getsockopt`: `val` (`*len` bytes) holds the option's struct with its
+// keys set (`assoc_id`, `se_type`...); it is filled in and `*len` set to
+// its size. 0 or -1.
+int anysctp_getsockopt(anysctp_sock *s, int level, int name, void *val, size_t *len);
 
 #ifdef __cplusplus
 }  // extern "C"

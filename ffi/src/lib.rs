@@ -27,12 +27,16 @@ pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod event;
+#[cfg(target_os = "linux")]
+pub mod socket;
 
 pub use addr::*;
 pub use config::*;
 pub use endpoint::*;
 pub use error::*;
 pub use event::*;
+#[cfg(target_os = "linux")]
+pub use socket::*;
 
 /// The library's version, e.g. `"0.1.0"`: static, NUL-terminated, never
 /// free it.
