@@ -65,5 +65,31 @@ for src in "$HERE"/tests/c/test_*.c; do
       UBSAN_OPTIONS=halt_on_error=1 "$WORK/$name.asan"
   else build_failed "$name.asan"; fi
 done
+# The examples build with the README's line and run.
+EX=$HERE/../examples/c
+example() {
+  local name=$1; shift
+  if "$@" >"$WORK/$name.out" 2>&1; then
+    echo "  PASS $name"; passed=$((passed + 1))
+  else
+    echo "  FAIL $name"; sed 's/^/  | /' "$WORK/$name.out" | tail -20; failed=$((failed + 1))
+  fi
+}
+echo "== examples"
+for p in echo_server echo_client epoll_loop; do
+  example "build_$p" $CC -Wall -Wextra -Werror -o "$WORK/$p" "$EX/$p.c" $(pkg-config --cflags --libs anysctp) -Wl,-rpath,"$PREFIX/lib"
+done
+if [ -x "$WORK/epoll_loop" ]; then
+  example run_epoll_loop timeout 60 "$WORK/epoll_loop" 3000
+fi
+if [ -x "$WORK/echo_server" ] && [ -x "$WORK/echo_client" ]; then
+  port=$((20000 + RANDOM % 20000))
+  "$WORK/echo_server" "$port" >"$WORK/echo_server.out" 2>&1 &
+  server_pid=$!
+  sleep 0.3
+  example run_echo_client timeout 60 "$WORK/echo_client" "$port" 1000
+  kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+fi
+
 echo "c: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
