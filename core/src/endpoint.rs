@@ -661,6 +661,13 @@ impl Endpoint {
         self.associations.get(&id).map(|a| a.state)
     }
 
+    /// Whether the endpoint holds no association and has nothing left to
+    /// send: a host may drop it without losing a packet (such as the ABORT
+    /// of an association just aborted).
+    pub fn is_idle(&self) -> bool {
+        self.associations.is_empty() && self.stateless.is_empty()
+    }
+
     /// Ids of the associations this endpoint holds.
     pub fn associations(&self) -> Vec<AssociationId> {
         let mut v: Vec<_> = self.associations.keys().copied().collect();

@@ -266,14 +266,38 @@ impl Association {
         }
         let tsn = d.tsn;
         let len = d.payload.len();
+        // §6.2: with the window closed, only chunks that fill holes below
+        // the highest TSN received are admitted.
+        let held = self.reasm.buffered_bytes() + self.undelivered;
+        if !self
+            .window
+            .admits(held, len, tsn, self.tracker.highest_received())
+        {
+            self.tracker.force_sack();
+            return;
+        }
         match self.reasm.add(d) {
             Ok(AddOutcome::Accepted) => {
                 self.tracker.observe(tsn);
                 self.stats.bytes_received += len as u64;
             }
-            Ok(_) => {
-                // Refused for lack of buffer (§6.2): not acknowledged, the
-                // peer retransmits.
+            Ok(AddOutcome::AcceptedAfterEviction) => {
+                // Evicted TSNs are no longer reported as received; forget
+                // them before recording this one (rx contract).
+                let evicted: Vec<Tsn> = self.reasm.take_evicted().collect();
+                for t in evicted {
+                    self.tracker.forget(t);
+                }
+                self.tracker.observe(tsn);
+                self.stats.bytes_received += len as u64;
+            }
+            Ok(AddOutcome::Duplicate) => {
+                self.tracker.observe(tsn);
+            }
+            Ok(AddOutcome::BufferFull) => {
+                // Refused for lack of buffer (§6.2): not acknowledged, a
+                // SACK goes out at once, the peer retransmits.
+                self.tracker.force_sack();
             }
             Err(e) => {
                 // A message larger than we accept, or an inconsistent

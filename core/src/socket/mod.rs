@@ -548,6 +548,9 @@ impl SocketStack {
                     self.drain_events(now, k);
                     return Some(t);
                 }
+                // Its last packets (e.g. an ABORT after close) are out: a
+                // port nobody holds any more can go now.
+                self.gc_port(k);
             }
             if k == u16::MAX {
                 if wrapped || start == 0 {
@@ -1548,7 +1551,7 @@ impl SocketStack {
 
     fn gc_port(&mut self, port_no: u16) {
         if let Some(p) = self.ports.get(&port_no) {
-            if p.refs == 0 && p.owners.is_empty() && p.endpoint.associations().is_empty() {
+            if p.refs == 0 && p.owners.is_empty() && p.endpoint.is_idle() {
                 self.ports.remove(&port_no);
             }
         }
