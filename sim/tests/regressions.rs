@@ -75,6 +75,15 @@ fn shutdown_waits_for_gap_acked_data_behind_an_abandoned_message() {
     abandoned_message_then_shutdown(true);
 }
 
+/// RFC 3758 §3.5 C5/A5: a FORWARD TSN sent with no DATA in flight must
+/// still be covered by T3-rtx, so that a lost one is sent again. Without
+/// it the cumulative ack never passed the abandoned message, and the
+/// shutdown (which waits for it) hung.
+#[test]
+fn a_lost_forward_tsn_is_sent_again_by_t3_rtx() {
+    abandoned_message_then_shutdown(false);
+}
+
 /// The client sends A (partially reliable, no retransmission) and B
 /// (reliable) and shuts down; the server loses A and the first FORWARD
 /// TSN. With `server_talks`, the server sends the client a message after
