@@ -66,6 +66,8 @@ pub struct Endpoint {
     /// Associations that may have packets to send.
     ready: VecDeque<AssociationId>,
     stateless: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Scratch list of associations whose timers expired (reused).
+    expired: Vec<AssociationId>,
 }
 
 impl Endpoint {
@@ -94,6 +96,7 @@ impl Endpoint {
             events: VecDeque::new(),
             ready: VecDeque::new(),
             stateless: VecDeque::new(),
+            expired: Vec::new(),
         })
     }
 
@@ -570,7 +573,14 @@ impl Endpoint {
 
     /// Runs every timer that is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Each association runs once per call: one may keep a deadline at
+        // `now` that only `poll_transmit` clears (a HEARTBEAT due), which
+        // must not spin this loop.
+        let mut expired = core::mem::take(&mut self.expired);
         while let Some(id) = self.timers.pop_expired(now) {
+            expired.push(id);
+        }
+        for &id in &expired {
             if let Some(a) = self.associations.get_mut(&id) {
                 let mut ctx = Ctx {
                     now,
@@ -581,6 +591,8 @@ impl Endpoint {
             }
             self.after(id);
         }
+        expired.clear();
+        self.expired = expired;
     }
 
     /// The next event, if any.
