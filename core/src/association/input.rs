@@ -434,6 +434,7 @@ impl Association {
                 self.state = S::ShutdownAckSent;
                 self.need_shutdown = false;
                 self.need_shutdown_ack = true;
+                self.stop_heartbeats();
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
                 return;
@@ -487,6 +488,7 @@ impl Association {
             S::ShutdownPending if all_acked => {
                 self.state = S::ShutdownSent;
                 self.need_shutdown = true;
+                self.stop_heartbeats();
                 self.tracker.set_immediate_mode(true);
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
@@ -496,6 +498,7 @@ impl Association {
             S::ShutdownReceived if all_acked => {
                 self.state = S::ShutdownAckSent;
                 self.need_shutdown_ack = true;
+                self.stop_heartbeats();
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
             }
