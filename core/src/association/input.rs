@@ -441,6 +441,7 @@ impl Association {
             }
             S::Established | S::ShutdownPending => {
                 self.state = S::ShutdownReceived;
+                self.stop_heartbeats();
                 ctx.emit(self.id, Event::ShutdownReceived);
             }
             S::ShutdownReceived => {}
@@ -487,6 +488,7 @@ impl Association {
         match self.state {
             S::ShutdownPending if all_acked => {
                 self.state = S::ShutdownSent;
+                self.stop_heartbeats();
                 self.need_shutdown = true;
                 self.stop_heartbeats();
                 self.tracker.set_immediate_mode(true);

@@ -86,26 +86,6 @@ impl Association {
         if self.state == S::Closed {
             return None;
         }
-        // Heartbeats go to their own path (§8.3); they are sent alone.
-        if let Some((path, info)) = self.poll_heartbeat(now) {
-            let dest = self.path_addr(path);
-            let mut w = PacketWriter::new(
-                &mut buf[..mtu],
-                self.local_port,
-                self.peer_port,
-                self.peer_tag,
-            )
-            .ok()?;
-            w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
-                .ok()?;
-            let len = w.finish(self.checksum_mode());
-            self.stats.packets_sent += 1;
-            return Some(Transmit {
-                destination: dest,
-                source: None,
-                len,
-            });
-        }
 
         let path = self.data_path();
         let dest = self.path_addr(path);
@@ -146,9 +126,14 @@ impl Association {
         // SACK may be bundled with outgoing data).
         let will_send_data =
             self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
-        if self.tracker.sack_due_now()
-            || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
-            || self.need_shutdown
+        // §6.2: a SHUTDOWN acknowledges by its Cumulative TSN Ack; a SACK is
+        // only needed beside it for what it cannot say (gaps, duplicates).
+        let shutdown_acks =
+            self.need_shutdown && !self.tracker.has_gaps() && self.tracker.duplicates().is_empty();
+        if !shutdown_acks
+            && (self.tracker.sack_due_now()
+                || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
+                || self.need_shutdown)
         {
             self.push_sack(&mut w);
         }
@@ -158,6 +143,9 @@ impl Association {
                 .is_ok()
             {
                 self.need_shutdown = false;
+                if shutdown_acks {
+                    self.tracker.on_sack_sent();
+                }
             }
         }
         if self.need_forward_tsn && self.push_forward_tsn(&mut w) {
@@ -172,8 +160,32 @@ impl Association {
             self.push_data(now, path, &mut w);
         }
         if w.is_empty() {
-            return None;
+            // Nothing else to send: a HEARTBEAT, if one is due, goes alone
+            // to its own path (§8.3), after any answer the peer waits for.
+            return self.heartbeat_packet(now, buf);
         }
+        let len = w.finish(self.checksum_mode());
+        self.stats.packets_sent += 1;
+        Some(Transmit {
+            destination: dest,
+            source: None,
+            len,
+        })
+    }
+
+    fn heartbeat_packet(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let (path, info) = self.poll_heartbeat(now)?;
+        let dest = self.path_addr(path);
+        let mtu = self.path_mtu(path).min(buf.len());
+        let mut w = PacketWriter::new(
+            &mut buf[..mtu],
+            self.local_port,
+            self.peer_port,
+            self.peer_tag,
+        )
+        .ok()?;
+        w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
+            .ok()?;
         let len = w.finish(self.checksum_mode());
         self.stats.packets_sent += 1;
         Some(Transmit {
