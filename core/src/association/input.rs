@@ -434,7 +434,6 @@ impl Association {
                 self.state = S::ShutdownAckSent;
                 self.need_shutdown = false;
                 self.need_shutdown_ack = true;
-                self.stop_heartbeats();
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
                 return;
@@ -490,7 +489,6 @@ impl Association {
                 self.state = S::ShutdownSent;
                 self.stop_heartbeats();
                 self.need_shutdown = true;
-                self.stop_heartbeats();
                 self.tracker.set_immediate_mode(true);
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
@@ -500,7 +498,6 @@ impl Association {
             S::ShutdownReceived if all_acked => {
                 self.state = S::ShutdownAckSent;
                 self.need_shutdown_ack = true;
-                self.stop_heartbeats();
                 self.t2.stop();
                 self.t2.start(ctx.now + self.primary_rto());
             }

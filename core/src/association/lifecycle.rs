@@ -200,24 +200,6 @@ impl Association {
         a
     }
 
-    /// §8.3: heartbeats (and §5.4 probes of unconfirmed addresses) run from
-    /// ESTABLISHED on.
-    fn start_heartbeats(&mut self, now: Instant) {
-        for p in self.paths.iter_mut() {
-            p.start_heartbeats(now, self.rng.next_u32());
-        }
-    }
-
-    /// Heartbeats stop once SHUTDOWN or SHUTDOWN ACK is sent: the peer may
-    /// already have forgotten the association (its SHUTDOWN COMPLETE lost),
-    /// and would answer a HEARTBEAT as out of the blue with an ABORT (§8.4),
-    /// turning a graceful shutdown into an abort.
-    pub(crate) fn stop_heartbeats(&mut self) {
-        for p in self.paths.iter_mut() {
-            p.stop_heartbeats();
-        }
-    }
-
     fn apply_negotiation(&mut self, outbound: u16, inbound: u16, caps: PeerCapabilities) {
         self.outbound_streams = outbound;
         self.inbound_streams = inbound;
@@ -367,7 +349,6 @@ impl Association {
         self.cookie = None;
         self.init_chunk = None;
         self.error_count = 0;
-        self.start_heartbeats(ctx.now);
         ctx.emit(
             self.id,
             Event::Connected {
@@ -559,7 +540,6 @@ impl Association {
         self.state = S::Established;
         self.start_heartbeats(ctx.now);
         self.cookie = None;
-        self.start_heartbeats(ctx.now);
         ctx.emit(
             self.id,
             Event::Connected {
