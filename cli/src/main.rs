@@ -1,6 +1,7 @@
 //! `anysctp`: SCTP over UDP (RFC 6951) for every OS — a netcat for SCTP,
 //! plus bench, demo and capture.
 
+mod bench;
 mod capture;
 mod host;
 mod nc;
@@ -48,6 +49,71 @@ pub enum Command {
     Listen(nc::ListenArgs),
     /// Start an association; send stdin (or a file, or generated messages) and print what arrives
     Connect(nc::ConnectArgs),
+    /// Run the W1–W5 workloads in memory (two endpoints, one thread) and print a table
+    Bench(BenchCmd),
+}
+
+/// `anysctp bench`.
+#[derive(Args, Debug)]
+pub struct BenchCmd {
+    /// Workloads to run, comma separated
+    #[arg(long, value_delimiter = ',', default_value = "W1,W2,W3,W4,W5")]
+    pub workloads: Vec<String>,
+    /// Run an eighth of the default counts
+    #[arg(long)]
+    pub quick: bool,
+    /// perf-anchors contract mode: `--contract WORKLOAD key=value ...` prints one RESULT line
+    #[arg(long, num_args = 1.., value_name = "WORKLOAD KEY=VALUE")]
+    pub contract: Option<Vec<String>>,
+}
+
+fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
+    if let Some(args) = b.contract {
+        let Some(name) = args.first() else {
+            anyhow::bail!("--contract needs a workload name (W1..W5)");
+        };
+        let mut a = bench::BenchArgs::workload(name)
+            .ok_or_else(|| anyhow::anyhow!("unknown workload `{name}` (W1..W5)"))?;
+        for kv in &args[1..] {
+            a.apply(kv).map_err(anyhow::Error::msg)?;
+        }
+        let r = bench::run(&a);
+        println!("RESULT {}", bench::result_line(&a, &r));
+        return Ok(if r.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    println!(
+        "{:<4} {:>9} {:>10} {:>12} {:>10} {:>9} {:>9}  {}",
+        "", "messages", "MB/s", "msg/s", "secs", "stall ms", "dropped", "check"
+    );
+    let mut all_ok = true;
+    for w in &b.workloads {
+        let mut a = bench::BenchArgs::workload(w)
+            .ok_or_else(|| anyhow::anyhow!("unknown workload `{w}` (W1..W5)"))?;
+        if b.quick {
+            a.count = (a.count / 8).max(1);
+        }
+        let r = bench::run(&a);
+        let secs = r.secs.max(1e-9);
+        let dropped = r.dropped[0] + r.dropped[1];
+        let check = match (&r.error, r.ok) {
+            (Some(e), _) => format!("FAILED: {e}"),
+            (None, true) => "ok".to_string(),
+            (None, false) => "FAILED".to_string(),
+        };
+        all_ok &= r.ok && r.error.is_none();
+        println!(
+            "{:<4} {:>9} {:>10.1} {:>12.0} {:>10.3} {:>9.0} {:>9}  {}",
+            w,
+            r.messages,
+            r.bytes as f64 / secs / 1e6,
+            r.messages as f64 / secs,
+            r.secs,
+            r.stall_ms,
+            dropped,
+            check
+        );
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The address given to `listen`: `PORT` or `ADDR:PORT`.
@@ -77,6 +143,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Listen(a) => nc::listen(&cli.global, a),
         Command::Connect(a) => nc::connect(&cli.global, a),
+        Command::Bench(b) => bench_cmd(b),
     };
     match result {
         Ok(code) => code,
