@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant as WallInstant};
 
 use anysctp::{
-    AssociationConfig, AssociationId, Endpoint, EndpointConfig, Error, Event, Instant,
-    SendOptions, StreamId,
+    AssociationConfig, AssociationId, Endpoint, EndpointConfig, Error, Event, Instant, SendOptions,
+    StreamId,
 };
 use bytes::Bytes;
 
@@ -91,7 +91,10 @@ impl BenchArgs {
         let Some((k, v)) = kv.split_once('=') else {
             return Ok(());
         };
-        let num = |v: &str| v.parse::<u64>().map_err(|_| format!("{k}={v}: not a number"));
+        let num = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{k}={v}: not a number"))
+        };
         match k {
             "size" => self.size = num(v)? as usize,
             "count" => self.count = num(v)? as usize,
@@ -241,8 +244,14 @@ impl Clock {
     }
 }
 
-const A_ADDR: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)), 9899);
-const B_ADDR: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)), 9899);
+const A_ADDR: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)),
+    9899,
+);
+const B_ADDR: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)),
+    9899,
+);
 
 /// Two endpoints and the wire.
 struct Pair {
@@ -262,7 +271,8 @@ impl Pair {
             ep.handle_timeout(now);
         }
         while let Some(t) = ep.poll_transmit(now, &mut self.buf) {
-            self.wire.send(side, Bytes::copy_from_slice(&self.buf[..t.len]));
+            self.wire
+                .send(side, Bytes::copy_from_slice(&self.buf[..t.len]));
         }
     }
 
@@ -315,12 +325,14 @@ fn config(a: &BenchArgs) -> AssociationConfig {
 }
 
 /// Establishes an association from A to B; returns A's and B's ids.
-fn connect(p: &mut Pair, cfg: &AssociationConfig) -> Result<(AssociationId, AssociationId), String> {
+fn connect(
+    p: &mut Pair,
+    cfg: &AssociationConfig,
+) -> Result<(AssociationId, AssociationId), String> {
     let now = p.clock.now();
-    let id = p
-        .a
-        .connect(now, B_ADDR, 5000, cfg.clone())
-        .map_err(|e| e.to_string())?;
+    let id =
+        p.a.connect(now, B_ADDR, 5000, cfg.clone())
+            .map_err(|e| e.to_string())?;
     let (mut a_up, mut b_up) = (false, None);
     for _ in 0..10_000 {
         let moved = p.pump();
@@ -443,7 +455,8 @@ fn run_transfer(
         let mut progress = false;
         let now = p.clock.now();
         while sent < a.count
-            && (sent_bytes == got_bytes || sent_bytes - got_bytes + a.size as u64 <= a.backlog as u64)
+            && (sent_bytes == got_bytes
+                || sent_bytes - got_bytes + a.size as u64 <= a.backlog as u64)
         {
             let mut m = template.clone();
             if m.len() >= 8 {
@@ -479,7 +492,11 @@ fn run_transfer(
                 got_bytes += data.len() as u64;
                 progress = true;
                 if data.len() != a.size {
-                    bad.get_or_insert(format!("message of {} bytes, expected {}", data.len(), a.size));
+                    bad.get_or_insert(format!(
+                        "message of {} bytes, expected {}",
+                        data.len(),
+                        a.size
+                    ));
                 }
                 if !unordered && a.size >= 8 {
                     let mut h = [0u8; 8];

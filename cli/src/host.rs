@@ -19,8 +19,6 @@ const MAX_DATAGRAM: usize = 65_536;
 
 /// A packet that crossed the host, for captures (`--pcap`).
 pub struct Captured<'a> {
-    /// When (the core's clock).
-    pub time: Instant,
     /// Sender's transport address.
     pub from: SocketAddr,
     /// Receiver's transport address.
@@ -33,6 +31,16 @@ pub struct Captured<'a> {
 pub trait Tap {
     /// Called for every SCTP packet sent or received.
     fn packet(&mut self, p: Captured<'_>);
+    /// Writes out what is buffered.
+    fn flush(&mut self);
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.flush();
+        }
+    }
 }
 
 /// The UDP host of one endpoint.
@@ -46,7 +54,7 @@ pub struct Host {
     rx_buf: Vec<u8>,
     tx_buf: Vec<u8>,
     waker: Arc<Waker>,
-    tap: Option<Box<dyn Tap>>,
+    tap: Option<Box<dyn Tap + Send>>,
     /// Datagrams received, sent and dropped on send errors.
     pub counters: Counters,
 }
@@ -72,7 +80,8 @@ impl Host {
             let mut s = UdpSocket::bind(*addr).map_err(|e| {
                 anyhow::anyhow!("cannot bind UDP {addr}: {e} (is the port in use? pick another with a different port number)")
             })?;
-            poll.registry().register(&mut s, Token(i), Interest::READABLE)?;
+            poll.registry()
+                .register(&mut s, Token(i), Interest::READABLE)?;
             let local = s.local_addr()?;
             sockets.push((local, s));
         }
@@ -95,7 +104,7 @@ impl Host {
     }
 
     /// Installs a packet tap (capture).
-    pub fn set_tap(&mut self, tap: Box<dyn Tap>) {
+    pub fn set_tap(&mut self, tap: Box<dyn Tap + Send>) {
         self.tap = Some(tap);
     }
 
@@ -163,7 +172,6 @@ impl Host {
                     let data = Bytes::copy_from_slice(&self.rx_buf[..n]);
                     if let Some(tap) = self.tap.as_mut() {
                         tap.packet(Captured {
-                            time: now,
                             from,
                             to: local,
                             sctp: &data,
@@ -213,7 +221,6 @@ impl Host {
             }
             if let Some(tap) = self.tap.as_mut() {
                 tap.packet(Captured {
-                    time: now,
                     from: *local,
                     to: t.destination,
                     sctp: packet,

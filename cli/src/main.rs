@@ -3,6 +3,7 @@
 
 mod bench;
 mod capture;
+mod demo;
 mod host;
 mod nc;
 
@@ -10,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anysctp::config::{AddressFilter, Cidr};
 use clap::{Args, Parser, Subcommand};
 
 /// SCTP for every host: SCTP over UDP (RFC 6951), no kernel SCTP needed.
@@ -40,7 +42,27 @@ pub struct Global {
     /// Log filter, e.g. `debug` or `anysctp=trace` (to stderr)
     #[arg(long, global = true, value_name = "FILTER")]
     pub log: Option<String>,
+    /// Accept incoming associations only from this prefix, e.g. 10.0.0.0/8 (repeatable; default: all)
+    #[arg(long, global = true, value_name = "CIDR")]
+    pub allow: Vec<Cidr>,
+    /// Refuse incoming associations from this prefix, answered with ABORT (repeatable; wins over --allow)
+    #[arg(long, global = true, value_name = "CIDR")]
+    pub deny: Vec<Cidr>,
 }
+
+impl Global {
+    /// The accept policy from `--allow` and `--deny`.
+    pub fn accept_filter(&self) -> AddressFilter {
+        AddressFilter {
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+        }
+    }
+}
+
+/// The UDP port of SCTP over UDP (RFC 6951 §5.1 leaves it open; 9899 is
+/// the IANA-registered sctp-tunneling port).
+pub const DEFAULT_UDP_PORT: u16 = 9899;
 
 /// What to do.
 #[derive(Subcommand, Debug)]
@@ -49,6 +71,8 @@ pub enum Command {
     Listen(nc::ListenArgs),
     /// Start an association; send stdin (or a file, or generated messages) and print what arrives
     Connect(nc::ConnectArgs),
+    /// Two endpoints on 127.0.0.1 exchange messages through a lossy relay, with live stats
+    Demo(demo::DemoArgs),
     /// Run the W1–W5 workloads in memory (two endpoints, one thread) and print a table
     Bench(BenchCmd),
 }
@@ -79,7 +103,11 @@ fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
         }
         let r = bench::run(&a);
         println!("RESULT {}", bench::result_line(&a, &r));
-        return Ok(if r.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if r.ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     println!(
         "{:<4} {:>9} {:>10} {:>12} {:>10} {:>9} {:>9}  {}",
@@ -113,7 +141,11 @@ fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
             check
         );
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The address given to `listen`: `PORT` or `ADDR:PORT`.
@@ -144,6 +176,7 @@ fn main() -> ExitCode {
         Command::Listen(a) => nc::listen(&cli.global, a),
         Command::Connect(a) => nc::connect(&cli.global, a),
         Command::Bench(b) => bench_cmd(b),
+        Command::Demo(d) => demo::demo(&cli.global, d),
     };
     match result {
         Ok(code) => code,

@@ -9,17 +9,18 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::ops::Not;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use anysctp::{
-    AssociationConfig, AssociationId, CloseReason, EndpointConfig, Error, Event, Ppid,
-    SendOptions, StreamId,
+    AssociationConfig, AssociationId, CloseReason, EndpointConfig, Error, Event, Ppid, SendOptions,
+    StreamId,
 };
 use bytes::Bytes;
 use clap::Args;
@@ -45,12 +46,24 @@ pub struct Common {
     /// Send every message at once (no Nagle-style bundling delay)
     #[arg(long)]
     pub nodelay: bool,
-    /// Local address to bind (repeat for several, e.g. for multihoming)
-    #[arg(long, value_name = "ADDR")]
+    /// Local address to bind, IP or IP:PORT (repeat for several, e.g. for multihoming)
+    #[arg(long, value_name = "ADDR", value_parser = parse_local_addr)]
     pub local: Vec<SocketAddr>,
+    /// Local UDP port (listen: instead of the positional PORT; connect: default any)
+    #[arg(long, value_name = "PORT")]
+    pub udp_port: Option<u16>,
     /// Our SCTP port (the port in the SCTP common header, not the UDP port)
     #[arg(long, value_name = "PORT")]
     pub sctp_port: Option<u16>,
+    /// Echo every message back on the stream it came on
+    #[arg(long)]
+    pub echo: bool,
+    /// Send one message of this many bytes (in the interop format) instead of --count
+    #[arg(long, value_name = "BYTES")]
+    pub big: Option<usize>,
+    /// After a graceful end keep answering the peer this many seconds (SIGTERM/Ctrl-C ends it)
+    #[arg(long, value_name = "SECS")]
+    pub linger: Option<f64>,
     /// Send the contents of a file as messages of --size bytes
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
@@ -60,9 +73,9 @@ pub struct Common {
     /// Message size for --count and --file
     #[arg(long, default_value_t = 1024, value_name = "BYTES")]
     pub size: usize,
-    /// With --count: message i goes on stream i % N
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub send_streams: u16,
+    /// With --count: message i goes on stream i % N (with --verify: check that it came there) [default: 1]
+    #[arg(long, value_name = "N")]
+    pub send_streams: Option<u16>,
     /// Check arriving messages against the interop format and print a RESULT line
     #[arg(long)]
     pub verify: bool,
@@ -80,12 +93,9 @@ pub struct Common {
 /// `anysctp listen`.
 #[derive(Args, Debug, Clone)]
 pub struct ListenArgs {
-    /// UDP port, or ADDR:PORT, to listen on
+    /// UDP port, or ADDR:PORT, to listen on [default: 0.0.0.0:9899]
     #[arg(value_parser = crate::parse_listen_addr, value_name = "[ADDR:]PORT")]
-    pub addr: SocketAddr,
-    /// Echo every message back on the stream it came on
-    #[arg(long)]
-    pub echo: bool,
+    pub addr: Option<SocketAddr>,
     /// Keep listening after the first association ends
     #[arg(long, short = 'k')]
     pub keep_open: bool,
@@ -96,9 +106,20 @@ pub struct ListenArgs {
 /// `anysctp connect`.
 #[derive(Args, Debug, Clone)]
 pub struct ConnectArgs {
-    /// The peer's UDP address, HOST:PORT
-    #[arg(value_name = "HOST:PORT")]
-    pub remote: String,
+    /// The peer's UDP address, HOST:PORT or HOST (then --remote-udp-port)
+    #[arg(value_name = "HOST:PORT", required_unless_present = "remote_flag")]
+    pub remote: Option<String>,
+    /// The same as the positional HOST:PORT (the interop peers' spelling)
+    #[arg(
+        long = "remote",
+        id = "remote_flag",
+        value_name = "HOST:PORT",
+        conflicts_with = "remote"
+    )]
+    pub remote_flag: Option<String>,
+    /// The peer's UDP port when HOST:PORT has no port
+    #[arg(long, default_value_t = crate::DEFAULT_UDP_PORT, value_name = "PORT")]
+    pub remote_udp_port: u16,
     /// The peer's SCTP port (default: the same as ours)
     #[arg(long, value_name = "PORT")]
     pub remote_sctp_port: Option<u16>,
@@ -106,21 +127,40 @@ pub struct ConnectArgs {
     pub common: Common,
 }
 
+/// `--local` accepts an IP (any port) or IP:PORT.
+fn parse_local_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = s.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, 0));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("`{s}` is not an IP address or IP:PORT"))
+}
+
 fn association_config(c: &Common) -> anyhow::Result<AssociationConfig> {
+    let max_message_size = c.max_message_size.max(c.big.unwrap_or(0));
+    let default = AssociationConfig::default();
     let cfg = AssociationConfig {
         outbound_streams: c.streams,
         nodelay: c.nodelay,
-        max_message_size: c.max_message_size,
-        ..AssociationConfig::default()
+        max_message_size,
+        // Room for the largest message in reassembly, with headroom.
+        receive_buffer: default
+            .receive_buffer
+            .max(u32::try_from(max_message_size.saturating_mul(2)).unwrap_or(u32::MAX)),
+        ..default
     };
     cfg.validate().context("bad option")?;
-    if c.stream >= c.streams || c.send_streams == 0 || c.send_streams > c.streams {
+    let send_streams = c.send_streams.unwrap_or(1);
+    if c.stream >= c.streams
+        || send_streams == 0
+        || u32::from(c.stream) + u32::from(send_streams) > u32::from(c.streams)
+    {
         bail!(
             "--stream and --send-streams must stay below --streams ({})",
             c.streams
         );
     }
-    if c.size == 0 || c.size > c.max_message_size {
+    if c.size == 0 || c.size > max_message_size {
         bail!(
             "--size must be between 1 and --max-message-size ({})",
             c.max_message_size
@@ -141,6 +181,8 @@ enum Source {
     },
     /// Generated interop messages.
     Generated { next: u64, count: u64 },
+    /// One big interop message (`--big`).
+    Big(Option<usize>),
     /// Nothing (listen without stdin data).
     Done,
 }
@@ -154,7 +196,7 @@ struct Outgoing {
 
 impl Source {
     fn next(&mut self, c: &Common) -> anyhow::Result<Option<Outgoing>> {
-        let ordered = |id: u64| match c.unordered.as_str() {
+        let unordered_id = |id: u64| match c.unordered.as_str() {
             "1" => true,
             "mixed" => id % 2 == 1,
             _ => false,
@@ -207,11 +249,24 @@ impl Source {
                 let id = *next;
                 *next += 1;
                 Ok(Some(Outgoing {
-                    stream: StreamId(c.stream + (id % u64::from(c.send_streams)) as u16),
-                    unordered: ordered(id),
+                    stream: StreamId(
+                        c.stream + (id % u64::from(c.send_streams.unwrap_or(1).max(1))) as u16,
+                    ),
+                    unordered: unordered_id(id),
                     data: make_message(id, c.size),
                 }))
             }
+            Source::Big(size) => match size.take() {
+                Some(len) => Ok(Some(Outgoing {
+                    stream: StreamId(c.stream),
+                    unordered: c.unordered == "1",
+                    data: make_message(0, len),
+                })),
+                None => {
+                    *self = Source::Done;
+                    Ok(None)
+                }
+            },
             Source::Done => Ok(None),
         }
     }
@@ -235,23 +290,44 @@ pub fn make_message(id: u64, len: usize) -> Bytes {
 
 /// Checks arriving interop messages.
 #[derive(Default)]
-struct Verifier {
-    received: u64,
-    bytes: u64,
+pub(crate) struct Verifier {
+    /// First stream of the round-robin and how many (`--stream`, `--send-streams`).
+    first_stream: u16,
+    send_streams: Option<u16>,
+    /// Ids must stay below this (`--expect`).
+    expect: Option<u64>,
+    /// Messages checked.
+    pub(crate) received: u64,
+    /// Their bytes.
+    pub(crate) bytes: u64,
     seen: HashSet<u64>,
     last_ordered: HashMap<u16, u64>,
-    errors: Vec<String>,
+    /// The first 20 problems found.
+    pub(crate) errors: Vec<String>,
 }
 
 impl Verifier {
-    fn check(&mut self, stream: StreamId, unordered: bool, data: &[u8]) {
+    /// Checks stream (`id % send_streams`) when given, and ids below `expect`.
+    pub(crate) fn new(send_streams: Option<u16>, expect: Option<u64>) -> Self {
+        Self {
+            send_streams,
+            expect,
+            ..Self::default()
+        }
+    }
+
+    /// Checks one message.
+    pub(crate) fn check(&mut self, stream: StreamId, unordered: bool, data: &[u8]) {
         self.received += 1;
         self.bytes += data.len() as u64;
         if self.errors.len() >= 20 {
             return;
         }
         if data.len() < 8 {
-            self.errors.push(format!("message of {} bytes is shorter than its id", data.len()));
+            self.errors.push(format!(
+                "message of {} bytes is shorter than its id",
+                data.len()
+            ));
             return;
         }
         let mut idb = [0u8; 8];
@@ -264,7 +340,20 @@ impl Verifier {
             .find(|(i, b)| **b != ((id + *i as u64) % 251) as u8)
             .map(|(i, _)| i)
         {
-            self.errors.push(format!("message {id}: byte {i} corrupted"));
+            self.errors
+                .push(format!("message {id}: byte {i} corrupted"));
+        }
+        if let Some(n) = self.send_streams.filter(|n| *n > 0) {
+            let want = u64::from(self.first_stream) + id % u64::from(n);
+            if u64::from(stream.0) != want {
+                self.errors.push(format!(
+                    "message {id} came on stream {}, not {want}",
+                    stream.0
+                ));
+            }
+        }
+        if self.expect.is_some_and(|n| id >= n) {
+            self.errors.push(format!("message id {id} beyond --expect"));
         }
         if !self.seen.insert(id) {
             self.errors.push(format!("message {id} delivered twice"));
@@ -296,7 +385,8 @@ struct Session {
 }
 
 impl Session {
-    fn new(common: Common, echo: bool, stdin_ok: bool) -> anyhow::Result<Self> {
+    fn new(common: Common, stdin: Option<Arc<mio::Waker>>) -> anyhow::Result<Self> {
+        let echo = common.echo;
         let source = if let Some(path) = &common.file {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot read --file {}", path.display()))?;
@@ -312,14 +402,21 @@ impl Session {
                 size: common.size,
                 progress,
             }
+        } else if let Some(big) = common.big {
+            Source::Big(Some(big))
         } else if let Some(count) = common.count {
             Source::Generated { next: 0, count }
-        } else if stdin_ok {
-            Source::Stdin(spawn_stdin_reader())
+        } else if let (Some(waker), false) = (stdin, common.verify || common.echo) {
+            Source::Stdin(spawn_stdin_reader(waker))
         } else {
             Source::Done
         };
-        let verifier = common.verify.then(Verifier::default);
+        let verifier = common.verify.then(|| Verifier {
+            first_stream: common.stream,
+            send_streams: common.send_streams,
+            expect: common.expect,
+            ..Verifier::default()
+        });
         Ok(Self {
             common,
             source,
@@ -374,10 +471,7 @@ impl Session {
             unordered: m.unordered,
             ..SendOptions::default()
         };
-        match host
-            .endpoint
-            .send(now, id, m.stream, m.data.clone(), opts)
-        {
+        match host.endpoint.send(now, id, m.stream, m.data.clone(), opts) {
             Ok(()) => {
                 self.sent += 1;
                 Ok(true)
@@ -431,7 +525,12 @@ impl Session {
                         ));
                     }
                 }
-                Event::SendFailed { stream, reason, data, .. } => {
+                Event::SendFailed {
+                    stream,
+                    reason,
+                    data,
+                    ..
+                } => {
                     eprintln!(
                         "anysctp: a message of {} bytes on stream {stream} was not delivered: {reason:?}",
                         data.len()
@@ -468,7 +567,7 @@ impl Session {
         }
         let ok = errors.is_empty() && shutdown == "graceful";
         let line = serde_json::json!({
-            "ok": ok, "role": role, "sent": self.sent, "received": v.received,
+            "ok": ok, "peer": "anysctp", "role": role, "sent": self.sent, "received": v.received,
             "bytes": v.bytes, "errors": errors, "shutdown": shutdown,
         });
         println!("RESULT {line}");
@@ -487,60 +586,115 @@ fn describe(r: &CloseReason) -> String {
     }
 }
 
-fn spawn_stdin_reader() -> mpsc::Receiver<Option<Vec<u8>>> {
+fn spawn_stdin_reader(waker: Arc<mio::Waker>) -> mpsc::Receiver<Option<Vec<u8>>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut lock = stdin.lock();
         loop {
             let mut line = Vec::new();
-            match lock.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => {
-                    let _ = tx.send(None);
-                    return;
-                }
-                Ok(_) => {
-                    if tx.send(Some(line)).is_err() {
-                        return;
-                    }
-                }
+            let (msg, last) = match lock.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => (None, true),
+                Ok(_) => (Some(line), false),
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+            // The host loop sleeps until something happens: tell it.
+            let _ = waker.wake();
+            if last {
+                return;
             }
         }
     });
     rx
 }
 
-fn install_ctrlc() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    // A second handler cannot be installed; the first one is enough.
-    let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
-    flag
+/// Ctrl-C and SIGTERM: count them and wake the host loop.
+fn install_signals(waker: Arc<mio::Waker>) -> Arc<AtomicUsize> {
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    // Only one handler per process; a second install fails harmlessly.
+    let _ = ctrlc::set_handler(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+        let _ = waker.wake();
+    });
+    count
 }
 
-fn deadline(c: &Common) -> Option<std::time::Instant> {
-    c.timeout
-        .map(|s| std::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)))
+fn after(secs: Option<f64>) -> Option<std::time::Instant> {
+    secs.map(|s| std::time::Instant::now() + Duration::from_secs_f64(s.clamp(0.0, 1e9)))
+}
+
+/// How long the loop may sleep: until the earliest of our own deadlines
+/// (the core's deadline is added by the host).
+fn max_wait(deadlines: &[Option<std::time::Instant>]) -> Option<Duration> {
+    let now = std::time::Instant::now();
+    deadlines
+        .iter()
+        .flatten()
+        .map(|d| d.saturating_duration_since(now))
+        .min()
+}
+
+/// The session's loop after the association ended: answer the peer (e.g. a
+/// retransmitted SHUTDOWN ACK) until `--linger` runs out or a signal comes.
+fn linger(
+    host: &mut Host,
+    secs: Option<f64>,
+    signals: &AtomicUsize,
+    handled: usize,
+) -> anyhow::Result<()> {
+    let Some(until) = after(secs) else {
+        host.flush();
+        return Ok(());
+    };
+    while std::time::Instant::now() < until && signals.load(Ordering::SeqCst) == handled {
+        host.turn(max_wait(&[Some(until)]))?;
+        while host.endpoint.poll_event().is_some() {}
+    }
+    Ok(())
+}
+
+fn resolve_remote(a: &ConnectArgs) -> anyhow::Result<SocketAddr> {
+    let text = a
+        .remote
+        .as_deref()
+        .or(a.remote_flag.as_deref())
+        .context("no peer address given")?;
+    let with_port = if text.parse::<std::net::IpAddr>().is_ok() || !text.contains(':') {
+        // A bare host or IP: the default UDP port.
+        match text.parse::<std::net::Ipv6Addr>() {
+            Ok(ip) => SocketAddr::new(ip.into(), a.remote_udp_port).to_string(),
+            Err(_) => format!("{text}:{}", a.remote_udp_port),
+        }
+    } else {
+        text.to_string()
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("`{text}` is not a reachable HOST:PORT ({e})"))?
+        .next()
+        .with_context(|| format!("`{text}` resolves to no address"))
 }
 
 /// `anysctp connect`.
 pub fn connect(global: &Global, a: ConnectArgs) -> anyhow::Result<ExitCode> {
     let cfg = association_config(&a.common)?;
-    let remote = a
-        .remote
-        .to_socket_addrs()
-        .with_context(|| format!("`{}` is not HOST:PORT", a.remote))?
-        .next()
-        .with_context(|| format!("`{}` resolves to no address", a.remote))?;
-    let locals = if a.common.local.is_empty() {
-        vec![if remote.is_ipv4() {
-            SocketAddr::from(([0, 0, 0, 0], 0))
+    let remote = resolve_remote(&a)?;
+    let any = |port| {
+        if remote.is_ipv4() {
+            SocketAddr::from(([0, 0, 0, 0], port))
         } else {
-            SocketAddr::from(([0u16; 8], 0))
-        }]
-    } else {
-        a.common.local.clone()
+            SocketAddr::from(([0u16; 8], port))
+        }
     };
+    let mut locals = a.common.local.clone();
+    if locals.is_empty() {
+        locals.push(any(a.common.udp_port.unwrap_or(0)));
+    } else if let (Some(port), Some(first)) = (a.common.udp_port, locals.first_mut()) {
+        first.set_port(port);
+    }
     let sctp_port = a.common.sctp_port.unwrap_or(remote.port());
     let remote_sctp_port = a.remote_sctp_port.unwrap_or(sctp_port);
     let ep = EndpointConfig {
@@ -553,14 +707,14 @@ pub fn connect(global: &Global, a: ConnectArgs) -> anyhow::Result<ExitCode> {
     crate::capture::install(global, &mut host)?;
     let now = host.now();
     let id = host.endpoint.connect(now, remote, remote_sctp_port, cfg)?;
-    let stdin_ok = a.common.file.is_none() && a.common.count.is_none();
-    let mut s = Session::new(a.common.clone(), false, stdin_ok)?;
-    let ctrlc = install_ctrlc();
-    let stop_at = deadline(&a.common);
+    let mut s = Session::new(a.common.clone(), Some(host.waker()))?;
+    let signals = install_signals(host.waker());
+    let mut handled_signals = 0;
+    let stop_at = after(a.common.timeout);
     let mut stats = crate::capture::StatsPrinter::new(global);
     let mut connected = false;
     loop {
-        host.turn(Some(Duration::from_millis(20)))?;
+        host.turn(max_wait(&[stop_at, stats.next_due()]))?;
         let up = s.events(&mut host)?;
         if up.contains(&id) {
             connected = true;
@@ -580,9 +734,12 @@ pub fn connect(global: &Global, a: ConnectArgs) -> anyhow::Result<ExitCode> {
             host.endpoint.shutdown(host.now(), id)?;
             s.shutdown_requested = true;
         }
-        if ctrlc.swap(false, Ordering::SeqCst) {
-            if s.shutdown_requested {
-                host.endpoint.abort(host.now(), id, "interrupted")?;
+        let n = signals.load(Ordering::SeqCst);
+        if n > handled_signals {
+            handled_signals = n;
+            if s.shutdown_requested || !connected {
+                eprintln!("anysctp: aborting");
+                let _ = host.endpoint.abort(host.now(), id, "interrupted");
             } else {
                 eprintln!("anysctp: shutting down (Ctrl-C again to abort)");
                 host.endpoint.shutdown(host.now(), id)?;
@@ -599,31 +756,50 @@ pub fn connect(global: &Global, a: ConnectArgs) -> anyhow::Result<ExitCode> {
     }
     host.flush();
     let ok = s.result_line("client");
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if !connected && s.common.verify.not() {
+        if let Some(reason) = &s.closed {
+            bail!("cannot connect to {remote}: {}", describe(reason));
+        }
+    }
+    linger(&mut host, a.common.linger, &signals, handled_signals)?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `anysctp listen`.
 pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
     let cfg = association_config(&a.common)?;
+    let addr = match (a.addr, a.common.udp_port) {
+        (Some(addr), None) => addr,
+        (Some(mut addr), Some(port)) => {
+            addr.set_port(port);
+            addr
+        }
+        (None, port) => SocketAddr::from(([0, 0, 0, 0], port.unwrap_or(crate::DEFAULT_UDP_PORT))),
+    };
     let ep = EndpointConfig {
-        port: a.common.sctp_port.unwrap_or(a.addr.port()),
+        port: a.common.sctp_port.unwrap_or(addr.port()).max(1),
         accept_incoming: true,
         association: cfg,
         ..EndpointConfig::default()
     };
-    let mut locals = vec![a.addr];
+    let mut locals = vec![addr];
     locals.extend(a.common.local.iter().copied());
     let mut host = Host::bind(&locals, ep)?;
+    host.endpoint.set_accept_filter(global.accept_filter());
     crate::capture::install(global, &mut host)?;
     eprintln!("anysctp: listening on UDP {}", host.local_addrs()[0]);
-    let stdin_ok = a.common.file.is_none() && a.common.count.is_none() && !a.echo;
-    let mut s = Session::new(a.common.clone(), a.echo, stdin_ok)?;
-    let ctrlc = install_ctrlc();
-    let stop_at = deadline(&a.common);
+    let mut s = Session::new(a.common.clone(), Some(host.waker()))?;
+    let signals = install_signals(host.waker());
+    let mut handled_signals = 0;
+    let stop_at = after(a.common.timeout);
     let mut stats = crate::capture::StatsPrinter::new(global);
     let mut current: Option<AssociationId> = None;
     loop {
-        host.turn(Some(Duration::from_millis(20)))?;
+        host.turn(max_wait(&[stop_at, stats.next_due()]))?;
         let up = s.events(&mut host)?;
         if let Some(&last) = up.last() {
             current = Some(last);
@@ -636,23 +812,38 @@ pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
         }
         s.pump(&mut host, current)?;
         stats.maybe_print(&host);
-        if ctrlc.swap(false, Ordering::SeqCst) {
+        let n = signals.load(Ordering::SeqCst);
+        if n > handled_signals {
+            handled_signals = n;
             let ids = host.endpoint.associations();
-            if ids.is_empty() || s.shutdown_requested {
+            if ids.is_empty() {
                 break;
             }
             for id in ids {
-                let _ = host.endpoint.shutdown(host.now(), id);
+                if s.shutdown_requested {
+                    let _ = host.endpoint.abort(host.now(), id, "interrupted");
+                } else {
+                    let _ = host.endpoint.shutdown(host.now(), id);
+                }
             }
             s.shutdown_requested = true;
         }
         if stop_at.is_some_and(|t| std::time::Instant::now() >= t) {
             eprintln!("anysctp: gave up after --timeout");
+            for id in host.endpoint.associations() {
+                let _ = host.endpoint.abort(host.now(), id, "timeout");
+            }
+            host.flush();
             s.result_line("server");
             return Ok(ExitCode::FAILURE);
         }
     }
     host.flush();
     let ok = s.result_line("server");
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    linger(&mut host, a.common.linger, &signals, handled_signals)?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
