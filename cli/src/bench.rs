@@ -545,3 +545,75 @@ pub fn result_line(a: &BenchArgs, r: &BenchResult) -> String {
     })
     .to_string()
 }
+
+/// Builds the perf-anchors usrsctp bench (`gcc -O2 ... -lusrsctp`) into
+/// `target/anysctp-usrsctp-bench/` (or the system's temp dir), next to
+/// nothing in the repository; rebuilt when the source is newer.
+pub fn build_usrsctp_bench(src: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let meta = std::fs::metadata(src)
+        .with_context(|| format!("cannot read the usrsctp bench source {}", src.display()))?;
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("anysctp-usrsctp-bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let exe = dir.join("usrsctp_bench");
+    let fresh = std::fs::metadata(&exe)
+        .and_then(|m| m.modified())
+        .ok()
+        .zip(meta.modified().ok())
+        .is_some_and(|(built, source)| built >= source);
+    if !fresh {
+        let include = src.parent().unwrap_or(std::path::Path::new("."));
+        eprintln!("anysctp: building {} with gcc -O2", src.display());
+        let out = std::process::Command::new("gcc")
+            .arg("-O2")
+            .arg("-I")
+            .arg(include)
+            .arg(src)
+            .arg("-o")
+            .arg(&exe)
+            .args(["-lusrsctp", "-lpthread", "-lm"])
+            .output()
+            .context("cannot run gcc (install gcc and libusrsctp-dev)")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "building the usrsctp bench failed (is libusrsctp-dev installed?): {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        );
+    }
+    Ok(exe)
+}
+
+/// Runs the usrsctp bench with the same contract arguments; returns its
+/// messages per second and whether it reported `ok`.
+pub fn run_usrsctp(exe: &std::path::Path, a: &BenchArgs) -> anyhow::Result<(f64, bool)> {
+    let mut args = vec![
+        a.workload.clone(),
+        format!("size={}", a.size),
+        format!("count={}", a.count),
+        format!("streams={}", a.streams),
+        format!("unordered={}", u8::from(a.unordered)),
+        format!("loss={}", a.loss_ppm),
+        format!("reorder={}", a.reorder_ppm),
+        format!("seed={}", a.seed),
+        format!("backlog={}", a.backlog),
+    ];
+    if a.virtual_clock {
+        args.push("clock=virtual".into());
+    }
+    let out = std::process::Command::new(exe).args(&args).output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .ok_or_else(|| anyhow::anyhow!("no RESULT line (exit {})", out.status))?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let messages = v["messages"].as_f64().unwrap_or(0.0);
+    let secs = v["secs"].as_f64().unwrap_or(0.0).max(1e-9);
+    Ok((messages / secs, v["ok"].as_bool().unwrap_or(false)))
+}

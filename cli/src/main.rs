@@ -86,6 +86,16 @@ pub struct BenchCmd {
     /// Run an eighth of the default counts
     #[arg(long)]
     pub quick: bool,
+    /// Also run each workload with usrsctp (built now from the perf-anchors C bench with gcc -O2 -lusrsctp) and print the ratio
+    #[arg(long)]
+    pub vs_usrsctp: bool,
+    /// The perf-anchors usrsctp bench source (for --vs-usrsctp)
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/work/shared/perf-anchors/c/usrsctp_bench.c"
+    )]
+    pub usrsctp_bench_src: PathBuf,
     /// perf-anchors contract mode: `--contract WORKLOAD key=value ...` prints one RESULT line
     #[arg(long, num_args = 1.., value_name = "WORKLOAD KEY=VALUE")]
     pub contract: Option<Vec<String>>,
@@ -109,9 +119,26 @@ fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
+    let usrsctp = if b.vs_usrsctp {
+        Some(bench::build_usrsctp_bench(&b.usrsctp_bench_src)?)
+    } else {
+        None
+    };
     println!(
-        "{:<4} {:>9} {:>10} {:>12} {:>10} {:>9} {:>9}  {}",
-        "", "messages", "MB/s", "msg/s", "secs", "stall ms", "dropped", "check"
+        "{:<4} {:>9} {:>10} {:>12} {:>10} {:>9} {:>9}  {:<8}{}",
+        "",
+        "messages",
+        "MB/s",
+        "msg/s",
+        "secs",
+        "stall ms",
+        "dropped",
+        "check",
+        if usrsctp.is_some() {
+            "  usrsctp msg/s   anysctp/usrsctp"
+        } else {
+            ""
+        }
     );
     let mut all_ok = true;
     for w in &b.workloads {
@@ -129,8 +156,20 @@ fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
             (None, false) => "FAILED".to_string(),
         };
         all_ok &= r.ok && r.error.is_none();
+        let vs = match &usrsctp {
+            None => String::new(),
+            Some(exe) => match bench::run_usrsctp(exe, &a) {
+                Ok((rate, ok)) => format!(
+                    "  {:>13.0}   {:>6.2}x{}",
+                    rate,
+                    (r.messages as f64 / secs) / rate.max(1e-9),
+                    if ok { "" } else { " (usrsctp run not ok)" }
+                ),
+                Err(e) => format!("  usrsctp failed: {e}"),
+            },
+        };
         println!(
-            "{:<4} {:>9} {:>10.1} {:>12.0} {:>10.3} {:>9.0} {:>9}  {}",
+            "{:<4} {:>9} {:>10.1} {:>12.0} {:>10.3} {:>9.0} {:>9}  {:<8}{}",
             w,
             r.messages,
             r.bytes as f64 / secs / 1e6,
@@ -138,7 +177,8 @@ fn bench_cmd(b: BenchCmd) -> anyhow::Result<ExitCode> {
             r.secs,
             r.stall_ms,
             dropped,
-            check
+            check,
+            vs
         );
     }
     Ok(if all_ok {
