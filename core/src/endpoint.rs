@@ -68,6 +68,9 @@ pub struct Endpoint {
     stateless: VecDeque<(SocketAddr, Vec<u8>)>,
     /// Who may start associations (the accept policy).
     accept_filter: AddressFilter,
+    /// Scratch list of associations whose timers are due (kept to avoid an
+    /// allocation per call).
+    due: Vec<AssociationId>,
 }
 
 impl Endpoint {
@@ -97,6 +100,7 @@ impl Endpoint {
             ready: VecDeque::new(),
             stateless: VecDeque::new(),
             accept_filter: AddressFilter::default(),
+            due: Vec::new(),
         })
     }
 
@@ -398,9 +402,12 @@ impl Endpoint {
         let peer = match handshake::parse_peer_init(init, from, false) {
             Ok(p) => p,
             Err(reason) => {
+                let host_name = handshake::host_name_tlv(init);
                 let cause = match reason {
-                    InitReject::InvalidMandatory => Some(ErrorCause::InvalidMandatoryParameter),
-                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&[])),
+                    InitReject::InvalidMandatory | InitReject::MissingCookie => {
+                        Some(ErrorCause::InvalidMandatoryParameter)
+                    }
+                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
                     InitReject::StopOnUnrecognized | InitReject::Malformed => None,
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
@@ -588,7 +595,14 @@ impl Endpoint {
 
     /// Runs every timer that is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Collect first: a deadline may stay due until the next
+        // poll_transmit (a HEARTBEAT to send), and must not be handled twice.
+        let mut due = core::mem::take(&mut self.due);
+        due.clear();
         while let Some(id) = self.timers.pop_expired(now) {
+            due.push(id);
+        }
+        for &id in &due {
             if let Some(a) = self.associations.get_mut(&id) {
                 let mut ctx = Ctx {
                     now,
@@ -599,6 +613,7 @@ impl Endpoint {
             }
             self.after(id);
         }
+        self.due = due;
     }
 
     /// The next event, if any.
@@ -718,6 +733,22 @@ impl Endpoint {
     /// The peer's transport addresses, the primary first.
     pub fn peer_addresses(&self, id: AssociationId) -> Option<Vec<SocketAddr>> {
         self.associations.get(&id).map(Association::peer_addresses)
+    }
+
+    /// Turns heartbeats of every path of association `id` off (`None`) or
+    /// on with this 'HB.interval' (RFC 9260 §8.3).
+    pub fn set_heartbeat(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        interval: Option<core::time::Duration>,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.set_heartbeat(now, interval);
+        Ok(())
     }
 
     /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).

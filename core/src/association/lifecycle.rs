@@ -196,6 +196,7 @@ impl Association {
         a.peer_tag = c.peer_tag;
         a.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         a.state = S::Established;
+        a.start_heartbeats(now);
         a
     }
 
@@ -302,11 +303,19 @@ impl Association {
                 self.t1.stop();
                 self.t1.start(ctx.now + self.primary_rto());
             }
-            Err(reason) => self.reject_init(ctx, reason),
+            Err(reason) => {
+                // §8.5: the ABORT answering a bad INIT ACK carries the
+                // peer's Initiate Tag when it has one (§3.3.3: never 0).
+                if init.initiate_tag != 0 {
+                    self.peer_tag = VerificationTag(init.initiate_tag);
+                }
+                let host_name = handshake::host_name_tlv(init);
+                self.reject_init(ctx, reason, &host_name)
+            }
         }
     }
 
-    fn reject_init(&mut self, ctx: &mut Ctx<'_>, reason: InitReject) {
+    fn reject_init(&mut self, ctx: &mut Ctx<'_>, reason: InitReject, host_name: &[u8]) {
         let text = match reason {
             InitReject::InvalidMandatory => "invalid mandatory parameter in INIT ACK",
             InitReject::HostName => "the peer listed a host name address",
@@ -314,10 +323,16 @@ impl Association {
                 "the peer sent an unrecognized parameter that stops processing"
             }
             InitReject::Malformed => "malformed INIT ACK",
+            InitReject::MissingCookie => "INIT ACK without a State Cookie",
         };
         let cause = match reason {
             InitReject::InvalidMandatory => ErrorCause::InvalidMandatoryParameter,
-            InitReject::HostName => ErrorCause::UnresolvableAddress(&[]),
+            InitReject::HostName => ErrorCause::UnresolvableAddress(host_name),
+            InitReject::MissingCookie => {
+                ErrorCause::MissingMandatoryParameter(crate::wire::List::Items(&[
+                    crate::wire::param_type::STATE_COOKIE,
+                ]))
+            }
             _ => ErrorCause::ProtocolViolation(text.as_bytes()),
         };
         self.abort_with(ctx, cause, text);
@@ -330,6 +345,7 @@ impl Association {
         }
         self.state = S::Established;
         self.t1.stop();
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         self.init_chunk = None;
         self.error_count = 0;
@@ -522,6 +538,7 @@ impl Association {
         self.tracker = crate::rx::DataTracker::new(c.peer_initial_tsn, self.tracker_config());
         self.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         self.state = S::Established;
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         ctx.emit(
             self.id,
