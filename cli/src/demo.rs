@@ -101,12 +101,12 @@ fn run_server(mut host: Host, stop: Arc<AtomicBool>, limit: WallInstant) -> Serv
                 unordered,
                 ..SendOptions::default()
             };
-            match host.endpoint.send(now, id, stream, data.clone(), opts) {
-                Err(Error::WouldBlock { .. }) => {
-                    backlog.push_front((id, stream, unordered, data));
-                    break;
-                }
-                _ => {}
+            // Other errors: the association is gone; its Closed event ends the loop.
+            if let Err(Error::WouldBlock { .. }) =
+                host.endpoint.send(now, id, stream, data.clone(), opts)
+            {
+                backlog.push_front((id, stream, unordered, data));
+                break;
             }
         }
     }
