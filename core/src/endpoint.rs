@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::association::cookie::{CookieError, CookieKey};
 use crate::association::handshake::{self, InitReject};
 use crate::association::{Association, Ctx};
-use crate::config::{AssociationConfig, EndpointConfig};
+use crate::config::{AddressFilter, AssociationConfig, EndpointConfig};
 use crate::error::Error;
 use crate::event::{AssociationId, Event, SendOptions, Transmit};
 use crate::stats::{AssociationState, AssociationStats};
@@ -94,6 +94,8 @@ pub struct Endpoint {
     /// Associations that may have packets to send.
     ready: VecDeque<AssociationId>,
     stateless: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Who may start associations (the accept policy).
+    accept_filter: AddressFilter,
     /// Scratch list of associations whose timers are due (kept to avoid an
     /// allocation per call).
     due: Vec<AssociationId>,
@@ -126,6 +128,7 @@ impl Endpoint {
             events: VecDeque::new(),
             ready: VecDeque::new(),
             stateless: VecDeque::new(),
+            accept_filter: AddressFilter::default(),
             due: Vec::new(),
         })
     }
@@ -133,6 +136,18 @@ impl Endpoint {
     /// The endpoint's configuration.
     pub fn config(&self) -> &EndpointConfig {
         &self.config
+    }
+
+    /// Sets the accept policy: INITs from addresses `filter` refuses are
+    /// answered with ABORT (T bit clear, the INIT's Initiate Tag), as if
+    /// nobody listened (RFC 9260 §5.1, §8.4). Existing associations stay.
+    pub fn set_accept_filter(&mut self, filter: AddressFilter) {
+        self.accept_filter = filter;
+    }
+
+    /// The accept policy.
+    pub fn accept_filter(&self) -> &AddressFilter {
+        &self.accept_filter
     }
 
     /// Starts an association with the peer at `remote` (its transport
@@ -370,8 +385,9 @@ impl Endpoint {
                     // §8.5.1 A: INIT must carry tag 0 and be alone.
                     return false;
                 }
-                if !ours || !self.config.accept_incoming {
-                    // No listener: ABORT with the INIT's tag, T bit clear.
+                if !ours || !self.config.accept_incoming || !self.accept_filter.permits(from.ip()) {
+                    // No listener, or the accept policy refuses the peer:
+                    // ABORT with the INIT's tag, T bit clear (§5.1, §8.4).
                     self.queue_stateless_abort(
                         from,
                         packet,
@@ -505,7 +521,9 @@ impl Endpoint {
         {
             return false;
         }
-        if self.associations.len() >= self.config.max_associations {
+        if self.associations.len() >= self.config.max_associations
+            || !self.accept_filter.permits(from.ip())
+        {
             return false;
         }
         let id = self.alloc_id();
