@@ -445,12 +445,21 @@ impl Endpoint {
         let c = match self.cookie_key.open(cookie, now) {
             Ok(c) => c,
             Err(CookieError::Stale { staleness_us }) => {
-                // §5.1.5 step 3: ERROR with Stale Cookie, tag of the packet.
+                // RFC 9260 §5.1.5 steps 3–4: an authentic cookie whose tag
+                // matches the packet's, but expired: ERROR with Stale Cookie
+                // to the peer, under the peer's tag (the one its
+                // COOKIE-ECHOED state accepts, §8.5).
+                let Some(contents) = self.cookie_key.open_ignoring_lifetime(cookie) else {
+                    return false;
+                };
+                if packet.verification_tag() != contents.local_tag {
+                    return false;
+                }
                 let cause = ErrorCause::StaleCookie(staleness_us.min(u64::from(u32::MAX)) as u32);
                 let c = Chunk::Error(wire::ErrorChunk {
                     causes: wire::List::Items(core::slice::from_ref(&cause)),
                 });
-                self.queue_stateless(from, packet, packet.verification_tag(), &c);
+                self.queue_stateless(from, packet, contents.peer_tag, &c);
                 return false;
             }
             Err(CookieError::Invalid) => return false,
