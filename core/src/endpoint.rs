@@ -427,7 +427,8 @@ impl Endpoint {
             &cfg,
             tag,
             tsn,
-            cfg.outbound_streams,
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&cfg, &peer).0,
             &[],
             Some(&cookie),
             &peer.unrecognized,

@@ -465,7 +465,8 @@ impl Association {
             &self.config,
             tag,
             tsn,
-            self.config.outbound_streams,
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&self.config, peer).0,
             &[],
             Some(&cookie),
             &peer.unrecognized,
