@@ -488,6 +488,19 @@ impl Association {
                 self.t2.stop();
                 self.close(ctx, CloseReason::Shutdown);
             }
+            S::CookieWait | S::CookieEchoed => {
+                // §9.2: the sender of the INIT or COOKIE ECHO answers with a
+                // SHUTDOWN COMPLETE, T bit set, under the tag received (ours,
+                // checked by `tag_ok`); T1-init keeps running.
+                self.queue_control(super::Control {
+                    bytes: encode_simple(Chunk::ShutdownComplete(wire::ShutdownCompleteChunk {
+                        reflected_tag: true,
+                    })),
+                    alone: true,
+                    vtag: Some(self.local_tag),
+                    to: None,
+                });
+            }
             _ => {}
         }
     }
