@@ -215,3 +215,57 @@ fn data_after_the_peers_shutdown_is_discarded_without_a_sack() {
         "no SACK for discarded DATA: {out:?}"
     );
 }
+
+/// The OS of the INIT ACK an endpoint configured with `os` outbound
+/// streams sends for an INIT announcing `mis` inbound streams.
+fn init_ack_os(os: u16, mis: u16) -> u16 {
+    let mut p = Peer::listening(AssociationConfig {
+        outbound_streams: os,
+        ..AssociationConfig::default()
+    });
+    p.send(
+        0,
+        &[Chunk::Init(InitChunk {
+            initiate_tag: PEER_TAG,
+            a_rwnd: 65536,
+            outbound_streams: 100,
+            inbound_streams: mis,
+            initial_tsn: Tsn(1),
+            params: List::Items(&[]),
+        })],
+    );
+    let out = p.sent();
+    assert_eq!(out[0].types(), vec![2], "INIT ACK");
+    InitChunk::parse(2, &out[0].chunks[0].2)
+        .unwrap()
+        .outbound_streams
+}
+
+#[test]
+fn init_ack_announces_no_more_outbound_streams_than_the_init_accepts() {
+    // RFC 9260 §3.3.3: the INIT ACK's OS MUST NOT exceed the INIT's MIS.
+    assert_eq!(init_ack_os(10, 3), 3);
+    assert_eq!(init_ack_os(10, 50), 10);
+}
+
+#[test]
+fn shutdown_ack_in_cookie_wait_is_answered_with_a_reflected_shutdown_complete() {
+    // RFC 9260 §9.2: the sender of the INIT answers a SHUTDOWN ACK with a
+    // SHUTDOWN COMPLETE (T bit) under the tag received, and keeps waiting.
+    let mut p = Peer::listening(AssociationConfig::default());
+    let id =
+        p.ep.connect(p.now, addr(PEER), 6000, AssociationConfig::default())
+            .unwrap();
+    let out = p.sent();
+    assert_eq!(out[0].types(), vec![1], "INIT");
+    let our_tag = InitChunk::parse(1, &out[0].chunks[0].2)
+        .unwrap()
+        .initiate_tag;
+    p.send(our_tag, &[Chunk::ShutdownAck]);
+    let out = p.sent();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].types(), vec![14], "SHUTDOWN COMPLETE");
+    assert_eq!(out[0].chunks[0].1 & 1, 1, "T bit");
+    assert_eq!(out[0].vtag, our_tag);
+    assert!(p.ep.state(id).is_some(), "still connecting");
+}
