@@ -278,7 +278,10 @@ mod tests {
         let mut p = path(false);
         assert!(!p.heartbeat_due(ms(0)), "nothing before ESTABLISHED");
         p.start_heartbeats(ms(0), 0);
-        assert!(!p.heartbeat_due(ms(999)), "the handshake's answers go first");
+        assert!(
+            !p.heartbeat_due(ms(999)),
+            "the handshake's answers go first"
+        );
         assert!(p.heartbeat_due(ms(1000)));
         p.on_heartbeat_sent(ms(0), 0xdead_beef, 0);
         assert!(!p.heartbeat_due(ms(999)));
