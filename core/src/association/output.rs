@@ -148,8 +148,13 @@ impl Association {
                 }
             }
         }
-        if self.need_forward_tsn {
-            self.push_forward_tsn(&mut w);
+        if self.need_forward_tsn && self.push_forward_tsn(&mut w) {
+            // RFC 3758 §3.5 C5: while a FORWARD TSN is unacknowledged a
+            // T3-rtx timer runs (even with no DATA in flight), so a lost one
+            // is sent again (A5) instead of stalling the cumulative ack.
+            if let Some(p) = self.paths.get_mut(path) {
+                p.start_t3_if_stopped(now);
+            }
         }
         if self.may_send_data() {
             self.push_data(now, path, &mut w);
@@ -217,13 +222,14 @@ impl Association {
         self.dup_scratch = dups;
     }
 
-    fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) {
+    /// Returns whether a FORWARD TSN was written.
+    fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) -> bool {
         let max_streams =
             (w.remaining().saturating_sub(8) / if self.negotiated.i_data { 8 } else { 4 }).max(1);
         let Some((new_cum, streams)) = self.rtx.forward_tsn(self.negotiated.i_data, max_streams)
         else {
             self.need_forward_tsn = false;
-            return;
+            return false;
         };
         let ok = if self.negotiated.i_data {
             let entries: Vec<wire::IForwardTsnStream> = streams
@@ -257,6 +263,7 @@ impl Association {
         if ok {
             self.need_forward_tsn = false;
         }
+        ok
     }
 
     /// Retransmissions first, then new data, within cwnd and the peer's
@@ -315,7 +322,17 @@ impl Association {
             } else {
                 max_payload
             };
-            let Some(frag) = self.sendq.produce(now, max_payload, self.negotiated.i_data) else {
+            // A small message that does not fit after the chunks already
+            // in this packet goes whole into the next one.
+            let fresh = if sent_any {
+                self.path_mtu(path).saturating_sub(COMMON_HEADER + header)
+            } else {
+                max_payload
+            };
+            let Some(frag) =
+                self.sendq
+                    .produce_within(now, max_payload, fresh, self.negotiated.i_data)
+            else {
                 break;
             };
             if frag.end {
