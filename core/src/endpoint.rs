@@ -379,10 +379,19 @@ impl Endpoint {
             return false;
         }
         match (first_type, first_chunk) {
+            // An INIT too short to hold its fixed fields: its Initiate Tag,
+            // which an ABORT would have to carry (§3.3.2), is unknown, so it
+            // is discarded.
+            (chunk_type::INIT, None) => false,
             // §8.4 rule 3 / §5.1.
             (chunk_type::INIT, Some(Chunk::Init(init))) => {
                 if packet.verification_tag().0 != 0 || packet.check_bundling().is_err() {
                     // §8.5.1 A: INIT must carry tag 0 and be alone.
+                    return false;
+                }
+                if init.initiate_tag == 0 {
+                    // §3.3.2: an INIT with Initiate Tag 0 is silently
+                    // discarded.
                     return false;
                 }
                 if !ours || !self.config.accept_incoming || !self.accept_filter.permits(from.ip()) {

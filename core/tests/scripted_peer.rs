@@ -269,3 +269,32 @@ fn shutdown_ack_in_cookie_wait_is_answered_with_a_reflected_shutdown_complete() 
     assert_eq!(out[0].vtag, our_tag);
     assert!(p.ep.state(id).is_some(), "still connecting");
 }
+
+#[test]
+fn init_with_tag_zero_or_too_short_is_silently_discarded() {
+    // RFC 9260 §3.3.2: Initiate Tag 0 → silently discard.
+    let mut p = Peer::listening(AssociationConfig::default());
+    p.send(
+        0,
+        &[Chunk::Init(InitChunk {
+            initiate_tag: 0,
+            a_rwnd: 65536,
+            outbound_streams: 1,
+            inbound_streams: 1,
+            initial_tsn: Tsn(1),
+            params: List::Items(&[]),
+        })],
+    );
+    assert!(p.sent().is_empty());
+    // An INIT chunk of 8 bytes: no Initiate Tag to answer to.
+    let mut buf = vec![0u8; 20];
+    buf[0..2].copy_from_slice(&6000u16.to_be_bytes());
+    buf[2..4].copy_from_slice(&5000u16.to_be_bytes());
+    buf[12..20].copy_from_slice(&[1, 0, 0, 8, 1, 2, 3, 4]);
+    let crc = anysctp::wire::checksum(&buf);
+    buf[8..12].copy_from_slice(&crc.to_le_bytes());
+    p.ep.handle_datagram(p.now, addr(PEER), Bytes::from(buf));
+    assert!(p.sent().is_empty());
+    // A valid INIT afterwards is answered.
+    p.init();
+}
