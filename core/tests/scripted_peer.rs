@@ -298,3 +298,33 @@ fn init_with_tag_zero_or_too_short_is_silently_discarded() {
     // A valid INIT afterwards is answered.
     p.init();
 }
+
+#[test]
+fn association_failing_after_max_retrans_sends_an_abort() {
+    // RFC 9260 §8.1: after Association.Max.Retrans the peer is unreachable
+    // and the association closes; an ABORT tells a peer that still hears us.
+    let mut p = Peer::established(AssociationConfig::default());
+    let id = p.ep.associations()[0];
+    p.ep.send(
+        p.now,
+        id,
+        StreamId(0),
+        Bytes::from_static(b"lost"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    let mut all = p.sent();
+    let mut rounds = 0;
+    while p.ep.state(id).is_some() {
+        rounds += 1;
+        assert!(rounds < 1000, "the association never gave up");
+        let t = p.ep.poll_timeout().expect("a timer runs");
+        p.now = t;
+        p.ep.handle_timeout(t);
+        all.extend(p.sent());
+    }
+    let last = all.last().unwrap();
+    assert_eq!(last.types(), vec![6], "ABORT last: {all:?}");
+    assert_eq!(last.vtag, PEER_TAG);
+    assert_eq!(last.chunks[0].1 & 1, 0, "T bit clear");
+}
