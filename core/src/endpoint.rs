@@ -379,10 +379,19 @@ impl Endpoint {
             return false;
         }
         match (first_type, first_chunk) {
+            // An INIT too short to hold its fixed fields: its Initiate Tag,
+            // which an ABORT would have to carry (§3.3.2), is unknown, so it
+            // is discarded.
+            (chunk_type::INIT, None) => false,
             // §8.4 rule 3 / §5.1.
             (chunk_type::INIT, Some(Chunk::Init(init))) => {
                 if packet.verification_tag().0 != 0 || packet.check_bundling().is_err() {
                     // §8.5.1 A: INIT must carry tag 0 and be alone.
+                    return false;
+                }
+                if init.initiate_tag == 0 {
+                    // §3.3.2: an INIT with Initiate Tag 0 is silently
+                    // discarded.
                     return false;
                 }
                 if !ours || !self.config.accept_incoming || !self.accept_filter.permits(from.ip()) {
@@ -485,7 +494,8 @@ impl Endpoint {
             &cfg,
             tag,
             tsn,
-            cfg.outbound_streams,
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&cfg, &peer).0,
             &[],
             Some(&cookie),
             &peer.unrecognized,
@@ -503,12 +513,21 @@ impl Endpoint {
         let c = match self.cookie_key.open(cookie, now) {
             Ok(c) => c,
             Err(CookieError::Stale { staleness_us }) => {
-                // §5.1.5 step 3: ERROR with Stale Cookie, tag of the packet.
+                // RFC 9260 §5.1.5 steps 3–4: an authentic cookie whose tag
+                // matches the packet's, but expired: ERROR with Stale Cookie
+                // to the peer, under the peer's tag (the one its
+                // COOKIE-ECHOED state accepts, §8.5).
+                let Some(contents) = self.cookie_key.open_ignoring_lifetime(cookie) else {
+                    return false;
+                };
+                if packet.verification_tag() != contents.local_tag {
+                    return false;
+                }
                 let cause = ErrorCause::StaleCookie(staleness_us.min(u64::from(u32::MAX)) as u32);
                 let c = Chunk::Error(wire::ErrorChunk {
                     causes: wire::List::Items(core::slice::from_ref(&cause)),
                 });
-                self.queue_stateless(from, packet, packet.verification_tag(), &c);
+                self.queue_stateless(from, packet, contents.peer_tag, &c);
                 return false;
             }
             Err(CookieError::Invalid) => return false,

@@ -254,6 +254,21 @@ impl Association {
         self.close(ctx, CloseReason::LocallyAborted(why.to_string()));
     }
 
+    /// The peer is unreachable (Association.Max.Retrans exceeded, RFC 9260
+    /// §8.1, §9.2): the association closes. An ABORT goes out first in case
+    /// the peer still hears us, so it does not keep a half-dead association.
+    pub(crate) fn fail_unreachable(&mut self, ctx: &mut Ctx<'_>) {
+        let bytes = handshake::encode_with_cause(true, false, None);
+        self.control.clear();
+        self.queue_control(Control {
+            bytes,
+            alone: true,
+            vtag: Some(self.peer_tag),
+            to: None,
+        });
+        self.close(ctx, CloseReason::Timeout);
+    }
+
     pub(crate) fn abort_protocol_violation(&mut self, ctx: &mut Ctx<'_>, why: &str) {
         let cause = ErrorCause::ProtocolViolation(why.as_bytes());
         self.abort_with(ctx, cause, why);
@@ -466,7 +481,8 @@ impl Association {
             &self.config,
             tag,
             tsn,
-            self.config.outbound_streams,
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&self.config, peer).0,
             &[],
             Some(&cookie),
             &peer.unrecognized,
@@ -644,12 +660,12 @@ impl Association {
         // T3-rtx and heartbeat timers per path.
         for path in self.expired_t3(now) {
             if self.t3_expired(ctx, path) {
-                self.close(ctx, CloseReason::Timeout);
+                self.fail_unreachable(ctx);
                 return;
             }
         }
         if self.heartbeat_timeouts(ctx) {
-            self.close(ctx, CloseReason::Timeout);
+            self.fail_unreachable(ctx);
             return;
         }
         self.rtx.expire(now);
@@ -708,7 +724,7 @@ impl Association {
         // §9.2: resend SHUTDOWN / SHUTDOWN ACK, up to Association.Max.Retrans.
         self.t2.count += 1;
         if self.t2.count > self.config.max_association_retransmits {
-            self.close(ctx, CloseReason::Timeout);
+            self.fail_unreachable(ctx);
             return;
         }
         match self.state {
