@@ -348,6 +348,11 @@ fn lost_packets_are_retransmitted() {
         assert_eq!(d[0], (i % 256) as u8, "message {i}");
     }
     assert!(p.a.stats(a).unwrap().retransmissions > 0);
+    // Losses with later packets acknowledged are repaired by fast
+    // retransmit (RFC 9260 §7.2.4), and the stats say so.
+    let st = p.a.stats(a).unwrap();
+    assert!(st.fast_retransmissions > 0);
+    assert!(st.fast_retransmissions <= st.retransmissions);
 }
 
 #[test]

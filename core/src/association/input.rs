@@ -373,6 +373,9 @@ impl Association {
         if outcome.fast_retransmit {
             self.fast_retransmit_pending = true;
         }
+        // RFC 9260 §7.2.4: chunks marked here are retransmitted as fast
+        // retransmissions (AssociationStats::fast_retransmissions).
+        self.stats.fast_retransmissions += outcome.fast_retransmit_marked;
         self.report_failed(ctx);
         if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
         {
