@@ -70,14 +70,7 @@ impl Association {
             ..Default::default()
         });
         let rtx = crate::tx::RetransmissionQueue::new(local_initial_tsn, peer_rwnd);
-        let tracker = crate::rx::DataTracker::new(
-            peer_initial_tsn,
-            crate::rx::DataTrackerConfig {
-                sack_freq: config.sack_frequency,
-                sack_delay: config.sack_delay,
-                ..Default::default()
-            },
-        );
+        let tracker = crate::rx::DataTracker::new(peer_initial_tsn, tracker_config(&config));
         let reasm = crate::rx::ReassemblyQueue::new(
             peer_initial_tsn,
             crate::rx::ReassemblyConfig {
@@ -861,11 +854,7 @@ impl Association {
     }
 
     fn tracker_config(&self) -> crate::rx::DataTrackerConfig {
-        crate::rx::DataTrackerConfig {
-            sack_freq: self.config.sack_frequency,
-            sack_delay: self.config.sack_delay,
-            ..Default::default()
-        }
+        tracker_config(&self.config)
     }
 
     fn reasm_config(&self) -> crate::rx::ReassemblyConfig {
@@ -881,6 +870,25 @@ impl Association {
     }
 }
 
+/// The receiver's TSN bookkeeping limits for `config`.
+///
+/// RFC 9260 §6.2 asks the receiver to keep out-of-order DATA it has room
+/// for. One loss episode on a long fat path leaves a hole every few packets
+/// across a whole window, so the number of gap ranges tracked scales with
+/// the receive buffer (one per full packet it holds) instead of a fixed
+/// 256, which made the receiver discard most of a window it had room for.
+/// Still bounded: at most 32,768 ranges (every other TSN of the 65,535-TSN
+/// window), 256 KiB.
+fn tracker_config(config: &AssociationConfig) -> crate::rx::DataTrackerConfig {
+    let per_packet = (config.receive_buffer as usize) / config.mtu.max(1);
+    crate::rx::DataTrackerConfig {
+        sack_freq: config.sack_frequency,
+        sack_delay: config.sack_delay,
+        max_gap_ranges: per_packet.clamp(256, 32_768),
+        ..Default::default()
+    }
+}
+
 #[allow(dead_code)]
 fn _unused(_: CookieError, _: &PeerInit) {}
 
@@ -890,5 +898,46 @@ fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, None) => x,
         (None, y) => y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rx::{DataTracker, Observed};
+
+    /// RFC 9260 §6.2: a receiver with room keeps out-of-order DATA. A loss
+    /// episode with a hole every other packet across a 16 MiB window must
+    /// not make it discard what arrives after the 256th hole.
+    #[test]
+    fn large_receive_buffer_tracks_a_hole_every_other_packet() {
+        let config = AssociationConfig {
+            receive_buffer: 16 * 1024 * 1024,
+            mtu: 1200,
+            ..AssociationConfig::default()
+        };
+        let mut t = DataTracker::new(Tsn(1), tracker_config(&config));
+        // TSN 1 lost, then every other TSN: 5,000 disjoint ranges.
+        for i in 0..5_000u32 {
+            assert_eq!(t.observe(Tsn(2 + 2 * i)), Observed::New, "hole {i}");
+        }
+        assert_eq!(t.gap_ack_blocks().len(), 5_000);
+    }
+
+    #[test]
+    fn gap_range_bound_scales_with_the_buffer_within_limits() {
+        let small = AssociationConfig::default();
+        assert_eq!(tracker_config(&small).max_gap_ranges, 873);
+        let tiny = AssociationConfig {
+            receive_buffer: 1500,
+            ..AssociationConfig::default()
+        };
+        assert_eq!(tracker_config(&tiny).max_gap_ranges, 256);
+        let huge = AssociationConfig {
+            receive_buffer: u32::MAX,
+            mtu: 256,
+            ..AssociationConfig::default()
+        };
+        assert_eq!(tracker_config(&huge).max_gap_ranges, 32_768);
     }
 }
