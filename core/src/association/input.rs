@@ -228,6 +228,10 @@ impl Association {
             return;
         }
         if had_data {
+            // §6.4: the SACK goes back to where the DATA came from.
+            if let Some(p) = self.paths.find(&from) {
+                self.last_data_path = Some(p);
+            }
             self.tracker.on_data_packet(ctx.now, immediate);
             if self.state == S::ShutdownSent {
                 // §9.2: answer each packet with DATA with a SHUTDOWN.

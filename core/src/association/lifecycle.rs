@@ -1,7 +1,7 @@
 //! Creating associations, the handshake's state transitions (RFC 9260 §5),
 //! timers (§6.3, §8, §9.2) and the application's commands.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -121,6 +121,9 @@ impl Association {
             dry_reported: true,
             gap_scratch: Vec::new(),
             dup_scratch: Vec::new(),
+            last_data_path: None,
+            paths_changed: false,
+            local_addresses: Vec::new(),
             queued: false,
             scheduled: None,
             closed: false,
@@ -129,6 +132,7 @@ impl Association {
     }
 
     /// A new association that starts with our INIT (§5.1 A).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new_client(
         id: AssociationId,
         now: Instant,
@@ -136,16 +140,19 @@ impl Association {
         local_port: u16,
         peer_port: u16,
         remotes: &[SocketAddr],
+        local_addresses: &[IpAddr],
         seed: [u8; 32],
     ) -> Self {
         let mut a = Self::blank(id, now, config, local_port, peer_port, remotes, seed);
         a.state = S::CookieWait;
+        a.local_addresses = local_addresses.to_vec();
+        // §5.1.2: our addresses travel in the INIT.
         let init = handshake::encode_init(
             &a.config,
             a.local_tag,
             a.local_initial_tsn,
             a.config.outbound_streams,
-            &[],
+            &a.local_addresses,
             None,
             &[],
         );
@@ -288,8 +295,8 @@ impl Association {
                 let (o, i) = handshake::negotiate_streams(&self.config, &peer);
                 self.apply_negotiation(o, i, peer.caps);
                 for a in peer.addresses.iter() {
-                    if self.paths.find(a).is_none() {
-                        let _ = self.paths.add(*a, None, false);
+                    if self.paths.find(a).is_none() && self.paths.add(*a, None, false).is_ok() {
+                        self.paths_changed = true;
                     }
                 }
                 self.cookie = peer.cookie.map(Bytes::from);
@@ -476,7 +483,7 @@ impl Association {
             tsn,
             // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
             handshake::negotiate_streams(&self.config, peer).0,
-            &[],
+            &self.local_addresses,
             Some(&cookie),
             &peer.unrecognized,
         );
@@ -582,7 +589,9 @@ impl Association {
             self.rng.fill_bytes(&mut s);
             s
         };
-        let fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        let mut fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        fresh.local_addresses = core::mem::take(&mut self.local_addresses);
+        fresh.paths_changed = true;
         *self = fresh;
         self.need_cookie_ack = true;
         ctx.emit(self.id, Event::Restarted);
@@ -600,7 +609,9 @@ impl Association {
             bytes,
             alone: false,
             vtag: None,
-            to: if self.paths.find(&from) == Some(self.paths.primary()) {
+            // §6.4: a reply goes to the source of what it answers; it
+            // travels in its own packet when that is not the data path.
+            to: if self.paths.find(&from) == Some(self.data_path()) {
                 None
             } else {
                 Some(from)
