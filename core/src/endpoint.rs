@@ -1,36 +1,111 @@
-//! API FACADE ONLY (branch `api`): the public signatures of `Endpoint`, so
-//! bindings can be written while the association is integrated. Every
-//! method here does nothing useful; the real implementation lands on main.
+//! The endpoint: one local SCTP port, many associations (the one-to-many
+//! style). It demultiplexes packets to associations, answers INITs without
+//! keeping state (RFC 9260 §5.1.3), handles out-of-the-blue packets (§8.4),
+//! and gathers the associations' deadlines, datagrams and events for the
+//! host.
 
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
+use crate::association::cookie::{CookieError, CookieKey};
+use crate::association::handshake::{self, InitReject};
+use crate::association::{Association, Ctx};
 use crate::config::{AssociationConfig, EndpointConfig};
 use crate::error::Error;
 use crate::event::{AssociationId, Event, SendOptions, Transmit};
 use crate::stats::{AssociationState, AssociationStats};
 use crate::time::Instant;
-use crate::types::StreamId;
+use crate::timer::TimerQueue;
+use crate::types::{StreamId, Tsn, VerificationTag};
+use crate::wire::{
+    self, chunk_type, ChecksumMode, ChecksumPolicy, Chunk, ErrorCause, Packet, PacketWriter,
+};
 
-/// An SCTP endpoint: one local SCTP port, many associations.
+/// Most stateless answers (INIT ACK, ABORT, SHUTDOWN COMPLETE) and final
+/// packets of closed associations waiting for the host; beyond this they are
+/// dropped, so an INIT flood cannot grow memory.
+const MAX_STATELESS_QUEUE: usize = 1024;
+
+/// An SCTP endpoint: the sans-IO entry point for the host.
+///
+/// The host loop, in every language:
+/// 1. [`handle_datagram`](Self::handle_datagram) for every datagram that
+///    arrives;
+/// 2. [`poll_transmit`](Self::poll_transmit) until `None`, sending each;
+/// 3. [`poll_timeout`](Self::poll_timeout): wait at most until then, and
+///    call [`handle_timeout`](Self::handle_timeout) when it is reached;
+/// 4. [`poll_event`](Self::poll_event) until `None`.
+///
+/// ```
+/// use anysctp::{Endpoint, EndpointConfig, AssociationConfig, Instant};
+/// let mut client = Endpoint::new(EndpointConfig::default(), [1; 32]).unwrap();
+/// let server_addr = "127.0.0.1:9899".parse().unwrap();
+/// let id = client
+///     .connect(Instant::ZERO, server_addr, 5000, AssociationConfig::default())
+///     .unwrap();
+/// let mut buf = vec![0u8; 65536];
+/// let t = client.poll_transmit(Instant::ZERO, &mut buf).unwrap(); // the INIT
+/// assert_eq!(t.destination, server_addr);
+/// # let _ = id;
+/// ```
 #[derive(Debug)]
 pub struct Endpoint {
     config: EndpointConfig,
+    rng: ChaCha8Rng,
+    cookie_key: CookieKey,
+    associations: HashMap<AssociationId, Association>,
+    /// Peer transport address and peer SCTP port → association.
+    by_peer: HashMap<(SocketAddr, u16), AssociationId>,
+    next_id: u64,
+    timers: TimerQueue<AssociationId>,
+    events: VecDeque<(AssociationId, Event)>,
+    /// Associations that may have packets to send.
+    ready: VecDeque<AssociationId>,
+    stateless: VecDeque<(SocketAddr, Vec<u8>)>,
 }
 
 impl Endpoint {
-    /// Creates an endpoint; `seed` feeds every random choice.
+    /// Creates an endpoint. `seed` feeds every random choice the endpoint
+    /// makes (verification tags, initial TSNs, the cookie key, heartbeat
+    /// nonces): give 32 bytes from the operating system's random source in
+    /// production, a fixed value in simulations to replay them exactly.
     pub fn new(config: EndpointConfig, seed: [u8; 32]) -> Result<Self, Error> {
-        let _ = seed;
         config.association.validate()?;
-        Ok(Self { config })
+        if config.port == 0 {
+            return Err(Error::InvalidConfig(
+                "the endpoint's SCTP port must not be 0",
+            ));
+        }
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        let mut key = [0u8; 32];
+        rng.fill_bytes(&mut key);
+        Ok(Self {
+            config,
+            rng,
+            cookie_key: CookieKey::new(key),
+            associations: HashMap::new(),
+            by_peer: HashMap::new(),
+            next_id: 1,
+            timers: TimerQueue::new(),
+            events: VecDeque::new(),
+            ready: VecDeque::new(),
+            stateless: VecDeque::new(),
+        })
     }
+
     /// The endpoint's configuration.
     pub fn config(&self) -> &EndpointConfig {
         &self.config
     }
-    /// Starts an association with `remote` (transport address) whose SCTP port is `remote_port`.
+
+    /// Starts an association with the peer at `remote` (its transport
+    /// address: IP and UDP port with RFC 6951 encapsulation) whose SCTP
+    /// port is `remote_port`. Events for it carry the returned id;
+    /// [`Event::Connected`] says it is ready.
     pub fn connect(
         &mut self,
         now: Instant,
@@ -40,84 +115,599 @@ impl Endpoint {
     ) -> Result<AssociationId, Error> {
         self.connectx(now, &[remote], remote_port, config)
     }
-    /// Like `connect` with several peer addresses (sctp_connectx).
+
+    /// Like [`connect`](Self::connect) with several addresses of the same
+    /// peer (RFC 6458 `sctp_connectx`); the first is the primary path.
     pub fn connectx(
         &mut self,
-        _now: Instant,
-        _remotes: &[SocketAddr],
-        _remote_port: u16,
-        _config: AssociationConfig,
+        now: Instant,
+        remotes: &[SocketAddr],
+        remote_port: u16,
+        config: AssociationConfig,
     ) -> Result<AssociationId, Error> {
-        Err(Error::InvalidState {
-            state: "facade",
-            hint: "not implemented on the api branch",
-        })
+        config.validate()?;
+        if remotes.is_empty() {
+            return Err(Error::InvalidAddress(
+                "connect needs at least one remote address",
+            ));
+        }
+        if remote_port == 0 {
+            return Err(Error::InvalidAddress("the remote SCTP port must not be 0"));
+        }
+        if self.associations.len() >= self.config.max_associations {
+            return Err(Error::TooManyAssociations);
+        }
+        if remotes
+            .iter()
+            .any(|r| self.by_peer.contains_key(&(*r, remote_port)))
+        {
+            return Err(Error::InvalidState {
+                state: "ESTABLISHED",
+                hint: "an association with this peer address and port already exists; use it",
+            });
+        }
+        let id = self.alloc_id();
+        let seed = self.child_seed();
+        let assoc = Association::new_client(
+            id,
+            now,
+            config,
+            self.config.port,
+            remote_port,
+            remotes,
+            seed,
+        );
+        for r in remotes {
+            self.by_peer.insert((*r, remote_port), id);
+        }
+        self.associations.insert(id, assoc);
+        self.after(id);
+        Ok(id)
     }
+
+    fn alloc_id(&mut self) -> AssociationId {
+        let id = AssociationId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn child_seed(&mut self) -> [u8; 32] {
+        let mut s = [0u8; 32];
+        self.rng.fill_bytes(&mut s);
+        s
+    }
+
+    /// After anything touched association `id`: reschedule its timer, note
+    /// it may send, and retire it if it closed (its last packets move to
+    /// the stateless queue so they still leave).
+    fn after(&mut self, id: AssociationId) {
+        let Some(a) = self.associations.get_mut(&id) else {
+            return;
+        };
+        if a.closed {
+            let mut buf = vec![0u8; 65536];
+            while let Some(t) = a.poll_transmit(Instant::ZERO, &mut buf) {
+                if self.stateless.len() < MAX_STATELESS_QUEUE {
+                    self.stateless
+                        .push_back((t.destination, buf[..t.len].to_vec()));
+                }
+            }
+            let addrs = a.peer_addresses();
+            let port = a.peer_port;
+            for addr in addrs {
+                if self.by_peer.get(&(addr, port)) == Some(&id) {
+                    self.by_peer.remove(&(addr, port));
+                }
+            }
+            self.associations.remove(&id);
+            self.timers.cancel(&id);
+            return;
+        }
+        match a.poll_timeout() {
+            Some(d) => self.timers.schedule(id, d),
+            None => {
+                self.timers.cancel(&id);
+            }
+        }
+        if !a.queued {
+            a.queued = true;
+            self.ready.push_back(id);
+        }
+    }
+
     /// Processes one datagram that arrived from `from`.
-    pub fn handle_datagram(&mut self, _now: Instant, _from: SocketAddr, _data: Bytes) {}
-    /// Writes the next packet to send into `buf` (give at least the MTU; 65536 is always enough).
-    pub fn poll_transmit(&mut self, _now: Instant, _buf: &mut [u8]) -> Option<Transmit> {
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: Bytes) {
+        if data.len() < wire::HEADER_LEN {
+            tracing::trace!(%from, len = data.len(), "datagram too short for SCTP; dropped");
+            return;
+        }
+        let unchecked = Packet::new_unchecked(&data[..]);
+        let found = self.by_peer.get(&(from, unchecked.src_port())).copied();
+        let zero_ok = found
+            .and_then(|id| self.associations.get(&id))
+            .is_some_and(Association::accepts_zero_checksum);
+        let policy = if zero_ok {
+            ChecksumPolicy::ZeroAcceptable
+        } else {
+            ChecksumPolicy::Required
+        };
+        let packet = match Packet::new_checked(&data[..], policy) {
+            Ok(p) => p,
+            Err(e) => {
+                // RFC 9260 §6.8: an invalid checksum → silently discard.
+                tracing::debug!(%from, error = %e, "malformed packet dropped");
+                return;
+            }
+        };
+        if packet.dst_port() != self.config.port {
+            self.handle_ootb(now, from, &packet);
+            return;
+        }
+        match found {
+            Some(id) => {
+                if let Some(assoc) = self.associations.get_mut(&id) {
+                    let mut ctx = Ctx {
+                        now,
+                        events: &mut self.events,
+                        cookie_key: &self.cookie_key,
+                    };
+                    assoc.handle_packet(&mut ctx, from, &packet, &data);
+                }
+                self.after(id);
+            }
+            None => {
+                if self.handle_ootb(now, from, &packet) {
+                    // A COOKIE ECHO created an association; the rest of the
+                    // packet (bundled DATA) belongs to it.
+                    if let Some(id) = self.by_peer.get(&(from, packet.src_port())).copied() {
+                        if let Some(assoc) = self.associations.get_mut(&id) {
+                            let mut ctx = Ctx {
+                                now,
+                                events: &mut self.events,
+                                cookie_key: &self.cookie_key,
+                            };
+                            assoc.handle_packet(&mut ctx, from, &packet, &data);
+                        }
+                        self.after(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles a packet that belongs to no association (RFC 9260 §8.4),
+    /// including the stateless steps of setup (§5.1). Returns true when a
+    /// COOKIE ECHO created an association.
+    fn handle_ootb(&mut self, now: Instant, from: SocketAddr, packet: &Packet<&[u8]>) -> bool {
+        let mut has_abort = false;
+        let mut has_stale_or_cookie_ack = false;
+        let mut has_shutdown_ack = false;
+        let mut has_shutdown_complete = false;
+        let mut first: Option<(u8, Option<Chunk<'_>>)> = None;
+        for raw in packet.chunks() {
+            let Ok(raw) = raw else { return false };
+            let parsed = Chunk::parse(&raw).ok();
+            match raw.chunk_type {
+                chunk_type::ABORT => has_abort = true,
+                chunk_type::COOKIE_ACK => has_stale_or_cookie_ack = true,
+                chunk_type::SHUTDOWN_ACK => has_shutdown_ack = true,
+                chunk_type::SHUTDOWN_COMPLETE => has_shutdown_complete = true,
+                chunk_type::ERROR => {
+                    if let Some(Chunk::Error(e)) = &parsed {
+                        if e.causes
+                            .iter()
+                            .flatten()
+                            .any(|c| matches!(c, ErrorCause::StaleCookie(_)))
+                        {
+                            has_stale_or_cookie_ack = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if first.is_none() {
+                first = Some((raw.chunk_type, parsed));
+            }
+        }
+        let Some((first_type, first_chunk)) = first else {
+            return false;
+        };
+        let ours = packet.dst_port() == self.config.port;
+        // §8.4 rule 2: an OOTB packet with ABORT is discarded.
+        if has_abort {
+            return false;
+        }
+        match (first_type, first_chunk) {
+            // §8.4 rule 3 / §5.1.
+            (chunk_type::INIT, Some(Chunk::Init(init))) => {
+                if packet.verification_tag().0 != 0 || packet.check_bundling().is_err() {
+                    // §8.5.1 A: INIT must carry tag 0 and be alone.
+                    return false;
+                }
+                if !ours || !self.config.accept_incoming {
+                    // No listener: ABORT with the INIT's tag, T bit clear.
+                    self.queue_stateless_abort(
+                        from,
+                        packet,
+                        VerificationTag(init.initiate_tag),
+                        false,
+                        None,
+                    );
+                    return false;
+                }
+                if self.associations.len() >= self.config.max_associations {
+                    self.queue_stateless_abort(
+                        from,
+                        packet,
+                        VerificationTag(init.initiate_tag),
+                        false,
+                        Some(ErrorCause::OutOfResource),
+                    );
+                    return false;
+                }
+                self.answer_init(now, from, packet, &init);
+                false
+            }
+            // §8.4 rule 4 / §5.1.5.
+            (chunk_type::COOKIE_ECHO, Some(Chunk::CookieEcho(c))) if ours => {
+                self.accept_cookie(now, from, packet, c.cookie)
+            }
+            (chunk_type::COOKIE_ECHO, _) => false,
+            _ if has_shutdown_ack => {
+                // §8.4 rule 5: SHUTDOWN COMPLETE, tag reflected.
+                let c = Chunk::ShutdownComplete(wire::ShutdownCompleteChunk {
+                    reflected_tag: true,
+                });
+                self.queue_stateless(from, packet, packet.verification_tag(), &c);
+                false
+            }
+            // §8.4 rules 6 and 7.
+            _ if has_shutdown_complete || has_stale_or_cookie_ack => false,
+            _ => {
+                // §8.4 rule 8: ABORT, tag reflected.
+                self.queue_stateless_abort(from, packet, packet.verification_tag(), true, None);
+                false
+            }
+        }
+    }
+
+    fn answer_init(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &Packet<&[u8]>,
+        init: &wire::InitChunk<'_>,
+    ) {
+        let cfg = self.config.association.clone();
+        let peer = match handshake::parse_peer_init(init, from, false) {
+            Ok(p) => p,
+            Err(reason) => {
+                let cause = match reason {
+                    InitReject::InvalidMandatory => Some(ErrorCause::InvalidMandatoryParameter),
+                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&[])),
+                    InitReject::StopOnUnrecognized | InitReject::Malformed => None,
+                };
+                // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
+                self.queue_stateless_abort(
+                    from,
+                    packet,
+                    VerificationTag(init.initiate_tag),
+                    false,
+                    cause,
+                );
+                return;
+            }
+        };
+        let tag = loop {
+            let t = self.rng.next_u32();
+            if t != 0 {
+                break VerificationTag(t);
+            }
+        };
+        let tsn = Tsn(self.rng.next_u32());
+        let contents = handshake::make_cookie(
+            &cfg,
+            now,
+            &peer,
+            tag,
+            tsn,
+            (VerificationTag(0), VerificationTag(0)),
+            self.config.port,
+            packet.src_port(),
+        );
+        let cookie = self.cookie_key.seal(&contents);
+        let bytes = handshake::encode_init(
+            &cfg,
+            tag,
+            tsn,
+            cfg.outbound_streams,
+            &[],
+            Some(&cookie),
+            &peer.unrecognized,
+        );
+        self.queue_stateless_bytes(from, packet.src_port(), peer.tag, &bytes);
+    }
+
+    fn accept_cookie(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &Packet<&[u8]>,
+        cookie: &[u8],
+    ) -> bool {
+        let c = match self.cookie_key.open(cookie, now) {
+            Ok(c) => c,
+            Err(CookieError::Stale { staleness_us }) => {
+                // §5.1.5 step 3: ERROR with Stale Cookie, tag of the packet.
+                let cause = ErrorCause::StaleCookie(staleness_us.min(u64::from(u32::MAX)) as u32);
+                let c = Chunk::Error(wire::ErrorChunk {
+                    causes: wire::List::Items(core::slice::from_ref(&cause)),
+                });
+                self.queue_stateless(from, packet, packet.verification_tag(), &c);
+                return false;
+            }
+            Err(CookieError::Invalid) => return false,
+        };
+        // §5.1.5 step 2 and §8.5.1 D: the packet's tag is our tag from the
+        // cookie; the ports match the cookie.
+        if packet.verification_tag() != c.local_tag
+            || c.peer_port != packet.src_port()
+            || c.local_port != self.config.port
+        {
+            return false;
+        }
+        if self.associations.len() >= self.config.max_associations {
+            return false;
+        }
+        let id = self.alloc_id();
+        let seed = self.child_seed();
+        let mut assoc =
+            Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
+        assoc.need_cookie_ack = true;
+        for a in assoc.peer_addresses() {
+            self.by_peer.insert((a, c.peer_port), id);
+        }
+        self.events.push_back((
+            id,
+            Event::Connected {
+                outbound_streams: c.outbound_streams,
+                inbound_streams: c.inbound_streams,
+            },
+        ));
+        self.associations.insert(id, assoc);
+        self.after(id);
+        true
+    }
+
+    fn queue_stateless_abort(
+        &mut self,
+        to: SocketAddr,
+        packet: &Packet<&[u8]>,
+        vtag: VerificationTag,
+        reflected: bool,
+        cause: Option<ErrorCause<'_>>,
+    ) {
+        let causes = cause.as_slice();
+        let c = Chunk::Abort(wire::AbortChunk {
+            reflected_tag: reflected,
+            causes: wire::List::Items(causes),
+        });
+        self.queue_stateless(to, packet, vtag, &c);
+    }
+
+    fn queue_stateless(
+        &mut self,
+        to: SocketAddr,
+        packet: &Packet<&[u8]>,
+        vtag: VerificationTag,
+        c: &Chunk<'_>,
+    ) {
+        use wire::Emit;
+        let mut bytes = vec![0u8; crate::association::pad4(c.encoded_len())];
+        c.emit(&mut bytes);
+        self.queue_stateless_bytes(to, packet.src_port(), vtag, &bytes);
+    }
+
+    fn queue_stateless_bytes(
+        &mut self,
+        to: SocketAddr,
+        dst_port: u16,
+        vtag: VerificationTag,
+        chunk: &[u8],
+    ) {
+        if self.stateless.len() >= MAX_STATELESS_QUEUE {
+            return;
+        }
+        let mut buf = vec![0u8; wire::HEADER_LEN + chunk.len()];
+        let Ok(mut w) = PacketWriter::new(&mut buf, self.config.port, dst_port, vtag) else {
+            return;
+        };
+        if w.push(&crate::association::Encoded(chunk)).is_err() {
+            return;
+        }
+        let len = w.finish(ChecksumMode::Compute);
+        buf.truncate(len);
+        self.stateless.push_back((to, buf));
+    }
+
+    /// Writes the next packet to send into `buf` and says where it goes.
+    /// Give a buffer of at least the configured MTU (65536 bytes is always
+    /// enough). Call until it returns `None`.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if let Some((to, bytes)) = self.stateless.pop_front() {
+            if bytes.len() <= buf.len() {
+                buf[..bytes.len()].copy_from_slice(&bytes);
+                return Some(Transmit {
+                    destination: to,
+                    source: None,
+                    len: bytes.len(),
+                });
+            }
+        }
+        while let Some(&id) = self.ready.front() {
+            let Some(a) = self.associations.get_mut(&id) else {
+                self.ready.pop_front();
+                continue;
+            };
+            if let Some(t) = a.poll_transmit(now, buf) {
+                return Some(t);
+            }
+            a.queued = false;
+            self.ready.pop_front();
+            // Sending may have started timers (T3-rtx).
+            if let Some(d) = a.poll_timeout() {
+                self.timers.schedule(id, d);
+            }
+        }
         None
     }
-    /// The next deadline at which `handle_timeout` must be called.
+
+    /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout)
+    /// must be called, if any.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        None
+        self.timers.next_deadline()
     }
-    /// Runs the timers that are due at `now`.
-    pub fn handle_timeout(&mut self, _now: Instant) {}
-    /// The next event.
+
+    /// Runs every timer that is due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(id) = self.timers.pop_expired(now) {
+            if let Some(a) = self.associations.get_mut(&id) {
+                let mut ctx = Ctx {
+                    now,
+                    events: &mut self.events,
+                    cookie_key: &self.cookie_key,
+                };
+                a.handle_timeout(&mut ctx);
+            }
+            self.after(id);
+        }
+    }
+
+    /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<(AssociationId, Event)> {
-        None
+        let (id, ev) = self.events.pop_front()?;
+        if let Event::Message { data, .. } = &ev {
+            // The application has the message now: its bytes no longer
+            // hold the receive window (RFC 9260 §6.2.1).
+            if let Some(a) = self.associations.get_mut(&id) {
+                a.on_delivered_read(data.len());
+                if !a.queued {
+                    a.queued = true;
+                    self.ready.push_back(id);
+                }
+            }
+        }
+        Some((id, ev))
     }
-    /// Queues a message.
+
+    fn with_assoc<R>(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        f: impl FnOnce(&mut Association, &mut Ctx<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            cookie_key: &self.cookie_key,
+        };
+        let r = f(a, &mut ctx);
+        self.after(id);
+        r
+    }
+
+    /// Queues a message on `stream` of association `id`. Fails with
+    /// [`Error::WouldBlock`] when the send buffer is full: wait for
+    /// [`Event::BufferedAmountLow`].
     pub fn send(
         &mut self,
-        _now: Instant,
-        _id: AssociationId,
-        _stream: StreamId,
-        _data: Bytes,
-        _opts: SendOptions,
+        now: Instant,
+        id: AssociationId,
+        stream: StreamId,
+        data: Bytes,
+        opts: SendOptions,
     ) -> Result<(), Error> {
-        Err(Error::NoSuchAssociation)
+        self.with_assoc(now, id, |a, _| a.send(now, stream, data, opts))
     }
-    /// Starts a graceful shutdown (RFC 9260 §9.2).
-    pub fn shutdown(&mut self, _now: Instant, _id: AssociationId) -> Result<(), Error> {
-        Err(Error::NoSuchAssociation)
+
+    /// Starts a graceful shutdown (RFC 9260 §9.2): queued data is still
+    /// delivered, then [`Event::Closed`] with
+    /// [`CloseReason::Shutdown`](crate::CloseReason::Shutdown).
+    pub fn shutdown(&mut self, now: Instant, id: AssociationId) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.shutdown(ctx))
     }
-    /// Aborts the association (RFC 9260 §9.1) with a user-initiated-abort cause carrying `reason`.
-    pub fn abort(&mut self, _now: Instant, _id: AssociationId, _reason: &str) -> Result<(), Error> {
-        Err(Error::NoSuchAssociation)
+
+    /// Aborts association `id` (RFC 9260 §9.1): the peer gets an ABORT with
+    /// a User-Initiated Abort cause carrying `reason`; unacknowledged
+    /// messages come back in [`Event::SendFailed`].
+    pub fn abort(&mut self, now: Instant, id: AssociationId, reason: &str) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| {
+            a.abort(ctx, reason);
+            Ok(())
+        })
     }
-    /// Figures about the association.
-    pub fn stats(&self, _id: AssociationId) -> Option<AssociationStats> {
-        None
+
+    /// Figures about association `id`.
+    pub fn stats(&self, id: AssociationId) -> Option<AssociationStats> {
+        self.associations.get(&id).map(Association::stats)
     }
-    /// The association's state.
-    pub fn state(&self, _id: AssociationId) -> Option<AssociationState> {
-        None
+
+    /// The state of association `id`; `None` once it is gone.
+    pub fn state(&self, id: AssociationId) -> Option<AssociationState> {
+        self.associations.get(&id).map(|a| a.state)
     }
-    /// Ids of the associations the endpoint holds.
+
+    /// Whether the endpoint holds no association and has nothing left to
+    /// send: a host may drop it without losing a packet (such as the ABORT
+    /// of an association just aborted).
+    pub fn is_idle(&self) -> bool {
+        self.associations.is_empty() && self.stateless.is_empty()
+    }
+
+    /// Ids of the associations this endpoint holds.
     pub fn associations(&self) -> Vec<AssociationId> {
-        Vec::new()
+        let mut v: Vec<_> = self.associations.keys().copied().collect();
+        v.sort();
+        v
     }
-    /// Bytes queued for sending and not yet sent.
-    pub fn buffered_amount(&self, _id: AssociationId) -> Option<usize> {
-        None
+
+    /// Bytes queued for sending on association `id` and not yet sent.
+    pub fn buffered_amount(&self, id: AssociationId) -> Option<usize> {
+        self.associations
+            .get(&id)
+            .map(|a| a.sendq.buffered_amount())
     }
-    /// Sets the level at or below which `Event::BufferedAmountLow` fires (once per crossing).
+
+    /// Sets the level at or below which [`Event::BufferedAmountLow`] fires
+    /// (once per crossing).
     pub fn set_buffered_amount_low_threshold(
         &mut self,
-        _id: AssociationId,
-        _bytes: usize,
+        id: AssociationId,
+        bytes: usize,
     ) -> Result<(), Error> {
-        Err(Error::NoSuchAssociation)
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.sendq.set_buffered_amount_low_threshold(bytes);
+        Ok(())
     }
-    /// The peer's transport addresses.
-    pub fn peer_addresses(&self, _id: AssociationId) -> Option<Vec<SocketAddr>> {
-        None
+
+    /// The peer's transport addresses, the primary first.
+    pub fn peer_addresses(&self, id: AssociationId) -> Option<Vec<SocketAddr>> {
+        self.associations.get(&id).map(Association::peer_addresses)
     }
-    /// Makes `addr` the primary path.
-    pub fn set_primary(&mut self, _id: AssociationId, _addr: SocketAddr) -> Result<(), Error> {
-        Err(Error::NoSuchAssociation)
+
+    /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).
+    pub fn set_primary(&mut self, id: AssociationId, addr: SocketAddr) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.set_primary(addr)
     }
 }

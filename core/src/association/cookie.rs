@@ -170,6 +170,13 @@ impl CookieKey {
         out
     }
 
+    /// Verifies and decodes a cookie without checking its lifetime: RFC
+    /// 9260 §5.2.4 step 3 accepts an expired cookie whose tags match the
+    /// existing association.
+    pub fn open_ignoring_lifetime(&self, cookie: &[u8]) -> Option<CookieContents> {
+        self.open(cookie, Instant::ZERO).ok()
+    }
+
     /// Verifies and decodes a cookie received in COOKIE ECHO at time `now`
     /// (RFC 9260 §5.1.5 steps 1–3).
     pub fn open(&self, cookie: &[u8], now: Instant) -> Result<CookieContents, CookieError> {

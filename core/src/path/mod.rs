@@ -1,1 +1,640 @@
-//! `path` room of the core (see DESIGN.md).
+//! Per-path state (RFC 9260 §6.3, §7.2, §8.2, §8.3; RFC 7829): one [`Path`]
+//! per remote transport address, collected in a [`PathSet`].
+//!
+//! Everything that is per destination lives here: RTO ([`rto`]), the
+//! congestion controller, the error counter and reachability state,
+//! heartbeats and path confirmation ([`heartbeat`]), PMTU, the T3-rtx
+//! deadline and the bytes in flight. An association with a single peer
+//! address (DTLS / data channels) has one path, whose address may be
+//! [`PLACEHOLDER_ADDR`].
+//!
+//! # Sizes
+//!
+//! `pmtu` follows RFC 9260 §1.3: the largest SCTP packet (common header and
+//! chunks, no IP/UDP/DTLS headers) the path carries. The default,
+//! [`DEFAULT_PMTU`] = 1200, fits the IPv6 minimum link MTU of 1280 even
+//! under IPv6 (40) + UDP (8) + DTLS (~29) encapsulation, so it is safe on any
+//! path until PMTU discovery (RFC 8899) raises it. PMDCS = PMTU - 12 (the
+//! common header).
+//!
+//! # Caller's duties (Karn, timers, windows)
+//!
+//! - RTT samples from DATA go through [`Path::on_rtt_sample`], only for
+//!   chunks never retransmitted (RFC 9260 §6.3.1 C5). HEARTBEAT round trips
+//!   are measured here.
+//! - The association owns T3-rtx rules R1–R4 and uses
+//!   [`Path::start_t3_if_stopped`], [`Path::restart_t3`], [`Path::stop_t3`];
+//!   on expiry it calls [`PathSet::on_t3_expired`].
+//! - At the start of each transmit round call [`Path::refresh_idle`], then
+//!   send new data while `flight_size() < round_send_limit` (taken once per
+//!   round, §6.1 B and D), retransmissions while `flight_size() < cwnd()`.
+
+pub mod heartbeat;
+pub mod rto;
+mod set;
+
+pub use heartbeat::HeartbeatAck;
+pub use rto::{Rto, RtoConfig};
+pub use set::{PathError, PathSet, PathSetConfig, TimeoutOutcome};
+
+use crate::congestion::{AckEvent, CongestionConfig, CongestionController, Controller};
+use crate::time::Instant;
+use crate::types::Tsn;
+use core::fmt;
+use core::time::Duration;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+/// Remote address of the single path of a DTLS / data-channel association,
+/// where transport addresses are not SCTP's business.
+pub const PLACEHOLDER_ADDR: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+
+/// Default PMTU (SCTP packet size), see the module docs.
+pub const DEFAULT_PMTU: usize = 1200;
+
+/// Size of the SCTP common header (RFC 9260 §3.1).
+const COMMON_HEADER_LEN: usize = 12;
+
+/// Smallest PMTU accepted: the IPv4 minimum of 576 minus IPv4 and UDP
+/// headers, comfortably larger than any control chunk we must send whole.
+pub const MIN_PMTU: usize = 508;
+
+/// Index of a path within its [`PathSet`]. Ids of removed paths may be
+/// reused by later additions, so drop an id when its path is removed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct PathId(pub u16);
+
+impl fmt::Debug for PathId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PathId({})", self.0)
+    }
+}
+
+/// Per-path protocol parameters (RFC 9260 §16, RFC 7829 §6).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PathConfig {
+    /// RTO parameters.
+    pub rto: RtoConfig,
+    /// 'Path.Max.Retrans' (PMR): the path becomes inactive when its error
+    /// counter *exceeds* this (§8.2), i.e. after PMR + 1 consecutive
+    /// timeouts. Default 5.
+    pub path_max_retrans: u32,
+    /// 'PotentiallyFailed.Max.Retrans' (PFMR, RFC 7829): the path becomes
+    /// Potentially Failed when its error counter exceeds this. `None`
+    /// disables SCTP-PF. Default `Some(0)`, RFC 7829 §6's recommendation
+    /// (PF on the first timeout).
+    pub pf_max_retrans: Option<u32>,
+    /// 'HB.interval' (§8.3). Default 30 s.
+    pub hb_interval: Duration,
+    /// Whether heartbeats are sent to confirmed paths (§8.3 A/C). Probes
+    /// of unconfirmed paths (§5.4) are sent regardless. Default on.
+    pub heartbeat_enabled: bool,
+    /// Initial PMTU (SCTP packet size). Default [`DEFAULT_PMTU`].
+    pub pmtu: usize,
+    /// Congestion control.
+    pub congestion: CongestionConfig,
+}
+
+impl Default for PathConfig {
+    fn default() -> Self {
+        PathConfig {
+            rto: RtoConfig::default(),
+            path_max_retrans: 5,
+            pf_max_retrans: Some(0),
+            hb_interval: Duration::from_secs(30),
+            heartbeat_enabled: true,
+            pmtu: DEFAULT_PMTU,
+            congestion: CongestionConfig::default(),
+        }
+    }
+}
+
+/// Reachability and confirmation state of a path (RFC 9260 §5.4, §8.2;
+/// RFC 7829 §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathState {
+    /// Not yet confirmed by a HEARTBEAT ACK carrying our nonce (§5.4): no
+    /// chunks but HEARTBEATs may be sent to it.
+    Unconfirmed,
+    /// Confirmed and reachable.
+    Active,
+    /// Confirmed, error counter above PFMR (RFC 7829): avoided for data
+    /// while an active path exists.
+    PotentiallyFailed,
+    /// Confirmed, error counter above Path.Max.Retrans (§8.2).
+    Inactive,
+}
+
+/// What changed on a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathEventKind {
+    /// A HEARTBEAT ACK with our nonce confirmed the address (§5.4).
+    Confirmed,
+    /// The path is reachable again (from PotentiallyFailed or Inactive).
+    Active,
+    /// The path entered PotentiallyFailed (RFC 7829).
+    PotentiallyFailed,
+    /// The path is unreachable (§8.2); report it to the user.
+    Inactive,
+}
+
+/// Why a path changed state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathEventReason {
+    /// A HEARTBEAT ACK arrived.
+    HeartbeatAck,
+    /// DATA sent to the path was acknowledged.
+    DataAcked,
+    /// T3-rtx expired on the path.
+    RetransmissionTimeout,
+    /// A HEARTBEAT was not acknowledged within an RTO.
+    HeartbeatTimeout,
+}
+
+/// A state transition of one path, for the association to act on and to
+/// report (peer address change notification, RFC 6458 §6.1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PathEvent {
+    /// The path.
+    pub path: PathId,
+    /// The new state.
+    pub kind: PathEventKind,
+    /// The cause.
+    pub reason: PathEventReason,
+}
+
+/// Reachability of a path, apart from confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Active,
+    PotentiallyFailed,
+    Inactive,
+}
+
+/// One destination transport address of the peer and everything kept for
+/// it.
+#[derive(Clone, Debug)]
+pub struct Path {
+    id: PathId,
+    remote: SocketAddr,
+    local: Option<SocketAddr>,
+    confirmed: bool,
+    reach: Reach,
+    error_count: u32,
+    path_max_retrans: u32,
+    pf_max_retrans: Option<u32>,
+    max_burst: u32,
+    rto: Rto,
+    cc: Controller,
+    pmtu: usize,
+    t3_deadline: Option<Instant>,
+    flight_size: usize,
+    last_send: Option<Instant>,
+    hb: heartbeat::HeartbeatState,
+}
+
+impl Path {
+    /// A new path. `confirmed` per RFC 9260 §5.4 rules 1–2 (addresses the
+    /// user gave, or the one the INIT ACK went to); others start
+    /// unconfirmed.
+    pub fn new(
+        id: PathId,
+        remote: SocketAddr,
+        local: Option<SocketAddr>,
+        confirmed: bool,
+        config: &PathConfig,
+    ) -> Self {
+        let pmtu = config.pmtu.max(MIN_PMTU);
+        Path {
+            id,
+            remote,
+            local,
+            confirmed,
+            reach: Reach::Active,
+            error_count: 0,
+            path_max_retrans: config.path_max_retrans,
+            pf_max_retrans: config.pf_max_retrans,
+            max_burst: config.congestion.max_burst,
+            rto: Rto::new(config.rto),
+            cc: Controller::new(
+                &config.congestion,
+                pmtu - COMMON_HEADER_LEN,
+                remote.is_ipv6(),
+            ),
+            pmtu,
+            t3_deadline: None,
+            flight_size: 0,
+            last_send: None,
+            hb: heartbeat::HeartbeatState::new(config),
+        }
+    }
+
+    /// This path's id in its set.
+    pub fn id(&self) -> PathId {
+        self.id
+    }
+
+    /// The peer's transport address.
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// The local address used towards it, if pinned.
+    pub fn local(&self) -> Option<SocketAddr> {
+        self.local
+    }
+
+    /// Pins (or unpins) the local address used towards this path.
+    pub fn set_local(&mut self, local: Option<SocketAddr>) {
+        self.local = local;
+    }
+
+    /// The state (confirmation first, then reachability).
+    pub fn state(&self) -> PathState {
+        match (self.confirmed, self.reach) {
+            (false, _) => PathState::Unconfirmed,
+            (true, Reach::Active) => PathState::Active,
+            (true, Reach::PotentiallyFailed) => PathState::PotentiallyFailed,
+            (true, Reach::Inactive) => PathState::Inactive,
+        }
+    }
+
+    /// Whether the address is confirmed (§5.4).
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmed
+    }
+
+    /// Consecutive timeouts counted against this path (§8.2).
+    pub fn error_count(&self) -> u32 {
+        self.error_count
+    }
+
+    /// The RTO estimator.
+    pub fn rto(&self) -> &Rto {
+        &self.rto
+    }
+
+    /// The current RTO (with back-off).
+    pub fn current_rto(&self) -> Duration {
+        self.rto.rto()
+    }
+
+    /// Feeds an RTT measurement taken from DATA (Karn: never from a
+    /// retransmitted chunk, §6.3.1 C5).
+    pub fn on_rtt_sample(&mut self, rtt: Duration) {
+        self.rto.on_rtt_sample(rtt);
+    }
+
+    /// The congestion controller.
+    pub fn cc(&self) -> &Controller {
+        &self.cc
+    }
+
+    /// The congestion controller, mutably (fast retransmit, §7.2.4).
+    pub fn cc_mut(&mut self) -> &mut Controller {
+        &mut self.cc
+    }
+
+    /// Congestion window in bytes.
+    pub fn cwnd(&self) -> usize {
+        self.cc.cwnd()
+    }
+
+    /// PMTU: largest SCTP packet for this path.
+    pub fn pmtu(&self) -> usize {
+        self.pmtu
+    }
+
+    /// Largest DATA chunk (header included) fitting one packet (§1.3).
+    pub fn pmdcs(&self) -> usize {
+        self.pmtu - COMMON_HEADER_LEN
+    }
+
+    /// Sets the PMTU (from PMTU discovery); at least [`MIN_PMTU`].
+    pub fn set_pmtu(&mut self, pmtu: usize) {
+        self.pmtu = pmtu.max(MIN_PMTU);
+        self.cc.set_pmdcs(self.pmtu - COMMON_HEADER_LEN);
+    }
+
+    /// T3-rtx deadline, while running.
+    pub fn t3_deadline(&self) -> Option<Instant> {
+        self.t3_deadline
+    }
+
+    /// Starts T3-rtx with the current RTO unless running (§6.3.2 R1).
+    pub fn start_t3_if_stopped(&mut self, now: Instant) {
+        if self.t3_deadline.is_none() {
+            self.restart_t3(now);
+        }
+    }
+
+    /// (Re)starts T3-rtx with the current RTO (§6.3.2 R3).
+    pub fn restart_t3(&mut self, now: Instant) {
+        self.t3_deadline = Some(now + self.rto.rto());
+    }
+
+    /// Stops T3-rtx (§6.3.2 R2).
+    pub fn stop_t3(&mut self) {
+        self.t3_deadline = None;
+    }
+
+    /// Bytes of DATA outstanding on this path.
+    pub fn flight_size(&self) -> usize {
+        self.flight_size
+    }
+
+    /// When DATA was last sent here.
+    pub fn last_send(&self) -> Option<Instant> {
+        self.last_send
+    }
+
+    /// Applies the idle cwnd decay (§7.2.1); call at the start of a
+    /// transmit round.
+    pub fn refresh_idle(&mut self, now: Instant) {
+        self.cc.on_idle(now, self.rto.rto());
+    }
+
+    /// The limit on bytes in flight for new data in this transmit round:
+    /// cwnd limited by Max.Burst (§6.1 D). Take it once per round, before
+    /// sending; a packet may be sent while `flight_size()` is below it, and
+    /// may overshoot by less than one PMDCS (§6.1 B).
+    pub fn round_send_limit(&self) -> usize {
+        self.cc.burst_limited_cwnd(self.flight_size, self.max_burst)
+    }
+
+    /// DATA chunks of `bytes` (header and padding included) were sent here
+    /// (first transmission or retransmission).
+    pub fn on_data_sent(&mut self, now: Instant, bytes: usize) {
+        self.flight_size = self.flight_size.saturating_add(bytes);
+        self.last_send = Some(now);
+        self.cc.on_data_sent(now);
+        self.hb
+            .on_traffic(now, self.reach == Reach::Active && self.confirmed);
+    }
+
+    /// A SACK acknowledged `bytes_acked` of the DATA sent here (cumulatively
+    /// or by gap blocks, plus reported duplicates, §7.2.2): updates flight
+    /// size and the congestion controller. Call it before any fast
+    /// retransmit of the same SACK (§7.2.4).
+    pub fn on_sack(&mut self, now: Instant, bytes_acked: usize, cum_tsn_ack: Tsn) {
+        let before = self.flight_size;
+        self.flight_size = before.saturating_sub(bytes_acked);
+        self.cc.on_ack(
+            &AckEvent {
+                bytes_acked,
+                flight_size_before: before,
+                flight_size_after: self.flight_size,
+                cum_tsn_ack,
+                srtt: self.rto.srtt(),
+            },
+            now,
+        );
+    }
+
+    /// Removes bytes from the flight without an acknowledgement (chunks
+    /// marked for retransmission, moved to another path, or abandoned).
+    pub fn remove_flight(&mut self, bytes: usize) {
+        self.flight_size = self.flight_size.saturating_sub(bytes);
+    }
+
+    /// Counts one timeout (T3-rtx or an unanswered HEARTBEAT) against the
+    /// path (§8.2, RFC 7829 §3.2 rules 2 and 8). Once inactive, the counter
+    /// stops increasing (§8.3).
+    pub fn on_timeout_error(&mut self, reason: PathEventReason) -> Option<PathEvent> {
+        if self.reach == Reach::Inactive {
+            return None;
+        }
+        self.error_count = self.error_count.saturating_add(1);
+        let kind = if self.error_count > self.path_max_retrans {
+            self.reach = Reach::Inactive;
+            PathEventKind::Inactive
+        } else if self.reach == Reach::Active
+            && self.pf_max_retrans.is_some_and(|pf| self.error_count > pf)
+        {
+            self.reach = Reach::PotentiallyFailed;
+            PathEventKind::PotentiallyFailed
+        } else {
+            return None;
+        };
+        tracing::debug!(path = ?self.id, ?kind, errors = self.error_count, "path state");
+        Some(self.event(kind, reason))
+    }
+
+    /// T3-rtx expired here (§6.3.3 E1, E2; §8.2): congestion collapse,
+    /// RTO back-off, error count. The timer is stopped; the association
+    /// retransmits and restarts it (E3, E4).
+    pub fn on_t3_expired(&mut self, now: Instant) -> Option<PathEvent> {
+        self.t3_deadline = None;
+        self.cc.on_retransmission_timeout(now);
+        self.rto.backoff();
+        let event = self.on_timeout_error(PathEventReason::RetransmissionTimeout);
+        if event.is_some_and(|e| e.kind == PathEventKind::PotentiallyFailed) {
+            // RFC 7829 §3.2 rule 6: probe a path as it reaches PF.
+            self.probe_now(now);
+        }
+        event
+    }
+
+    /// DATA last sent to this path was acknowledged (§8.2). With
+    /// `sent_only_here` false (the chunk was also sent to another path),
+    /// RFC 7829 §3.2 rule 9 forbids clearing an inactive path's counter or
+    /// reactivating a PF path; an active path's counter is still cleared.
+    pub fn on_data_acked(&mut self, sent_only_here: bool) -> Option<PathEvent> {
+        if !sent_only_here && self.reach != Reach::Active {
+            return None;
+        }
+        self.error_count = 0;
+        self.mark_active(PathEventReason::DataAcked)
+    }
+
+    fn mark_active(&mut self, reason: PathEventReason) -> Option<PathEvent> {
+        if self.reach == Reach::Active {
+            return None;
+        }
+        self.reach = Reach::Active;
+        tracing::debug!(path = ?self.id, ?reason, "path active");
+        Some(self.event(PathEventKind::Active, reason))
+    }
+
+    fn event(&self, kind: PathEventKind, reason: PathEventReason) -> PathEvent {
+        PathEvent {
+            path: self.id,
+            kind,
+            reason,
+        }
+    }
+
+    /// The earliest of this path's deadlines (T3-rtx, heartbeat send,
+    /// heartbeat ack timeout).
+    pub fn next_deadline(&self) -> Option<Instant> {
+        [self.t3_deadline, self.hb.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn addr(last: u8) -> SocketAddr {
+        SocketAddr::from(([192, 0, 2, last], 5000))
+    }
+
+    fn path(confirmed: bool) -> Path {
+        Path::new(PathId(0), addr(1), None, confirmed, &PathConfig::default())
+    }
+
+    #[test]
+    fn new_path_defaults() {
+        let p = path(true);
+        assert_eq!(p.state(), PathState::Active);
+        assert_eq!(p.pmtu(), 1200);
+        assert_eq!(p.pmdcs(), 1188);
+        assert_eq!(p.cwnd(), 4404, "min(4 * 1188, max(2 * 1188, 4404))");
+        assert_eq!(p.current_rto(), Duration::from_secs(1));
+        assert_eq!(path(false).state(), PathState::Unconfirmed);
+        let v6 = Path::new(
+            PathId(0),
+            "[2001:db8::1]:9".parse().unwrap_or(PLACEHOLDER_ADDR),
+            None,
+            true,
+            &PathConfig::default(),
+        );
+        assert_eq!(v6.cwnd(), 4344);
+    }
+
+    #[test]
+    fn pf_then_inactive_after_path_max_retrans_is_exceeded() {
+        let mut p = path(true);
+        let r = PathEventReason::RetransmissionTimeout;
+        let e = p.on_timeout_error(r).map(|e| e.kind);
+        assert_eq!(e, Some(PathEventKind::PotentiallyFailed), "PFMR 0: first");
+        for _ in 1..5 {
+            assert_eq!(p.on_timeout_error(r), None);
+            assert_eq!(p.state(), PathState::PotentiallyFailed);
+        }
+        assert_eq!(p.error_count(), 5);
+        // The 6th timeout exceeds Path.Max.Retrans = 5.
+        let e = p.on_timeout_error(r);
+        assert_eq!(
+            e,
+            Some(PathEvent {
+                path: PathId(0),
+                kind: PathEventKind::Inactive,
+                reason: r
+            })
+        );
+        assert_eq!(p.state(), PathState::Inactive);
+        // §8.3: the counter stops increasing.
+        assert_eq!(p.on_timeout_error(r), None);
+        assert_eq!(p.error_count(), 6);
+    }
+
+    #[test]
+    fn pf_disabled_goes_straight_to_inactive() {
+        let cfg = PathConfig {
+            pf_max_retrans: None,
+            path_max_retrans: 2,
+            ..PathConfig::default()
+        };
+        let mut p = Path::new(PathId(3), addr(1), None, true, &cfg);
+        let r = PathEventReason::HeartbeatTimeout;
+        assert_eq!(p.on_timeout_error(r), None);
+        assert_eq!(p.on_timeout_error(r), None);
+        assert_eq!(p.state(), PathState::Active);
+        assert_eq!(
+            p.on_timeout_error(r).map(|e| (e.path, e.kind)),
+            Some((PathId(3), PathEventKind::Inactive))
+        );
+    }
+
+    #[test]
+    fn data_ack_reactivates_only_when_unambiguous() {
+        let mut p = path(true);
+        p.on_timeout_error(PathEventReason::RetransmissionTimeout);
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
+        assert_eq!(p.on_data_acked(false), None, "RFC 7829 rule 9");
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
+        assert_eq!(p.error_count(), 1);
+        let e = p.on_data_acked(true).map(|e| (e.kind, e.reason));
+        assert_eq!(
+            e,
+            Some((PathEventKind::Active, PathEventReason::DataAcked)),
+            "RFC 7829 rule 10"
+        );
+        assert_eq!(p.error_count(), 0);
+    }
+
+    #[test]
+    fn t3_expiry_backs_off_collapses_cwnd_and_counts() {
+        let mut p = path(true);
+        let now = Instant::from_millis(10);
+        p.on_data_sent(now, 1000);
+        p.start_t3_if_stopped(now);
+        assert_eq!(p.t3_deadline(), Some(Instant::from_millis(1010)));
+        p.start_t3_if_stopped(Instant::from_millis(500));
+        assert_eq!(p.t3_deadline(), Some(Instant::from_millis(1010)), "R1");
+        assert_eq!(p.next_deadline(), Some(Instant::from_millis(1010)));
+        let e = p.on_t3_expired(Instant::from_millis(1010));
+        assert_eq!(e.map(|e| e.kind), Some(PathEventKind::PotentiallyFailed));
+        assert_eq!(p.t3_deadline(), None);
+        assert_eq!(p.cwnd(), p.pmdcs());
+        assert_eq!(p.current_rto(), Duration::from_secs(2));
+        assert!(!p.heartbeat_due(Instant::from_millis(1010)), "not started");
+        p.restart_t3(Instant::from_millis(1010));
+        assert_eq!(p.t3_deadline(), Some(Instant::from_millis(3010)));
+    }
+
+    #[test]
+    fn t3_expiry_into_pf_triggers_a_heartbeat() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        assert!(!p.heartbeat_due(Instant::from_millis(1000)));
+        p.on_data_sent(Instant::ZERO, 100);
+        p.restart_t3(Instant::ZERO);
+        p.on_t3_expired(Instant::from_millis(1000));
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
+        assert!(p.heartbeat_due(Instant::from_millis(1000)));
+    }
+
+    #[test]
+    fn sack_updates_flight_and_cwnd() {
+        let mut p = path(true);
+        let now = Instant::ZERO;
+        p.on_data_sent(now, 4404);
+        assert_eq!(p.flight_size(), 4404);
+        p.on_sack(now, 2376, Tsn(2));
+        assert_eq!(p.flight_size(), 2028);
+        assert_eq!(p.cwnd(), 4404 + 1188, "slow start, +1 PMDCS");
+        p.remove_flight(10_000);
+        assert_eq!(p.flight_size(), 0);
+    }
+
+    #[test]
+    fn round_send_limit_applies_max_burst() {
+        let mut p = path(true);
+        // Inflate cwnd through slow start.
+        let mut cum = Tsn(0);
+        for _ in 0..100 {
+            let c = p.cwnd();
+            p.on_data_sent(Instant::ZERO, c);
+            cum = cum.add(1);
+            p.on_sack(Instant::ZERO, c, cum);
+        }
+        assert!(p.cwnd() > 100_000);
+        p.on_data_sent(Instant::ZERO, 10_000);
+        assert_eq!(p.round_send_limit(), 10_000 + 4 * p.pmdcs());
+    }
+
+    #[test]
+    fn pmtu_is_clamped_and_feeds_pmdcs() {
+        let mut p = path(true);
+        p.set_pmtu(100);
+        assert_eq!(p.pmtu(), MIN_PMTU);
+        p.set_pmtu(1500);
+        assert_eq!(p.pmdcs(), 1488);
+        assert_eq!(p.cc().pmdcs(), 1488);
+    }
+}

@@ -1,0 +1,855 @@
+//! Creating associations, the handshake's state transitions (RFC 9260 §5),
+//! timers (§6.3, §8, §9.2) and the application's commands.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::AssociationConfig;
+use crate::error::Error;
+use crate::event::{AssociationId, CloseReason, Event, SendOptions};
+use crate::stats::AssociationState as S;
+use crate::time::Instant;
+use crate::types::{StreamId, Tsn, VerificationTag};
+use crate::wire::{self, Chunk, ErrorCause, InitChunk};
+
+use super::cookie::{CookieContents, CookieError, PeerCapabilities};
+use super::handshake::{self, InitReject, PeerInit};
+use super::input::encode_simple;
+use super::{Association, Control, Counters, Ctx, Negotiated, Timer, MAX_CONTROL_QUEUE};
+
+impl Association {
+    fn blank(
+        id: AssociationId,
+        now: Instant,
+        config: AssociationConfig,
+        local_port: u16,
+        peer_port: u16,
+        remotes: &[SocketAddr],
+        seed: [u8; 32],
+    ) -> Self {
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        let local_tag = Self::random_tag(&mut rng);
+        let local_initial_tsn = Tsn(rng.next_u32());
+        Self::with_parts(
+            id,
+            now,
+            config,
+            local_port,
+            peer_port,
+            remotes,
+            rng,
+            local_tag,
+            local_initial_tsn,
+            Tsn(0),
+            1500,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn with_parts(
+        id: AssociationId,
+        now: Instant,
+        config: AssociationConfig,
+        local_port: u16,
+        peer_port: u16,
+        remotes: &[SocketAddr],
+        rng: ChaCha8Rng,
+        local_tag: VerificationTag,
+        local_initial_tsn: Tsn,
+        peer_initial_tsn: Tsn,
+        peer_rwnd: u32,
+    ) -> Self {
+        let paths = super::paths::new_path_set(remotes, &config);
+        let sendq = crate::tx::SendQueue::new(crate::tx::SendQueueConfig {
+            outbound_streams: config.outbound_streams,
+            max_message_size: config.max_message_size,
+            max_buffered_bytes: config.send_buffer,
+            ..Default::default()
+        });
+        let rtx = crate::tx::RetransmissionQueue::new(local_initial_tsn, peer_rwnd);
+        let tracker = crate::rx::DataTracker::new(
+            peer_initial_tsn,
+            crate::rx::DataTrackerConfig {
+                sack_freq: config.sack_frequency,
+                sack_delay: config.sack_delay,
+                ..Default::default()
+            },
+        );
+        let reasm = crate::rx::ReassemblyQueue::new(
+            peer_initial_tsn,
+            crate::rx::ReassemblyConfig {
+                mode: crate::rx::ReassemblyMode::Data,
+                max_message_size: config.max_message_size,
+                max_buffer: config.receive_buffer as usize,
+            },
+        );
+        let window = crate::rx::ReceiveWindow::new(config.receive_buffer, config.mtu as u32);
+        Self {
+            id,
+            state: S::Closed,
+            local_port,
+            peer_port,
+            local_tag,
+            peer_tag: VerificationTag(0),
+            local_tie_tag: VerificationTag(0),
+            peer_tie_tag: VerificationTag(0),
+            local_initial_tsn,
+            outbound_streams: config.outbound_streams,
+            inbound_streams: config.max_inbound_streams,
+            negotiated: Negotiated::default(),
+            peer_caps: PeerCapabilities::default(),
+            paths,
+            window,
+            peer_initial_tsn,
+            sendq,
+            rtx,
+            tracker,
+            reasm,
+            t1: Timer::default(),
+            t2: Timer::default(),
+            t5: Timer::default(),
+            init_chunk: None,
+            cookie: None,
+            cookie_echo_pending: false,
+            control: Default::default(),
+            need_cookie_ack: false,
+            need_shutdown: false,
+            need_shutdown_ack: false,
+            need_forward_tsn: false,
+            fast_retransmit_pending: false,
+            error_count: 0,
+            rng,
+            stats: Counters::default(),
+            undelivered: 0,
+            last_activity: now,
+            dry_reported: true,
+            gap_scratch: Vec::new(),
+            dup_scratch: Vec::new(),
+            queued: false,
+            closed: false,
+            config,
+        }
+    }
+
+    /// A new association that starts with our INIT (§5.1 A).
+    pub(crate) fn new_client(
+        id: AssociationId,
+        now: Instant,
+        config: AssociationConfig,
+        local_port: u16,
+        peer_port: u16,
+        remotes: &[SocketAddr],
+        seed: [u8; 32],
+    ) -> Self {
+        let mut a = Self::blank(id, now, config, local_port, peer_port, remotes, seed);
+        a.state = S::CookieWait;
+        let init = handshake::encode_init(
+            &a.config,
+            a.local_tag,
+            a.local_initial_tsn,
+            a.config.outbound_streams,
+            &[],
+            None,
+            &[],
+        );
+        a.init_chunk = Some(init.clone());
+        a.queue_control(Control {
+            bytes: init,
+            alone: true,
+            vtag: Some(VerificationTag(0)),
+            to: None,
+        });
+        a.t1.start(now + a.config.rto_initial);
+        a
+    }
+
+    /// An association built from a valid cookie (§5.1.5 step 4): it starts
+    /// ESTABLISHED.
+    pub(crate) fn from_cookie(
+        id: AssociationId,
+        now: Instant,
+        config: AssociationConfig,
+        c: &CookieContents,
+        from: SocketAddr,
+        seed: [u8; 32],
+    ) -> Self {
+        let rng = ChaCha8Rng::from_seed(seed);
+        // §5.4: the source of the COOKIE ECHO is the confirmed primary.
+        let mut remotes = vec![from];
+        remotes.extend(c.peer_addresses.iter().filter(|a| **a != from));
+        let mut a = Self::with_parts(
+            id,
+            now,
+            config,
+            c.local_port,
+            c.peer_port,
+            &remotes,
+            rng,
+            c.local_tag,
+            c.local_initial_tsn,
+            c.peer_initial_tsn,
+            c.peer_rwnd,
+        );
+        a.peer_tag = c.peer_tag;
+        a.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
+        a.state = S::Established;
+        a
+    }
+
+    fn apply_negotiation(&mut self, outbound: u16, inbound: u16, caps: PeerCapabilities) {
+        self.outbound_streams = outbound;
+        self.inbound_streams = inbound;
+        self.peer_caps = caps;
+        self.negotiated = Negotiated {
+            forward_tsn: self.config.partial_reliability && caps.forward_tsn,
+            i_data: self.config.i_data && caps.i_data,
+            send_zero_checksum: self.config.zero_checksum && caps.zero_checksum,
+            accept_zero_checksum: self.config.zero_checksum,
+        };
+        self.sendq.set_outbound_streams(outbound);
+        self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
+    }
+
+    pub(crate) fn queue_control(&mut self, c: Control) {
+        if self.control.len() < MAX_CONTROL_QUEUE {
+            self.control.push_back(c);
+        }
+    }
+
+    /// Queues an ERROR chunk with one cause (§3.3.10).
+    pub(crate) fn queue_error(&mut self, _ctx: &mut Ctx<'_>, cause: ErrorCause<'_>) {
+        let bytes = handshake::encode_with_cause(false, false, Some(cause));
+        self.queue_control(Control {
+            bytes,
+            alone: false,
+            vtag: None,
+            to: None,
+        });
+    }
+
+    pub(crate) fn queue_error_text(&mut self, ctx: &mut Ctx<'_>, abort: bool, text: &str) {
+        let cause = ErrorCause::ProtocolViolation(text.as_bytes());
+        if abort {
+            self.abort_with(ctx, cause, text);
+        } else {
+            self.queue_error(ctx, cause);
+        }
+    }
+
+    /// Sends ABORT with `cause` and ends the association (§9.1).
+    pub(crate) fn abort_with(&mut self, ctx: &mut Ctx<'_>, cause: ErrorCause<'_>, why: &str) {
+        let bytes = handshake::encode_with_cause(true, false, Some(cause));
+        self.control.clear();
+        self.queue_control(Control {
+            bytes,
+            alone: true,
+            vtag: Some(self.peer_tag),
+            to: None,
+        });
+        self.close(ctx, CloseReason::LocallyAborted(why.to_string()));
+    }
+
+    pub(crate) fn abort_protocol_violation(&mut self, ctx: &mut Ctx<'_>, why: &str) {
+        let cause = ErrorCause::ProtocolViolation(why.as_bytes());
+        self.abort_with(ctx, cause, why);
+    }
+
+    // ---- handshake transitions -------------------------------------------
+
+    /// INIT ACK in COOKIE-WAIT (§5.1 C); discarded elsewhere (§5.2.3).
+    pub(crate) fn on_init_ack(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: SocketAddr,
+        init: &InitChunk<'_>,
+    ) {
+        if self.state != S::CookieWait {
+            return;
+        }
+        match handshake::parse_peer_init(init, from, true) {
+            Ok(peer) => {
+                self.peer_tag = peer.tag;
+                self.peer_initial_tsn = peer.initial_tsn;
+                self.rtx = crate::tx::RetransmissionQueue::new(self.local_initial_tsn, peer.a_rwnd);
+                self.tracker = crate::rx::DataTracker::new(peer.initial_tsn, self.tracker_config());
+                let (o, i) = handshake::negotiate_streams(&self.config, &peer);
+                self.apply_negotiation(o, i, peer.caps);
+                for a in peer.addresses.iter() {
+                    if self.paths.find(a).is_none() {
+                        let _ = self.paths.add(*a, None, false);
+                    }
+                }
+                self.cookie = peer.cookie.map(Bytes::from);
+                self.cookie_echo_pending = true;
+                if !peer.unrecognized.is_empty() {
+                    // §3.2.2: report unrecognized parameters of the INIT ACK
+                    // in an ERROR bundled with the COOKIE ECHO.
+                    let all: Vec<u8> = peer
+                        .unrecognized
+                        .iter()
+                        .flat_map(|t| {
+                            let mut t = t.clone();
+                            t.resize(super::output::pad4(t.len()), 0);
+                            t
+                        })
+                        .collect();
+                    self.queue_error(ctx, ErrorCause::UnrecognizedParameters(&all));
+                }
+                self.state = S::CookieEchoed;
+                self.t1.stop();
+                self.t1.start(ctx.now + self.primary_rto());
+            }
+            Err(reason) => self.reject_init(ctx, reason),
+        }
+    }
+
+    fn reject_init(&mut self, ctx: &mut Ctx<'_>, reason: InitReject) {
+        let text = match reason {
+            InitReject::InvalidMandatory => "invalid mandatory parameter in INIT ACK",
+            InitReject::HostName => "the peer listed a host name address",
+            InitReject::StopOnUnrecognized => {
+                "the peer sent an unrecognized parameter that stops processing"
+            }
+            InitReject::Malformed => "malformed INIT ACK",
+        };
+        let cause = match reason {
+            InitReject::InvalidMandatory => ErrorCause::InvalidMandatoryParameter,
+            InitReject::HostName => ErrorCause::UnresolvableAddress(&[]),
+            _ => ErrorCause::ProtocolViolation(text.as_bytes()),
+        };
+        self.abort_with(ctx, cause, text);
+    }
+
+    /// COOKIE ACK in COOKIE-ECHOED (§5.1 E); ignored elsewhere (§5.2.5).
+    pub(crate) fn on_cookie_ack(&mut self, ctx: &mut Ctx<'_>) {
+        if self.state != S::CookieEchoed {
+            return;
+        }
+        self.state = S::Established;
+        self.t1.stop();
+        self.cookie = None;
+        self.init_chunk = None;
+        self.error_count = 0;
+        ctx.emit(
+            self.id,
+            Event::Connected {
+                outbound_streams: self.outbound_streams,
+                inbound_streams: self.inbound_streams,
+            },
+        );
+    }
+
+    /// Stale Cookie error in COOKIE-ECHOED (§5.2.6): start over with a
+    /// Cookie Preservative asking for more time.
+    pub(crate) fn on_stale_cookie(&mut self, ctx: &mut Ctx<'_>, staleness_us: u32) {
+        self.t1.count += 1;
+        if self.t1.count > self.config.max_init_retransmits {
+            self.close(ctx, CloseReason::SetupFailed);
+            return;
+        }
+        self.state = S::CookieWait;
+        self.cookie = None;
+        self.cookie_echo_pending = false;
+        let _ = staleness_us;
+        if let Some(init) = self.init_chunk.clone() {
+            self.queue_control(Control {
+                bytes: init,
+                alone: true,
+                vtag: Some(VerificationTag(0)),
+                to: None,
+            });
+        }
+        self.t1.start(ctx.now + self.backed_off_rto(self.t1.count));
+    }
+
+    /// INIT for an existing association (§5.2.1, §5.2.2).
+    pub(crate) fn on_init_existing(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: SocketAddr,
+        init: &InitChunk<'_>,
+    ) {
+        let peer = match handshake::parse_peer_init(init, from, false) {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        match self.state {
+            S::ShutdownAckSent => {
+                // §9.2: resend SHUTDOWN ACK, discard the INIT.
+                self.need_shutdown_ack = true;
+            }
+            S::CookieWait | S::CookieEchoed => {
+                // §5.2.1: answer with an INIT ACK carrying our original
+                // parameters (same tag) and a cookie; state unchanged.
+                let tie = if self.state == S::CookieEchoed {
+                    self.populate_tie_tags()
+                } else {
+                    (VerificationTag(0), VerificationTag(0))
+                };
+                self.answer_init(
+                    ctx,
+                    &peer,
+                    self.local_tag,
+                    self.local_initial_tsn,
+                    tie,
+                    from,
+                );
+            }
+            _ => {
+                // §5.2.2: a new tag in the INIT ACK, tie-tags in the cookie.
+                if peer.addresses.iter().any(|a| self.paths.find(a).is_none()) {
+                    // New addresses: ABORT with the INIT's tag.
+                    let bytes = handshake::encode_with_cause(true, false, None);
+                    self.queue_control(Control {
+                        bytes,
+                        alone: true,
+                        vtag: Some(peer.tag),
+                        to: Some(from),
+                    });
+                    return;
+                }
+                let tie = self.populate_tie_tags();
+                let tag = Self::random_tag(&mut self.rng);
+                let tsn = Tsn(self.rng.next_u32());
+                self.answer_init(ctx, &peer, tag, tsn, tie, from);
+            }
+        }
+    }
+
+    fn populate_tie_tags(&mut self) -> (VerificationTag, VerificationTag) {
+        self.local_tie_tag = self.local_tag;
+        self.peer_tie_tag = self.peer_tag;
+        (self.local_tie_tag, self.peer_tie_tag)
+    }
+
+    fn answer_init(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        peer: &PeerInit,
+        tag: VerificationTag,
+        tsn: Tsn,
+        tie: (VerificationTag, VerificationTag),
+        from: SocketAddr,
+    ) {
+        let contents = handshake::make_cookie(
+            &self.config,
+            ctx.now,
+            peer,
+            tag,
+            tsn,
+            tie,
+            self.local_port,
+            self.peer_port,
+        );
+        let cookie = ctx.cookie_key.seal(&contents);
+        let bytes = handshake::encode_init(
+            &self.config,
+            tag,
+            tsn,
+            self.config.outbound_streams,
+            &[],
+            Some(&cookie),
+            &peer.unrecognized,
+        );
+        self.queue_control(Control {
+            bytes,
+            alone: true,
+            vtag: Some(peer.tag),
+            to: Some(from),
+        });
+    }
+
+    /// COOKIE ECHO for an existing association (§5.2.4).
+    pub(crate) fn on_cookie_echo_existing(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: SocketAddr,
+        cookie: &[u8],
+    ) {
+        let c = match ctx.cookie_key.open(cookie, ctx.now) {
+            Ok(c) => c,
+            Err(CookieError::Stale { staleness_us }) => {
+                // §5.2.4 step 3: valid anyway if both tags match (case E...).
+                match ctx.cookie_key.open_ignoring_lifetime(cookie) {
+                    Some(c) if c.local_tag == self.local_tag && c.peer_tag == self.peer_tag => c,
+                    _ => {
+                        let cause =
+                            ErrorCause::StaleCookie(staleness_us.min(u64::from(u32::MAX)) as u32);
+                        self.queue_error(ctx, cause);
+                        return;
+                    }
+                }
+            }
+            Err(CookieError::Invalid) => return,
+        };
+        let local_m = c.local_tag == self.local_tag;
+        let peer_m = c.peer_tag == self.peer_tag;
+        let tie_m = c.local_tie_tag == self.local_tie_tag && c.peer_tie_tag == self.peer_tie_tag;
+        if !local_m && !peer_m && tie_m && c.local_tie_tag.0 != 0 {
+            // (A) restart.
+            if self.state == S::ShutdownAckSent {
+                self.need_shutdown_ack = true;
+                self.queue_error(ctx, ErrorCause::CookieReceivedWhileShuttingDown);
+                return;
+            }
+            self.restart(ctx, &c, from);
+        } else if local_m && (!peer_m || self.peer_tag.0 == 0) {
+            // (B) collision: adopt the peer's tag.
+            self.peer_tag = c.peer_tag;
+            self.t1.stop();
+            if matches!(self.state, S::CookieWait | S::CookieEchoed) {
+                self.finish_setup_from_cookie(ctx, &c);
+            }
+            self.need_cookie_ack = true;
+        } else if !local_m && peer_m && c.local_tie_tag.0 == 0 && c.peer_tie_tag.0 == 0 {
+            // (C) a late cookie: discard.
+        } else if local_m && peer_m {
+            // (D)
+            self.t1.stop();
+            if matches!(self.state, S::CookieWait | S::CookieEchoed) {
+                self.finish_setup_from_cookie(ctx, &c);
+            }
+            self.need_cookie_ack = true;
+        }
+    }
+
+    fn finish_setup_from_cookie(&mut self, ctx: &mut Ctx<'_>, c: &CookieContents) {
+        self.rtx = crate::tx::RetransmissionQueue::new(c.local_initial_tsn, c.peer_rwnd);
+        self.peer_initial_tsn = c.peer_initial_tsn;
+        self.tracker = crate::rx::DataTracker::new(c.peer_initial_tsn, self.tracker_config());
+        self.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
+        self.state = S::Established;
+        self.cookie = None;
+        ctx.emit(
+            self.id,
+            Event::Connected {
+                outbound_streams: self.outbound_streams,
+                inbound_streams: self.inbound_streams,
+            },
+        );
+    }
+
+    fn restart(&mut self, ctx: &mut Ctx<'_>, c: &CookieContents, from: SocketAddr) {
+        // §5.2.4 A: as if ABORT then a new COOKIE ECHO; RESTART instead of
+        // COMMUNICATION LOST; congestion state reset.
+        let failed: Vec<_> = self.rtx.drain_all_unacked();
+        for f in failed.into_iter().chain(
+            self.sendq
+                .drain_all(crate::tx::FailReason::AssociationClosed),
+        ) {
+            ctx.emit(
+                self.id,
+                Event::SendFailed {
+                    stream: f.msg.stream,
+                    ppid: f.msg.ppid,
+                    reason: crate::event::SendFailure::AssociationClosed,
+                    data: f.msg.data,
+                },
+            );
+        }
+        let seed = {
+            let mut s = [0u8; 32];
+            self.rng.fill_bytes(&mut s);
+            s
+        };
+        let fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        *self = fresh;
+        self.need_cookie_ack = true;
+        ctx.emit(self.id, Event::Restarted);
+    }
+
+    // ---- heartbeats (§8.3) -------------------------------------------------
+
+    pub(crate) fn on_heartbeat(&mut self, _ctx: &mut Ctx<'_>, from: SocketAddr, info: &[u8]) {
+        // §8.3: echo the Heartbeat Info back, to the source of the HEARTBEAT.
+        if info.len() > 1024 {
+            return;
+        }
+        let bytes = encode_simple(Chunk::HeartbeatAck(wire::HeartbeatChunk { info }));
+        self.queue_control(Control {
+            bytes,
+            alone: false,
+            vtag: None,
+            to: if self.paths.find(&from) == Some(self.paths.primary()) {
+                None
+            } else {
+                Some(from)
+            },
+        });
+    }
+
+    // ---- timers ------------------------------------------------------------
+
+    /// The earliest deadline of this association.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        [
+            self.t1.deadline,
+            self.t2.deadline,
+            self.t5.deadline,
+            self.tracker.sack_deadline(),
+            self.paths_next_deadline(),
+            self.autoclose_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn autoclose_deadline(&self) -> Option<Instant> {
+        let idle = self.config.autoclose?;
+        (self.state == S::Established).then(|| self.last_activity + idle)
+    }
+
+    pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now;
+        if self.closed {
+            return;
+        }
+        if self.t1.due(now) {
+            self.on_t1(ctx);
+        }
+        if self.t2.due(now) {
+            self.on_t2(ctx);
+        }
+        if self.t5.due(now) {
+            // §9.2: the shutdown took too long.
+            self.abort_with(
+                ctx,
+                ErrorCause::UserInitiatedAbort(b"shutdown guard timer expired"),
+                "T5-shutdown-guard expired",
+            );
+            return;
+        }
+        self.tracker.handle_timeout(now);
+        // T3-rtx and heartbeat timers per path.
+        for path in self.expired_t3(now) {
+            if self.t3_expired(ctx, path) {
+                self.close(ctx, CloseReason::Timeout);
+                return;
+            }
+        }
+        if self.heartbeat_timeouts(ctx) {
+            self.close(ctx, CloseReason::Timeout);
+            return;
+        }
+        self.rtx.expire(now);
+        self.sendq_expire(now);
+        self.report_failed(ctx);
+        if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
+        {
+            self.need_forward_tsn = true;
+        }
+        if self.autoclose_deadline().is_some_and(|d| d <= now) {
+            let _ = self.shutdown(ctx);
+        }
+    }
+
+    fn sendq_expire(&mut self, now: Instant) {
+        // Expired messages that never started are dropped by `produce`; the
+        // queue reports them through `take_failed`.
+        let _ = now;
+    }
+
+    fn on_t1(&mut self, ctx: &mut Ctx<'_>) {
+        // §5.1 C/D: retransmit INIT or COOKIE ECHO, up to
+        // Max.Init.Retransmits, doubling the timer.
+        self.t1.count += 1;
+        if self.t1.count > self.config.max_init_retransmits {
+            self.close(ctx, CloseReason::SetupFailed);
+            return;
+        }
+        match self.state {
+            S::CookieWait => {
+                if let Some(init) = self.init_chunk.clone() {
+                    self.queue_control(Control {
+                        bytes: init,
+                        alone: true,
+                        vtag: Some(VerificationTag(0)),
+                        to: None,
+                    });
+                }
+            }
+            S::CookieEchoed => self.cookie_echo_pending = true,
+            _ => {
+                self.t1.stop();
+                return;
+            }
+        }
+        let count = self.t1.count;
+        let rto = if count == 0 {
+            self.config.rto_initial
+        } else {
+            self.backed_off_rto(count)
+        };
+        self.t1.start(ctx.now + rto);
+    }
+
+    fn on_t2(&mut self, ctx: &mut Ctx<'_>) {
+        // §9.2: resend SHUTDOWN / SHUTDOWN ACK, up to Association.Max.Retrans.
+        self.t2.count += 1;
+        if self.t2.count > self.config.max_association_retransmits {
+            self.close(ctx, CloseReason::Timeout);
+            return;
+        }
+        match self.state {
+            S::ShutdownSent => self.need_shutdown = true,
+            S::ShutdownAckSent => self.need_shutdown_ack = true,
+            _ => {
+                self.t2.stop();
+                return;
+            }
+        }
+        let count = self.t2.count;
+        let rto = self.backed_off_rto(count);
+        self.t2.start(ctx.now + rto);
+        self.t2.count = count;
+    }
+
+    // ---- commands ----------------------------------------------------------
+
+    pub(crate) fn send(
+        &mut self,
+        now: Instant,
+        stream: StreamId,
+        data: Bytes,
+        opts: SendOptions,
+    ) -> Result<(), Error> {
+        match self.state {
+            S::CookieWait | S::CookieEchoed | S::Established => {}
+            s => {
+                return Err(Error::InvalidState {
+                    state: s.name(),
+                    hint: "the association is shutting down or closed; no new messages are accepted (RFC 9260 §9.2)",
+                })
+            }
+        }
+        if data.is_empty() {
+            return Err(Error::EmptyMessage);
+        }
+        if data.len() > self.config.max_message_size {
+            return Err(Error::MessageTooLarge {
+                size: data.len(),
+                max: self.config.max_message_size,
+            });
+        }
+        if stream.0 >= self.outbound_streams {
+            return Err(Error::InvalidStream {
+                stream,
+                streams: self.outbound_streams,
+            });
+        }
+        let pr = match (opts.lifetime, opts.max_retransmits) {
+            (Some(l), _) => crate::tx::PrPolicy::Ttl(now + l),
+            (None, Some(n)) => crate::tx::PrPolicy::MaxRetransmits(n),
+            (None, None) => crate::tx::PrPolicy::None,
+        };
+        let msg = crate::tx::OutgoingMessage {
+            stream,
+            ppid: opts.ppid,
+            unordered: opts.unordered,
+            data,
+            pr,
+        };
+        self.sendq
+            .enqueue(msg, now)
+            .map_err(|e| self.map_send_error(e))?;
+        self.dry_reported = false;
+        self.last_activity = now;
+        Ok(())
+    }
+
+    fn map_send_error(&self, e: crate::tx::SendError) -> Error {
+        use crate::tx::SendError as E;
+        match e {
+            E::BufferFull { buffered, max, .. } => Error::WouldBlock {
+                buffered,
+                capacity: max,
+            },
+            E::MessageTooLarge { len, max } => Error::MessageTooLarge { size: len, max },
+            E::StreamOutOfRange {
+                stream,
+                outbound_streams,
+            } => Error::InvalidStream {
+                stream,
+                streams: outbound_streams,
+            },
+            E::EmptyMessage => Error::EmptyMessage,
+        }
+    }
+
+    /// The SHUTDOWN primitive (§9.2).
+    pub(crate) fn shutdown(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Error> {
+        match self.state {
+            S::CookieWait | S::CookieEchoed => {
+                // Nothing established: end it (§9.2 does not apply; the
+                // peer gets an ABORT).
+                self.abort_with(
+                    ctx,
+                    ErrorCause::UserInitiatedAbort(b"shutdown during setup"),
+                    "shut down during setup",
+                );
+                Ok(())
+            }
+            S::Established => {
+                self.state = S::ShutdownPending;
+                self.progress_shutdown(ctx);
+                Ok(())
+            }
+            // Already shutting down: nothing to do (§9.2: ULP shutdown
+            // requests are ignored in SHUTDOWN-RECEIVED).
+            _ => Ok(()),
+        }
+    }
+
+    /// The ABORT primitive (§9.1).
+    pub(crate) fn abort(&mut self, ctx: &mut Ctx<'_>, reason: &str) {
+        let r = reason.as_bytes();
+        let r = &r[..r.len().min(256)];
+        if matches!(self.state, S::CookieWait) {
+            // No peer tag known yet: nothing to send (§9.1 needs the tag).
+            self.close(ctx, CloseReason::LocallyAborted(reason.to_string()));
+            return;
+        }
+        self.abort_with(ctx, ErrorCause::UserInitiatedAbort(r), reason);
+    }
+
+    /// The host read `n` bytes of delivered messages: they no longer occupy
+    /// the receive window.
+    pub(crate) fn on_delivered_read(&mut self, n: usize) {
+        self.undelivered = self.undelivered.saturating_sub(n);
+        let held = self.reasm.buffered_bytes() + self.undelivered;
+        if self.state == S::Established && self.window.window_update_due(held) {
+            // §6.2: tell the peer the window opened.
+            self.tracker.force_sack();
+        }
+    }
+
+    fn tracker_config(&self) -> crate::rx::DataTrackerConfig {
+        crate::rx::DataTrackerConfig {
+            sack_freq: self.config.sack_frequency,
+            sack_delay: self.config.sack_delay,
+            ..Default::default()
+        }
+    }
+
+    fn reasm_config(&self) -> crate::rx::ReassemblyConfig {
+        crate::rx::ReassemblyConfig {
+            mode: if self.negotiated.i_data {
+                crate::rx::ReassemblyMode::IData
+            } else {
+                crate::rx::ReassemblyMode::Data
+            },
+            max_message_size: self.config.max_message_size,
+            max_buffer: self.config.receive_buffer as usize,
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: CookieError, _: &PeerInit) {}

@@ -1,0 +1,362 @@
+//! Building packets (RFC 9260 §6.1, §6.10): control chunks first, then a
+//! SACK, FORWARD-TSN, retransmissions and new DATA, within the congestion
+//! and receiver windows.
+
+use crate::event::Transmit;
+use crate::stats::AssociationState as S;
+use crate::time::Instant;
+use crate::wire::{self, ChecksumMode, Chunk, Emit, List, PacketWriter};
+
+use super::paths::pidx;
+use super::Association;
+use crate::path::PathId;
+
+/// DATA chunk header (RFC 9260 §3.3.1).
+const DATA_HEADER: usize = 16;
+/// I-DATA chunk header (RFC 8260 §2.1).
+const IDATA_HEADER: usize = 20;
+/// The SCTP common header.
+const COMMON_HEADER: usize = 12;
+
+/// Already-encoded chunk bytes, pushed as they are.
+pub(crate) struct Encoded<'a>(pub &'a [u8]);
+
+/// Rounds up to a multiple of 4 (RFC 9260 §3.2 padding).
+pub(crate) const fn pad4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+impl Emit for Encoded<'_> {
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+    fn emit(&self, buf: &mut [u8]) -> usize {
+        buf[..self.0.len()].copy_from_slice(self.0);
+        let end = pad4(self.0.len());
+        buf[self.0.len()..end].fill(0);
+        end
+    }
+}
+
+impl Association {
+    fn checksum_mode(&self) -> ChecksumMode {
+        if self.negotiated.send_zero_checksum {
+            ChecksumMode::Zero
+        } else {
+            ChecksumMode::Compute
+        }
+    }
+
+    fn data_header(&self) -> usize {
+        if self.negotiated.i_data {
+            IDATA_HEADER
+        } else {
+            DATA_HEADER
+        }
+    }
+
+    /// The next packet to send, written into `buf`.
+    pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let primary = self.paths.primary();
+        let mtu = self.path_mtu(primary).min(buf.len());
+        // A control chunk that travels alone or under another tag (INIT,
+        // INIT ACK, SHUTDOWN COMPLETE, reflected ABORT) gets its own packet.
+        if let Some(c) = self.control.front() {
+            if c.alone || c.vtag.is_some() {
+                let c = self.control.pop_front()?;
+                let vtag = c.vtag.unwrap_or(self.peer_tag);
+                let dest = c.to.unwrap_or_else(|| self.path_addr(primary));
+                let mut w = PacketWriter::new(
+                    &mut buf[..mtu.max(COMMON_HEADER + c.bytes.len())],
+                    self.local_port,
+                    self.peer_port,
+                    vtag,
+                )
+                .ok()?;
+                w.push(&Encoded(&c.bytes)).ok()?;
+                let len = w.finish(self.checksum_mode());
+                self.stats.packets_sent += 1;
+                return Some(Transmit {
+                    destination: dest,
+                    source: None,
+                    len,
+                });
+            }
+        }
+        if self.state == S::Closed {
+            return None;
+        }
+        // Heartbeats go to their own path (§8.3); they are sent alone.
+        if let Some((path, info)) = self.poll_heartbeat(now) {
+            let dest = self.path_addr(path);
+            let mut w = PacketWriter::new(
+                &mut buf[..mtu],
+                self.local_port,
+                self.peer_port,
+                self.peer_tag,
+            )
+            .ok()?;
+            w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
+                .ok()?;
+            let len = w.finish(self.checksum_mode());
+            self.stats.packets_sent += 1;
+            return Some(Transmit {
+                destination: dest,
+                source: None,
+                len,
+            });
+        }
+
+        let path = self.data_path();
+        let dest = self.path_addr(path);
+        let mtu = self.path_mtu(path).min(buf.len());
+        let mut w = PacketWriter::new(
+            &mut buf[..mtu],
+            self.local_port,
+            self.peer_port,
+            self.peer_tag,
+        )
+        .ok()?;
+        // COOKIE ECHO first (§5.1 D: it must be the first chunk).
+        if self.state == S::CookieEchoed && self.cookie_echo_pending {
+            if let Some(cookie) = self.cookie.as_ref() {
+                if w.push(&Chunk::CookieEcho(wire::CookieEchoChunk { cookie }))
+                    .is_ok()
+                {
+                    self.cookie_echo_pending = false;
+                }
+            }
+        }
+        while let Some(c) = self.control.front() {
+            if c.alone || c.vtag.is_some() || c.to.is_some() {
+                break;
+            }
+            if w.push(&Encoded(&c.bytes)).is_err() {
+                break;
+            }
+            self.control.pop_front();
+        }
+        if self.need_cookie_ack && w.push(&Chunk::CookieAck).is_ok() {
+            self.need_cookie_ack = false;
+        }
+        if self.need_shutdown_ack && w.push(&Chunk::ShutdownAck).is_ok() {
+            self.need_shutdown_ack = false;
+        }
+        // SACK: when due, or bundled with anything else we send (§6.2: a
+        // SACK may be bundled with outgoing data).
+        let will_send_data =
+            self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
+        if self.tracker.sack_due_now()
+            || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
+            || self.need_shutdown
+        {
+            self.push_sack(&mut w);
+        }
+        if self.need_shutdown {
+            let cum = self.tracker.cumulative_tsn_ack();
+            if w.push(&Chunk::Shutdown(wire::ShutdownChunk { cum_tsn_ack: cum }))
+                .is_ok()
+            {
+                self.need_shutdown = false;
+            }
+        }
+        if self.need_forward_tsn {
+            self.push_forward_tsn(&mut w);
+        }
+        if self.may_send_data() {
+            self.push_data(now, path, &mut w);
+        }
+        if w.is_empty() {
+            return None;
+        }
+        let len = w.finish(self.checksum_mode());
+        self.stats.packets_sent += 1;
+        Some(Transmit {
+            destination: dest,
+            source: None,
+            len,
+        })
+    }
+
+    fn may_send_data(&self) -> bool {
+        matches!(
+            self.state,
+            S::Established | S::ShutdownPending | S::ShutdownReceived
+        )
+    }
+
+    fn push_sack(&mut self, w: &mut PacketWriter<'_>) {
+        let room = w.remaining();
+        let mut gaps = core::mem::take(&mut self.gap_scratch);
+        let mut dups = core::mem::take(&mut self.dup_scratch);
+        let cum = self.tracker.write_sack(room, &mut gaps, &mut dups);
+        let held = self.reasm.buffered_bytes() + self.undelivered;
+        let a_rwnd = self.window.a_rwnd(held);
+        let sack = Chunk::Sack(wire::SackChunk {
+            cum_tsn_ack: cum,
+            a_rwnd,
+            gap_blocks: List::Items(&gaps),
+            duplicate_tsns: List::Items(&dups),
+        });
+        if w.push(&sack).is_ok() {
+            self.tracker.on_sack_sent();
+        }
+        self.gap_scratch = gaps;
+        self.dup_scratch = dups;
+    }
+
+    fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) {
+        let max_streams =
+            (w.remaining().saturating_sub(8) / if self.negotiated.i_data { 8 } else { 4 }).max(1);
+        let Some((new_cum, streams)) = self.rtx.forward_tsn(self.negotiated.i_data, max_streams)
+        else {
+            self.need_forward_tsn = false;
+            return;
+        };
+        let ok = if self.negotiated.i_data {
+            let entries: Vec<wire::IForwardTsnStream> = streams
+                .iter()
+                .map(|s| wire::IForwardTsnStream {
+                    stream: s.stream,
+                    unordered: s.unordered,
+                    mid: s.mid,
+                })
+                .collect();
+            w.push(&Chunk::IForwardTsn(wire::IForwardTsnChunk {
+                new_cum_tsn: new_cum,
+                streams: List::Items(&entries),
+            }))
+            .is_ok()
+        } else {
+            let entries: Vec<wire::ForwardTsnStream> = streams
+                .iter()
+                .filter(|s| !s.unordered)
+                .map(|s| wire::ForwardTsnStream {
+                    stream: s.stream,
+                    ssn: s.ssn,
+                })
+                .collect();
+            w.push(&Chunk::ForwardTsn(wire::ForwardTsnChunk {
+                new_cum_tsn: new_cum,
+                streams: List::Items(&entries),
+            }))
+            .is_ok()
+        };
+        if ok {
+            self.need_forward_tsn = false;
+        }
+    }
+
+    /// Retransmissions first, then new data, within cwnd and the peer's
+    /// window (§6.1), with Nagle-style bundling unless `nodelay`.
+    fn push_data(&mut self, now: Instant, path: PathId, w: &mut PacketWriter<'_>) {
+        let pi = pidx(path);
+        let header = self.data_header();
+        let mut sent_any = false;
+        // §7.2.4 step 3: the first packet after fast retransmit ignores cwnd.
+        let ignore_cwnd = core::mem::take(&mut self.fast_retransmit_pending);
+        let mut sent_bytes = 0usize;
+        let limit = match self.paths.get_mut(path) {
+            Some(p) => {
+                p.refresh_idle(now);
+                p.round_send_limit()
+            }
+            None => 0,
+        };
+        loop {
+            if w.remaining() <= header {
+                break;
+            }
+            let in_flight = self.rtx.path_bytes_in_flight(pi);
+            if !ignore_cwnd && in_flight >= limit {
+                break;
+            }
+            let max_payload = w.remaining() - header;
+            if let Some((tsn, frag)) = self.rtx.next_retransmission(now, pi, max_payload) {
+                self.emit_data(w, tsn, &frag);
+                sent_bytes += header + frag.data.len();
+                self.stats.retransmissions += 1;
+                sent_any = true;
+                continue;
+            }
+            if self.rtx.has_retransmissions() {
+                // Retransmissions waiting that do not fit: next packet.
+                break;
+            }
+            // §6.1 A/B: the peer's window; one chunk may probe a zero window
+            // when nothing is in flight.
+            let rwnd = self.rtx.peer_rwnd();
+            if rwnd == 0 && self.rtx.has_outstanding() {
+                break;
+            }
+            // Nagle (RFC 9260 §6.1 D and RFC 1122 spirit): with data in flight,
+            // hold back a packet that would not be full.
+            if !self.config.nodelay
+                && !sent_any
+                && self.rtx.has_outstanding()
+                && self.sendq.buffered_amount() < max_payload
+            {
+                break;
+            }
+            let max_payload = if rwnd == 0 {
+                max_payload.min(self.path_mtu(path))
+            } else {
+                max_payload
+            };
+            let Some(frag) = self.sendq.produce(now, max_payload, self.negotiated.i_data) else {
+                break;
+            };
+            if frag.end {
+                self.stats.messages_sent += 1;
+            }
+            let tsn = self.rtx.next_tsn();
+            self.emit_data(w, tsn, &frag);
+            sent_bytes += header + frag.data.len();
+            let assigned = self.rtx.add_sent(frag, pi, now);
+            debug_assert_eq!(assigned, tsn);
+            sent_any = true;
+            self.dry_reported = false;
+            if rwnd == 0 {
+                break;
+            }
+        }
+        if sent_any {
+            self.on_path_data_sent(path, now, sent_bytes);
+        }
+    }
+
+    fn emit_data(
+        &mut self,
+        w: &mut PacketWriter<'_>,
+        tsn: crate::types::Tsn,
+        f: &crate::tx::OutgoingFragment,
+    ) {
+        let res = if self.negotiated.i_data {
+            w.push(&Chunk::IData(wire::IDataChunk {
+                tsn,
+                stream: f.stream,
+                mid: f.mid,
+                ppid: f.ppid,
+                fsn: f.fsn,
+                unordered: f.unordered,
+                beginning: f.begin,
+                ending: f.end,
+                immediate_sack: false,
+                payload: &f.data,
+            }))
+        } else {
+            w.push(&Chunk::Data(wire::DataChunk {
+                tsn,
+                stream: f.stream,
+                ssn: f.ssn,
+                ppid: f.ppid,
+                unordered: f.unordered,
+                beginning: f.begin,
+                ending: f.end,
+                immediate_sack: false,
+                payload: &f.data,
+            }))
+        };
+        debug_assert!(res.is_ok(), "the fragment was sized to fit");
+    }
+}

@@ -1,0 +1,380 @@
+//! Two endpoints over a perfect in-memory link: setup, data in both
+//! directions, graceful shutdown, abort, and errors the application sees.
+
+use std::net::SocketAddr;
+
+use anysctp::{
+    AssociationConfig, AssociationId, AssociationState, CloseReason, Endpoint, EndpointConfig,
+    Error, Event, Instant, Ppid, SendOptions, StreamId,
+};
+use bytes::Bytes;
+
+const A: &str = "10.0.0.1:9899";
+const B: &str = "10.0.0.2:9899";
+
+/// Decides whether to drop a packet: (direction, index, bytes).
+type DropRule = Box<dyn FnMut(usize, u64, &[u8]) -> bool>;
+
+struct Pair {
+    a: Endpoint,
+    b: Endpoint,
+    now: Instant,
+    a_events: Vec<(AssociationId, Event)>,
+    b_events: Vec<(AssociationId, Event)>,
+    buf: Vec<u8>,
+    /// Drop every packet for which this returns true (direction, index).
+    drop: DropRule,
+    sent: [u64; 2],
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+impl Pair {
+    fn new(cfg: AssociationConfig) -> Self {
+        let ep = |accept, seed| {
+            Endpoint::new(
+                EndpointConfig {
+                    port: 5000,
+                    accept_incoming: accept,
+                    association: cfg.clone(),
+                    ..EndpointConfig::default()
+                },
+                [seed; 32],
+            )
+            .unwrap()
+        };
+        Pair {
+            a: ep(false, 1),
+            b: ep(true, 2),
+            now: Instant::from_millis(1000),
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            buf: vec![0; 65536],
+            drop: Box::new(|_, _, _| false),
+            sent: [0, 0],
+        }
+    }
+
+    /// Delivers packets until both sides are quiet, then runs timers due;
+    /// returns whether anything happened.
+    fn step(&mut self) -> bool {
+        let mut moved = false;
+        loop {
+            let mut any = false;
+            while let Some(t) = self.a.poll_transmit(self.now, &mut self.buf) {
+                assert_eq!(t.destination, addr(B));
+                let idx = self.sent[0];
+                self.sent[0] += 1;
+                if !(self.drop)(0, idx, &self.buf[..t.len]) {
+                    let d = Bytes::copy_from_slice(&self.buf[..t.len]);
+                    self.b.handle_datagram(self.now, addr(A), d);
+                }
+                any = true;
+            }
+            while let Some(t) = self.b.poll_transmit(self.now, &mut self.buf) {
+                assert_eq!(t.destination, addr(A));
+                let idx = self.sent[1];
+                self.sent[1] += 1;
+                if !(self.drop)(1, idx, &self.buf[..t.len]) {
+                    let d = Bytes::copy_from_slice(&self.buf[..t.len]);
+                    self.a.handle_datagram(self.now, addr(B), d);
+                }
+                any = true;
+            }
+            while let Some(e) = self.a.poll_event() {
+                self.a_events.push(e);
+            }
+            while let Some(e) = self.b.poll_event() {
+                self.b_events.push(e);
+            }
+            if !any {
+                break;
+            }
+            moved = true;
+        }
+        moved
+    }
+
+    /// Runs until `done` or `limit` of virtual time passes.
+    fn run_until(&mut self, limit_ms: u64, mut done: impl FnMut(&Pair) -> bool) -> bool {
+        let end = self.now + std::time::Duration::from_millis(limit_ms);
+        loop {
+            self.step();
+            if done(self) {
+                return true;
+            }
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= end => {
+                    if t > self.now {
+                        self.now = t;
+                    }
+                    self.a.handle_timeout(self.now);
+                    self.b.handle_timeout(self.now);
+                }
+                _ => return done(self),
+            }
+        }
+    }
+
+    fn connect(&mut self) -> (AssociationId, AssociationId) {
+        let id = self
+            .a
+            .connect(self.now, addr(B), 5000, AssociationConfig::default())
+            .unwrap();
+        assert!(self.run_until(10_000, |p| {
+            p.a_events
+                .iter()
+                .any(|(_, e)| matches!(e, Event::Connected { .. }))
+                && p.b_events
+                    .iter()
+                    .any(|(_, e)| matches!(e, Event::Connected { .. }))
+        }));
+        let bid = self
+            .b_events
+            .iter()
+            .find(|(_, e)| matches!(e, Event::Connected { .. }))
+            .unwrap()
+            .0;
+        (id, bid)
+    }
+}
+
+fn messages(events: &[(AssociationId, Event)]) -> Vec<(StreamId, Bytes)> {
+    events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Message { stream, data, .. } => Some((*stream, data.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn handshake_establishes_both_sides() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, b) = p.connect();
+    assert_eq!(p.a.state(a), Some(AssociationState::Established));
+    assert_eq!(p.b.state(b), Some(AssociationState::Established));
+    // 4 packets: INIT, INIT ACK, COOKIE ECHO, COOKIE ACK.
+    assert_eq!(p.sent, [2, 2]);
+}
+
+#[test]
+fn messages_flow_both_ways_in_order() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, b) = p.connect();
+    for i in 0..100u32 {
+        let data = Bytes::from(format!("message {i}"));
+        p.a.send(
+            p.now,
+            a,
+            StreamId((i % 3) as u16),
+            data,
+            SendOptions::default(),
+        )
+        .unwrap();
+    }
+    p.b.send(
+        p.now,
+        b,
+        StreamId(1),
+        Bytes::from_static(b"reply"),
+        SendOptions {
+            ppid: Ppid(51),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(p.run_until(10_000, |p| messages(&p.b_events).len() == 100
+        && messages(&p.a_events).len() == 1));
+    let got = messages(&p.b_events);
+    for s in 0..3u16 {
+        let on_stream: Vec<u32> = got
+            .iter()
+            .filter(|(st, _)| st.0 == s)
+            .map(|(_, d)| std::str::from_utf8(d).unwrap()[8..].parse().unwrap())
+            .collect();
+        let mut sorted = on_stream.clone();
+        sorted.sort();
+        assert_eq!(on_stream, sorted, "stream {s} out of order");
+    }
+    assert!(p
+        .a_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Message { ppid: Ppid(51), .. })));
+}
+
+#[test]
+fn large_message_is_fragmented_and_reassembled() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    p.a.send(
+        p.now,
+        a,
+        StreamId(0),
+        Bytes::from(big.clone()),
+        SendOptions::default(),
+    )
+    .unwrap();
+    assert!(p.run_until(30_000, |p| !messages(&p.b_events).is_empty()));
+    assert_eq!(messages(&p.b_events)[0].1, Bytes::from(big));
+}
+
+#[test]
+fn graceful_shutdown_is_seen_by_both() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, b) = p.connect();
+    p.a.send(
+        p.now,
+        a,
+        StreamId(0),
+        Bytes::from_static(b"last words"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    p.a.shutdown(p.now, a).unwrap();
+    assert!(p.run_until(10_000, |p| {
+        p.a_events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Closed(CloseReason::Shutdown)))
+            && p.b_events
+                .iter()
+                .any(|(_, e)| matches!(e, Event::Closed(CloseReason::Shutdown)))
+    }));
+    assert_eq!(
+        messages(&p.b_events).len(),
+        1,
+        "data sent before shutdown is delivered"
+    );
+    assert_eq!(p.a.state(a), None);
+    assert_eq!(p.b.state(b), None);
+    assert!(p
+        .b_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::ShutdownReceived)));
+}
+
+#[test]
+fn abort_reaches_the_peer_with_reason() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    p.a.abort(p.now, a, "test over").unwrap();
+    assert!(p.run_until(1000, |p| p
+        .b_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Closed(_)))));
+    let reason = p
+        .b_events
+        .iter()
+        .find_map(|(_, e)| match e {
+            Event::Closed(CloseReason::PeerAborted(r)) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(reason.contains("test over"), "{reason}");
+}
+
+#[test]
+fn connecting_to_a_non_listener_fails_with_abort() {
+    let mut p = Pair::new(AssociationConfig::default());
+    // B does not accept: make a fresh B that does not listen.
+    p.b = Endpoint::new(
+        EndpointConfig {
+            port: 5000,
+            ..EndpointConfig::default()
+        },
+        [3; 32],
+    )
+    .unwrap();
+    let id =
+        p.a.connect(p.now, addr(B), 5000, AssociationConfig::default())
+            .unwrap();
+    assert!(p.run_until(5000, |p| p
+        .a_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Closed(_)))));
+    assert!(
+        matches!(p.a_events.last().unwrap(), (i, Event::Closed(CloseReason::PeerAborted(_))) if *i == id)
+    );
+}
+
+#[test]
+fn setup_gives_up_after_max_init_retransmits() {
+    let mut p = Pair::new(AssociationConfig::default());
+    p.drop = Box::new(|_, _, _| true);
+    let cfg = AssociationConfig {
+        max_init_retransmits: 3,
+        ..AssociationConfig::default()
+    };
+    p.a.connect(p.now, addr(B), 5000, cfg).unwrap();
+    assert!(p.run_until(600_000, |p| p
+        .a_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Closed(_)))));
+    assert!(matches!(
+        p.a_events.last().unwrap().1,
+        Event::Closed(CloseReason::SetupFailed)
+    ));
+    // INIT + 3 retransmissions.
+    assert_eq!(p.sent[0], 4);
+}
+
+#[test]
+fn lost_packets_are_retransmitted() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    // Drop every 5th data packet from A once.
+    p.drop = Box::new(|dir, i, _| dir == 0 && i % 5 == 0);
+    for i in 0..200u32 {
+        p.a.send(
+            p.now,
+            a,
+            StreamId(0),
+            Bytes::from(vec![(i % 256) as u8; 1000]),
+            SendOptions::default(),
+        )
+        .unwrap();
+    }
+    assert!(p.run_until(120_000, |p| messages(&p.b_events).len() == 200));
+    let got = messages(&p.b_events);
+    for (i, (_, d)) in got.iter().enumerate() {
+        assert_eq!(d[0], (i % 256) as u8, "message {i}");
+    }
+    assert!(p.a.stats(a).unwrap().retransmissions > 0);
+}
+
+#[test]
+fn application_errors_are_clear() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    let e = p.a.send(
+        p.now,
+        a,
+        StreamId(100),
+        Bytes::from_static(b"x"),
+        SendOptions::default(),
+    );
+    assert!(matches!(e, Err(Error::InvalidStream { .. })));
+    let e =
+        p.a.send(p.now, a, StreamId(0), Bytes::new(), SendOptions::default());
+    assert_eq!(e, Err(Error::EmptyMessage));
+    let big = Bytes::from(vec![0u8; 300 * 1024]);
+    let e = p.a.send(p.now, a, StreamId(0), big, SendOptions::default());
+    assert!(matches!(e, Err(Error::MessageTooLarge { .. })), "{e:?}");
+    let e = p.a.send(
+        p.now,
+        AssociationId(999),
+        StreamId(0),
+        Bytes::from_static(b"x"),
+        SendOptions::default(),
+    );
+    assert_eq!(e, Err(Error::NoSuchAssociation));
+    assert!(e.unwrap_err().to_string().contains("closed"));
+}

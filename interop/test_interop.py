@@ -1,0 +1,31 @@
+"""pytest entry of the interop matrix: every pair x every scenario.
+
+    pip install pytest && python3 -m pytest interop/test_interop.py -v
+
+Builds the peers into interop/build/ if needed; the matrix of results is
+printed at the end of the session (see conftest.py).
+"""
+import pytest
+
+import run_matrix as rm
+
+RESULTS: list = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    rm.build_all()
+
+
+@pytest.mark.parametrize("scenario", rm.SCENARIOS, ids=[s.name for s in rm.SCENARIOS])
+@pytest.mark.parametrize("pair", rm.PAIRS, ids=[f"{c}-{s}" for c, s in rm.PAIRS])
+def test_interop(pair, scenario):
+    client, server = pair
+    r = rm.run_scenario(client, server, scenario)
+    RESULTS.append(r)
+    assert r.ok, r.summary()
+    # Both sides saw the graceful shutdown, and the receiver got everything.
+    assert r.server["shutdown"] == "graceful" and r.client["shutdown"] == "graceful"
+    expect = {"messages_10k": 10000, "loss_1pct": 10000, "loss_5pct_reorder_5pct": 10000,
+              "big_1mib": 1, "echo_shutdown": 1000, "handshake": 0}[scenario.name]
+    assert r.server["received"] == expect
