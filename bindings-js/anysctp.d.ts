@@ -274,6 +274,16 @@ export interface Link {
 /** Two in-memory transports joined by a simulated link (seeded loss). */
 export declare function createLink(options?: { loss?: number; delay?: number; bandwidth?: number; seed?: number }): Link;
 
+export interface ParsedPacket {
+  srcPort: number;
+  dstPort: number;
+  verificationTag: number;
+  checksum: number;
+  chunks: { type: number; flags: number; length: number }[];
+}
+/** Parses one SCTP packet (checksum verified, chunks framed); throws Error with code ERR_SCTP_MALFORMED_PACKET. */
+export declare function parsePacket(data: Uint8Array | ArrayBuffer | ArrayBufferView): ParsedPacket;
+
 /** Peer address used by single-path transports. */
 export declare const SINGLE_PATH_ADDRESS: Address;
 export declare const DEFAULT_UDP_PORT: 9899;

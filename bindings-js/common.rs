@@ -373,7 +373,9 @@ impl Host {
         })?;
         let lifetime = match lifetime_ms {
             None => None,
-            Some(x) if x.is_finite() && x >= 0.0 => Some(Duration::from_micros((x * 1000.0) as u64)),
+            Some(x) if x.is_finite() && x >= 0.0 => {
+                Some(Duration::from_micros((x * 1000.0) as u64))
+            }
             Some(_) => {
                 return Err(arg_error(
                     "ERR_OUT_OF_RANGE",
@@ -384,7 +386,10 @@ impl Host {
         let max_retransmits = match max_retransmits {
             None => None,
             Some(x) => Some(u16::try_from(x).map_err(|_| {
-                arg_error("ERR_OUT_OF_RANGE", "maxRetransmits must be between 0 and 65535")
+                arg_error(
+                    "ERR_OUT_OF_RANGE",
+                    "maxRetransmits must be between 0 and 65535",
+                )
             })?),
         };
         let opts = SendOptions {
@@ -528,4 +533,39 @@ pub fn stats_json(s: &AssociationStats) -> String {
     }
     o.push_str("]}");
     o
+}
+
+/// Parses one SCTP packet (checksum verified, chunks framed) for tests and
+/// tools: JSON with the common header and each chunk's type, flags and
+/// length. No protocol state is involved.
+pub fn parse_packet_json(data: &[u8]) -> Result<String, String> {
+    use anysctp::wire::{ChecksumPolicy, Packet};
+    use core::fmt::Write;
+    let p = Packet::new_checked(data, ChecksumPolicy::Required)
+        .map_err(|e| arg_error("ERR_SCTP_MALFORMED_PACKET", format_args!("{e}")))?;
+    let mut o = String::with_capacity(128);
+    let _ = write!(
+        o,
+        "{{\"srcPort\":{},\"dstPort\":{},\"verificationTag\":{},\"checksum\":{},\"chunks\":[",
+        p.src_port(),
+        p.dst_port(),
+        p.verification_tag().0,
+        // The checksum field read in network byte order, as the shared vectors
+        // and packet dumps show it (the core reads the CRC32c's own order).
+        data.get(8..12)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    );
+    for (i, c) in p.chunks().enumerate() {
+        let c = c.map_err(|e| arg_error("ERR_SCTP_MALFORMED_PACKET", format_args!("{e}")))?;
+        let _ = write!(
+            o,
+            "{}{{\"type\":{},\"flags\":{},\"length\":{}}}",
+            if i == 0 { "" } else { "," },
+            c.chunk_type,
+            c.flags,
+            c.value.len() + 4
+        );
+    }
+    o.push_str("]}");
+    Ok(o)
 }

@@ -39,6 +39,9 @@ export declare class RawEndpoint {
   setPrimary(id: number, addr: string): void
 }
 
+/** Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`. */
+export declare function parsePacket(data: Uint8Array): string
+
 /** An event, flattened; the JavaScript layer gives it its final shape. */
 export interface RawEvent {
   /** Association id. */

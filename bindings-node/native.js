@@ -34,3 +34,4 @@ else {
   }
 }
 export const RawEndpoint = binding.RawEndpoint;
+export const parsePacket = binding.parsePacket;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { webcrypto } from "node:crypto";
-import { initSync, RawEndpoint } from "./pkg/anysctp_wasm.js";
+import { initSync, RawEndpoint, parsePacket as rawParsePacket } from "./pkg/anysctp_wasm.js";
 import { createApi } from "./lib/api.js";
 import { createUdpSocket } from "./lib/udp.js";
 
@@ -11,12 +11,13 @@ initSync({ module: readFileSync(new URL("./pkg/anysctp_wasm_bg.wasm", import.met
 
 const api = createApi(RawEndpoint, {
   now: () => performance.now(),
+  parsePacket: rawParsePacket,
   randomSeed: () => webcrypto.getRandomValues(new Uint8Array(32)),
   createUdpSocket,
   WebSocket: globalThis.WebSocket,
 });
 
 export const {
-  Endpoint, Association, Server, connect, listen, WebSocketTransport, createLink,
+  parsePacket, Endpoint, Association, Server, connect, listen, WebSocketTransport, createLink,
   SctpMessageEvent, SctpCloseEvent, SctpErrorEvent, SINGLE_PATH_ADDRESS, DEFAULT_UDP_PORT, DEFAULT_SCTP_PORT,
 } = api;

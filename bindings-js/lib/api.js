@@ -127,6 +127,12 @@ function eventFromRaw(r) {
 export function createApi(RawEndpoint, platform) {
   const now = platform.now;
 
+  /** Parses one SCTP packet: common header and chunk framing (type, flags, length); throws on a bad checksum or framing. */
+  function parsePacket(data) {
+    const bytes = toBytes("data", data);
+    return JSON.parse(call(() => platform.parsePacket(bytes)));
+  }
+
   class Endpoint {
     #raw;
     constructor(options = {}) {
@@ -675,5 +681,5 @@ export function createApi(RawEndpoint, platform) {
     return link;
   }
 
-  return { Endpoint, Association, Server, connect, listen, WebSocketTransport, createLink, SctpMessageEvent, SctpCloseEvent, SctpErrorEvent, SINGLE_PATH_ADDRESS, DEFAULT_UDP_PORT, DEFAULT_SCTP_PORT };
+  return { parsePacket, Endpoint, Association, Server, connect, listen, WebSocketTransport, createLink, SctpMessageEvent, SctpCloseEvent, SctpErrorEvent, SINGLE_PATH_ADDRESS, DEFAULT_UDP_PORT, DEFAULT_SCTP_PORT };
 }

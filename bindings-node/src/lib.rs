@@ -18,6 +18,12 @@ fn js(e: String) -> Error {
     Error::new(Status::GenericFailure, e)
 }
 
+/// Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`.
+#[napi]
+pub fn parse_packet(data: Uint8Array) -> Result<String> {
+    common::parse_packet_json(&data).map_err(js)
+}
+
 /// A datagram to send.
 #[napi(object)]
 pub struct RawTransmit {
@@ -187,7 +193,9 @@ impl RawEndpoint {
     /// Sets the buffered-amount low-water mark.
     #[napi]
     pub fn set_buffered_amount_low_threshold(&mut self, id: f64, n: f64) -> Result<()> {
-        self.host.set_buffered_amount_low_threshold(id, n).map_err(js)
+        self.host
+            .set_buffered_amount_low_threshold(id, n)
+            .map_err(js)
     }
 
     /// The RFC name of the association's state, or null.

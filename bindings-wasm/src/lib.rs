@@ -21,6 +21,12 @@ fn set(o: &Object, k: &str, v: JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), &v);
 }
 
+/// Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`.
+#[wasm_bindgen(js_name = parsePacket)]
+pub fn parse_packet(data: &[u8]) -> Result<String, JsValue> {
+    common::parse_packet_json(data).map_err(js)
+}
+
 /// The raw sans-IO endpoint.
 #[wasm_bindgen]
 pub struct RawEndpoint {
@@ -170,7 +176,9 @@ impl RawEndpoint {
     /// Sets the buffered-amount low-water mark.
     #[wasm_bindgen(js_name = setBufferedAmountLowThreshold)]
     pub fn set_buffered_amount_low_threshold(&mut self, id: f64, n: f64) -> Result<(), JsValue> {
-        self.host.set_buffered_amount_low_threshold(id, n).map_err(js)
+        self.host
+            .set_buffered_amount_low_threshold(id, n)
+            .map_err(js)
     }
 
     /// The RFC name of the association's state, or undefined.
