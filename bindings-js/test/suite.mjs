@@ -168,3 +168,14 @@ export function runSuite(name, S) {
     link.a.close(); link.b.close();
   });
 }
+
+/** The names every package exports (the runtime side of anysctp.d.ts). */
+export const API_NAMES = [
+  "Association", "DEFAULT_SCTP_PORT", "DEFAULT_UDP_PORT", "Endpoint", "SINGLE_PATH_ADDRESS", "SctpCloseEvent",
+  "SctpErrorEvent", "SctpMessageEvent", "Server", "WebSocketTransport", "connect", "createLink", "listen", "parsePacket",
+];
+export function checkExports(name, S) {
+  test(`${name}: exports exactly the declared API`, () => {
+    assert.deepEqual(Object.keys(S).sort(), API_NAMES);
+  });
+}

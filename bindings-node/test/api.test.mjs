@@ -1,3 +1,4 @@
 import * as S from "../index.js";
-import { runSuite } from "../../bindings-js/test/suite.mjs";
+import { runSuite, checkExports } from "../../bindings-js/test/suite.mjs";
 runSuite("node", S);
+checkExports("node", S);

@@ -1,3 +1,4 @@
 import * as S from "../node.js";
-import { runSuite } from "../../bindings-js/test/suite.mjs";
+import { runSuite, checkExports } from "../../bindings-js/test/suite.mjs";
 runSuite("wasm", S);
+checkExports("wasm", S);
