@@ -1,0 +1,232 @@
+"""Events of the sans-IO :class:`anysctp.Endpoint`, and the figures of
+:meth:`anysctp.Endpoint.stats`.
+
+Events are frozen dataclasses with ``__match_args__``, so they work with
+``match``::
+
+    match event:
+        case Message(assoc, stream, ppid, unordered, data): ...
+        case Closed(assoc, reason, detail): ...
+
+``association`` is the id (an ``int``) of the association the event is about.
+"""
+
+import enum
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+__all__ = [
+    "AssociationState",
+    "CloseReason",
+    "SendFailure",
+    "PeerAddressState",
+    "Event",
+    "Connected",
+    "Restarted",
+    "Message",
+    "SendFailed",
+    "RemoteError",
+    "PeerAddressChange",
+    "ShutdownReceived",
+    "SenderDry",
+    "BufferedAmountLow",
+    "Closed",
+    "Unknown",
+    "PathStats",
+    "AssociationStats",
+]
+
+Address = Tuple[str, int]
+
+
+class AssociationState(str, enum.Enum):
+    """RFC 9260 §4 association states."""
+
+    COOKIE_WAIT = "COOKIE-WAIT"
+    COOKIE_ECHOED = "COOKIE-ECHOED"
+    ESTABLISHED = "ESTABLISHED"
+    SHUTDOWN_PENDING = "SHUTDOWN-PENDING"
+    SHUTDOWN_SENT = "SHUTDOWN-SENT"
+    SHUTDOWN_RECEIVED = "SHUTDOWN-RECEIVED"
+    SHUTDOWN_ACK_SENT = "SHUTDOWN-ACK-SENT"
+    CLOSED = "CLOSED"
+
+
+class CloseReason(str, enum.Enum):
+    """Why an association ended."""
+
+    SHUTDOWN = "shutdown"
+    PEER_ABORTED = "peer-aborted"
+    LOCALLY_ABORTED = "locally-aborted"
+    TIMEOUT = "timeout"
+    SETUP_FAILED = "setup-failed"
+    UNKNOWN = "unknown"
+
+
+class SendFailure(str, enum.Enum):
+    """Why a message was not delivered."""
+
+    ABANDONED = "abandoned"
+    ASSOCIATION_CLOSED = "association-closed"
+    UNKNOWN = "unknown"
+
+
+class PeerAddressState(str, enum.Enum):
+    """New state of a peer address (RFC 6458 SCTP_PEER_ADDR_CHANGE)."""
+
+    AVAILABLE = "available"
+    UNREACHABLE = "unreachable"
+    CONFIRMED = "confirmed"
+    MADE_PRIMARY = "made-primary"
+    ADDED = "added"
+    REMOVED = "removed"
+    POTENTIALLY_FAILED = "potentially-failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of all events."""
+
+    association: int
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    """The association reached ESTABLISHED."""
+
+    __match_args__ = ("association", "outbound_streams", "inbound_streams")
+    outbound_streams: int
+    inbound_streams: int
+
+
+@dataclass(frozen=True)
+class Restarted(Event):
+    """The peer restarted the association (RFC 9260 §5.2.4); data in flight was lost."""
+
+    __match_args__ = ("association",)
+
+
+@dataclass(frozen=True)
+class Message(Event):
+    """A whole message arrived."""
+
+    __match_args__ = ("association", "stream", "ppid", "unordered", "data")
+    stream: int
+    ppid: int
+    unordered: bool
+    data: bytes
+
+    def __repr__(self) -> str:
+        shown = self.data[:32]
+        more = "..." if len(self.data) > 32 else ""
+        return (
+            f"Message(association={self.association}, stream={self.stream}, ppid={self.ppid}, "
+            f"unordered={self.unordered}, data={shown!r}{more} ({len(self.data)} bytes))"
+        )
+
+
+@dataclass(frozen=True)
+class SendFailed(Event):
+    """A message will not be delivered; ``data`` is the message as given."""
+
+    __match_args__ = ("association", "stream", "ppid", "reason", "data")
+    stream: int
+    ppid: int
+    reason: SendFailure
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RemoteError(Event):
+    """The peer sent an ERROR chunk (RFC 9260 §3.3.10), rendered as text."""
+
+    __match_args__ = ("association", "message")
+    message: str
+
+
+@dataclass(frozen=True)
+class PeerAddressChange(Event):
+    """A peer transport address changed state."""
+
+    __match_args__ = ("association", "address", "state")
+    address: Address
+    state: PeerAddressState
+
+
+@dataclass(frozen=True)
+class ShutdownReceived(Event):
+    """The peer started a graceful shutdown."""
+
+    __match_args__ = ("association",)
+
+
+@dataclass(frozen=True)
+class SenderDry(Event):
+    """Every message given to the association has been acknowledged."""
+
+    __match_args__ = ("association",)
+
+
+@dataclass(frozen=True)
+class BufferedAmountLow(Event):
+    """The bytes queued for sending fell to or below the low-water mark."""
+
+    __match_args__ = ("association",)
+
+
+@dataclass(frozen=True)
+class Closed(Event):
+    """The association ended; no more events come for it. ``detail`` holds
+    the abort causes as text (empty for shutdown and timeouts)."""
+
+    __match_args__ = ("association", "reason", "detail")
+    reason: CloseReason
+    detail: str
+
+
+@dataclass(frozen=True)
+class Unknown(Event):
+    """An event this version of the Python package does not know yet."""
+
+    __match_args__ = ("association", "description")
+    description: str
+
+
+@dataclass(frozen=True)
+class PathStats:
+    """Figures of one path (durations in seconds)."""
+
+    address: Address
+    state: str
+    primary: bool
+    srtt: Optional[float]
+    rttvar: Optional[float]
+    rto: float
+    cwnd: int
+    ssthresh: int
+    bytes_in_flight: int
+    error_count: int
+    mtu: int
+
+
+@dataclass(frozen=True)
+class AssociationStats:
+    """Figures of an association (see ``anysctp::AssociationStats``)."""
+
+    state: str
+    outbound_streams: int
+    inbound_streams: int
+    peer_rwnd: int
+    buffered_amount: int
+    bytes_in_flight: int
+    retransmissions: int
+    fast_retransmissions: int
+    timeouts: int
+    packets_sent: int
+    packets_received: int
+    messages_sent: int
+    messages_received: int
+    bytes_acked: int
+    bytes_received: int
+    paths: Tuple[PathStats, ...]
