@@ -81,7 +81,9 @@ pub struct Endpoint {
     config: EndpointConfig,
     rng: ChaCha8Rng,
     cookie_key: CookieKey,
-    associations: IdMap<Association>,
+    /// Boxed: a map slot is a pointer, so the map's spare capacity costs
+    /// a few bytes per slot, not a whole association (~1.9 KB) each.
+    associations: IdMap<Box<Association>>,
     /// Peer transport address and peer SCTP port → association.
     by_peer: HashMap<(SocketAddr, u16), AssociationId>,
     /// The last `by_peer` hit: consecutive packets mostly come from the same
@@ -210,7 +212,7 @@ impl Endpoint {
         for r in remotes {
             self.by_peer.insert((*r, remote_port), id);
         }
-        self.associations.insert(id, assoc);
+        self.associations.insert(id, Box::new(assoc));
         self.after(id);
         Ok(id)
     }
@@ -325,7 +327,7 @@ impl Endpoint {
         let found = self.lookup_peer(from, unchecked.src_port());
         let zero_ok = found
             .and_then(|id| self.associations.get(&id))
-            .is_some_and(Association::accepts_zero_checksum);
+            .is_some_and(|a| a.accepts_zero_checksum());
         let policy = if zero_ok {
             ChecksumPolicy::ZeroAcceptable
         } else {
@@ -609,7 +611,7 @@ impl Endpoint {
                 inbound_streams: c.inbound_streams,
             },
         ));
-        self.associations.insert(id, assoc);
+        self.associations.insert(id, Box::new(assoc));
         self.after(id);
         true
     }
@@ -800,7 +802,7 @@ impl Endpoint {
 
     /// Figures about association `id`.
     pub fn stats(&self, id: AssociationId) -> Option<AssociationStats> {
-        self.associations.get(&id).map(Association::stats)
+        self.associations.get(&id).map(|a| a.stats())
     }
 
     /// The state of association `id`; `None` once it is gone.
@@ -846,7 +848,7 @@ impl Endpoint {
 
     /// The peer's transport addresses, the primary first.
     pub fn peer_addresses(&self, id: AssociationId) -> Option<Vec<SocketAddr>> {
-        self.associations.get(&id).map(Association::peer_addresses)
+        self.associations.get(&id).map(|a| a.peer_addresses())
     }
 
     /// Turns heartbeats of every path of association `id` off (`None`) or

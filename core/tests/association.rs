@@ -461,3 +461,39 @@ fn shutdown_without_gaps_is_not_bundled_with_a_sack() {
         .expect("a SHUTDOWN was sent");
     assert_eq!(shutdown, &vec![7], "SHUTDOWN travels alone: {sent:?}");
 }
+
+#[test]
+fn jumbo_mtu_carries_64_kib_messages() {
+    // MTU 65,507 (the largest UDP payload): a 64 KiB message fills a DATA
+    // chunk of about 65,400 bytes, close to the u16 chunk length limit
+    // (RFC 9260 §3.2); it must be sent, acknowledged and delivered.
+    let cfg = AssociationConfig {
+        mtu: 65_507,
+        max_message_size: 64 * 1024,
+        nodelay: true,
+        ..AssociationConfig::default()
+    };
+    let mut p = Pair::new(cfg.clone());
+    let a = p.a.connect(p.now, addr(B), 5000, cfg).unwrap();
+    assert!(p.run_until(10_000, |p| p
+        .a_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Connected { .. }))));
+    let big: Vec<u8> = (0..65_536u32).map(|i| (i % 251) as u8).collect();
+    for _ in 0..4 {
+        p.a.send(
+            p.now,
+            a,
+            StreamId(0),
+            Bytes::from(big.clone()),
+            SendOptions::default(),
+        )
+        .unwrap();
+    }
+    // Well under one RTO: no retransmission timer may be needed.
+    assert!(p.run_until(500, |p| messages(&p.b_events).len() == 4));
+    for (_, m) in messages(&p.b_events) {
+        assert_eq!(m, Bytes::from(big.clone()));
+    }
+    assert_eq!(p.a.stats(a).unwrap().retransmissions, 0);
+}

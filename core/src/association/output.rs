@@ -319,14 +319,17 @@ impl Association {
             None => 0,
         };
         loop {
-            if w.remaining() <= header {
+            // A chunk takes its padded length (RFC 9260 §3.2): with an MTU
+            // that is not a multiple of 4, the last 1-3 bytes hold no DATA.
+            let room = w.remaining() & !3;
+            if room <= header {
                 break;
             }
             let in_flight = self.rtx.path_bytes_in_flight(pi);
             if !ignore_cwnd && in_flight >= limit {
                 break;
             }
-            let max_payload = w.remaining() - header;
+            let max_payload = room - header;
             if let Some((tsn, frag)) = self.rtx.next_retransmission(now, pi, max_payload) {
                 self.emit_data(w, tsn, &frag);
                 sent_bytes += header + frag.data.len();
