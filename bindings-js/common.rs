@@ -201,7 +201,7 @@ impl Host {
             port,
             accept_incoming,
             max_associations: max_associations as usize,
-        association: association_config(options)?,
+            association: association_config(options)?,
             ..EndpointConfig::default()
         };
         let endpoint = Endpoint::new(config, seed).map_err(|e| error_text(&e))?;
