@@ -104,15 +104,45 @@ class PeerKind:
                 "--sctp-port", str(sctp_port), "--remote-sctp-port", str(remote_sctp), *flags]
 
 
-# anysctp's CLI joins this table when it exists (an entry whose commands map
-# `server`/`client` and the scenario flags onto `anysctp listen/connect`).
+ANYSCTP = ROOT / "target" / "release" / "anysctp"
+_anysctp_built = False
+
+
+def build_anysctp() -> Path:
+    global _anysctp_built
+    if not _anysctp_built:
+        _run(["cargo", "build", "--release", "-q", "-p", "anysctp-cli"], cwd=ROOT)
+        _anysctp_built = True
+    return ANYSCTP
+
+
+class AnysctpPeer(PeerKind):
+    """The anysctp CLI: `server`/`client` map onto `listen`/`connect --verify`
+    (the CLI takes every scenario flag of the common command line)."""
+
+    def server_cmd(self, udp_port: int, sctp_port: int, flags: list[str]) -> list[str]:
+        return [str(self.ensure_built()), "listen", f"127.0.0.1:{udp_port}", "--verify",
+                "--sctp-port", str(sctp_port), *flags]
+
+    def client_cmd(self, remote: str, udp_port: int, sctp_port: int, remote_sctp: int,
+                   flags: list[str]) -> list[str]:
+        return [str(self.ensure_built()), "connect", "--remote", remote, "--verify",
+                "--local", f"127.0.0.1:{udp_port}", "--sctp-port", str(sctp_port),
+                "--remote-sctp-port", str(remote_sctp), *flags]
+
+
 PEERS: dict[str, PeerKind] = {
     "usrsctp": PeerKind("usrsctp", build_usrsctp),
     "pion": PeerKind("pion", build_pion),
+    "anysctp": AnysctpPeer("anysctp", build_anysctp),
 }
 
 # (client, server): client -> server.
-PAIRS: list[tuple[str, str]] = [("usrsctp", "pion"), ("pion", "usrsctp")]
+PAIRS: list[tuple[str, str]] = [
+    ("usrsctp", "pion"), ("pion", "usrsctp"),
+    ("anysctp", "usrsctp"), ("usrsctp", "anysctp"),
+    ("anysctp", "pion"), ("pion", "anysctp"),
+]
 
 # Per-pair adjustments, each for a reason in a foreign stack (README, Findings).
 ADJUSTMENTS: dict[tuple[str, str], dict[str, list[str]]] = {

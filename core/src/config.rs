@@ -159,3 +159,142 @@ impl Default for EndpointConfig {
         }
     }
 }
+
+/// An IP prefix in CIDR notation, e.g. `10.0.0.0/8` or `2001:db8::/32`; a
+/// bare address is a prefix of its full length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// The prefix `addr/prefix`; `None` when `prefix` is longer than the
+    /// address (32 for IPv4, 128 for IPv6).
+    pub fn new(addr: std::net::IpAddr, prefix: u8) -> Option<Self> {
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        (prefix <= max).then_some(Self { addr, prefix })
+    }
+
+    /// The network address as given.
+    pub fn addr(&self) -> std::net::IpAddr {
+        self.addr
+    }
+
+    /// The prefix length in bits.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether `ip` lies in this prefix. IPv4-mapped IPv6 addresses
+    /// (`::ffff:a.b.c.d`) count as the IPv4 address they carry.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.addr.to_canonical(), ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let bits = u32::from(self.prefix.min(32));
+                let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let bits = u32::from(self.prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl core::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl core::str::FromStr for Cidr {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::Error::InvalidConfig("not an IP prefix (e.g. 10.0.0.0/8 or ::1/128)");
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().map_err(|_| bad())?,
+            None if addr.is_ipv4() => 32,
+            None => 128,
+        };
+        Self::new(addr, prefix).ok_or_else(bad)
+    }
+}
+
+/// Which peers may start associations with an endpoint (its accept
+/// policy). An INIT from a refused address is answered with ABORT, as if
+/// nobody listened (RFC 9260 §5.1, §8.4).
+///
+/// A `deny` match always refuses; otherwise an empty `allow` list accepts
+/// everyone and a non-empty one accepts only the addresses it contains.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressFilter {
+    /// Prefixes accepted (empty: all).
+    pub allow: Vec<Cidr>,
+    /// Prefixes refused, whatever `allow` says.
+    pub deny: Vec<Cidr>,
+}
+
+impl AddressFilter {
+    /// Whether a peer at `ip` may start an association.
+    pub fn permits(&self, ip: std::net::IpAddr) -> bool {
+        if self.deny.iter().any(|c| c.contains(ip)) {
+            return false;
+        }
+        self.allow.is_empty() || self.allow.iter().any(|c| c.contains(ip))
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn cidr_parses_and_matches_prefixes() {
+        let c: Cidr = "10.1.0.0/16".parse().unwrap();
+        assert!(c.contains(ip("10.1.200.3")));
+        assert!(!c.contains(ip("10.2.0.1")));
+        assert!(
+            c.contains(ip("::ffff:10.1.0.9")),
+            "IPv4-mapped counts as IPv4"
+        );
+        assert!(!c.contains(ip("2001:db8::1")));
+        let all: Cidr = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("192.0.2.1")));
+        let one: Cidr = "127.0.0.1".parse().unwrap();
+        assert_eq!(one.prefix(), 32);
+        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+        let v6: Cidr = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains(ip("2001:db8:ffff::1")) && !v6.contains(ip("2001:db9::1")));
+        for bad in ["10.0.0.0/33", "::/129", "nonsense", "10.0.0.0/x", ""] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deny_wins_and_empty_allow_accepts_all() {
+        let mut f = AddressFilter::default();
+        assert!(f.permits(ip("198.51.100.7")));
+        f.allow.push("127.0.0.0/8".parse().unwrap());
+        assert!(f.permits(ip("127.0.0.5")));
+        assert!(!f.permits(ip("198.51.100.7")));
+        f.deny.push("127.0.0.5/32".parse().unwrap());
+        assert!(!f.permits(ip("127.0.0.5")));
+        assert!(f.permits(ip("127.0.0.6")));
+    }
+}

@@ -5,6 +5,7 @@
 //! host.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::association::cookie::{CookieError, CookieKey};
 use crate::association::handshake::{self, InitReject};
 use crate::association::{Association, Ctx};
-use crate::config::{AssociationConfig, EndpointConfig};
+use crate::config::{AddressFilter, AssociationConfig, EndpointConfig};
 use crate::error::Error;
 use crate::event::{AssociationId, Event, SendOptions, Transmit};
 use crate::stats::{AssociationState, AssociationStats};
@@ -29,6 +30,29 @@ use crate::wire::{
 /// packets of closed associations waiting for the host; beyond this they are
 /// dropped, so an INIT flood cannot grow memory.
 const MAX_STATELESS_QUEUE: usize = 1024;
+
+/// Hashes the endpoint's own association ids (sequential numbers it
+/// assigns, never taken from the network, so no flooding concern) with one
+/// multiplication instead of SipHash: they are looked up several times per
+/// packet.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<AssociationId, V, BuildHasherDefault<IdHasher>>;
 
 /// An SCTP endpoint: the sans-IO entry point for the host.
 ///
@@ -57,15 +81,24 @@ pub struct Endpoint {
     config: EndpointConfig,
     rng: ChaCha8Rng,
     cookie_key: CookieKey,
-    associations: HashMap<AssociationId, Association>,
+    associations: IdMap<Association>,
     /// Peer transport address and peer SCTP port → association.
     by_peer: HashMap<(SocketAddr, u16), AssociationId>,
+    /// The last `by_peer` hit: consecutive packets mostly come from the same
+    /// peer, and hashing a socket address costs more than the rest of the
+    /// lookup. Cleared whenever `by_peer` changes.
+    last_peer: Option<((SocketAddr, u16), AssociationId)>,
     next_id: u64,
     timers: TimerQueue<AssociationId>,
     events: VecDeque<(AssociationId, Event)>,
     /// Associations that may have packets to send.
     ready: VecDeque<AssociationId>,
     stateless: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Who may start associations (the accept policy).
+    accept_filter: AddressFilter,
+    /// Scratch list of associations whose timers are due (kept to avoid an
+    /// allocation per call).
+    due: Vec<AssociationId>,
 }
 
 impl Endpoint {
@@ -87,19 +120,34 @@ impl Endpoint {
             config,
             rng,
             cookie_key: CookieKey::new(key),
-            associations: HashMap::new(),
+            associations: IdMap::default(),
             by_peer: HashMap::new(),
+            last_peer: None,
             next_id: 1,
             timers: TimerQueue::new(),
             events: VecDeque::new(),
             ready: VecDeque::new(),
             stateless: VecDeque::new(),
+            accept_filter: AddressFilter::default(),
+            due: Vec::new(),
         })
     }
 
     /// The endpoint's configuration.
     pub fn config(&self) -> &EndpointConfig {
         &self.config
+    }
+
+    /// Sets the accept policy: INITs from addresses `filter` refuses are
+    /// answered with ABORT (T bit clear, the INIT's Initiate Tag), as if
+    /// nobody listened (RFC 9260 §5.1, §8.4). Existing associations stay.
+    pub fn set_accept_filter(&mut self, filter: AddressFilter) {
+        self.accept_filter = filter;
+    }
+
+    /// The accept policy.
+    pub fn accept_filter(&self) -> &AddressFilter {
+        &self.accept_filter
     }
 
     /// Starts an association with the peer at `remote` (its transport
@@ -157,6 +205,7 @@ impl Endpoint {
             remotes,
             seed,
         );
+        self.last_peer = None;
         for r in remotes {
             self.by_peer.insert((*r, remote_port), id);
         }
@@ -192,6 +241,7 @@ impl Endpoint {
                         .push_back((t.destination, buf[..t.len].to_vec()));
                 }
             }
+            self.last_peer = None;
             let addrs = a.peer_addresses();
             let port = a.peer_port;
             for addr in addrs {
@@ -203,16 +253,27 @@ impl Endpoint {
             self.timers.cancel(&id);
             return;
         }
-        match a.poll_timeout() {
-            Some(d) => self.timers.schedule(id, d),
-            None => {
-                self.timers.cancel(&id);
-            }
+        let d = a.poll_timeout();
+        if d != a.scheduled {
+            a.scheduled = d;
+            self.timers.set(id, d);
         }
         if !a.queued {
             a.queued = true;
             self.ready.push_back(id);
         }
+    }
+
+    /// The association of the peer at `from` with SCTP port `port`.
+    fn lookup_peer(&mut self, from: SocketAddr, port: u16) -> Option<AssociationId> {
+        if let Some((key, id)) = self.last_peer {
+            if key == (from, port) {
+                return Some(id);
+            }
+        }
+        let id = self.by_peer.get(&(from, port)).copied()?;
+        self.last_peer = Some(((from, port), id));
+        Some(id)
     }
 
     /// Processes one datagram that arrived from `from`.
@@ -222,7 +283,7 @@ impl Endpoint {
             return;
         }
         let unchecked = Packet::new_unchecked(&data[..]);
-        let found = self.by_peer.get(&(from, unchecked.src_port())).copied();
+        let found = self.lookup_peer(from, unchecked.src_port());
         let zero_ok = found
             .and_then(|id| self.associations.get(&id))
             .is_some_and(Association::accepts_zero_checksum);
@@ -259,7 +320,7 @@ impl Endpoint {
                 if self.handle_ootb(now, from, &packet) {
                     // A COOKIE ECHO created an association; the rest of the
                     // packet (bundled DATA) belongs to it.
-                    if let Some(id) = self.by_peer.get(&(from, packet.src_port())).copied() {
+                    if let Some(id) = self.lookup_peer(from, packet.src_port()) {
                         if let Some(assoc) = self.associations.get_mut(&id) {
                             let mut ctx = Ctx {
                                 now,
@@ -324,8 +385,9 @@ impl Endpoint {
                     // §8.5.1 A: INIT must carry tag 0 and be alone.
                     return false;
                 }
-                if !ours || !self.config.accept_incoming {
-                    // No listener: ABORT with the INIT's tag, T bit clear.
+                if !ours || !self.config.accept_incoming || !self.accept_filter.permits(from.ip()) {
+                    // No listener, or the accept policy refuses the peer:
+                    // ABORT with the INIT's tag, T bit clear (§5.1, §8.4).
                     self.queue_stateless_abort(
                         from,
                         packet,
@@ -382,9 +444,12 @@ impl Endpoint {
         let peer = match handshake::parse_peer_init(init, from, false) {
             Ok(p) => p,
             Err(reason) => {
+                let host_name = handshake::host_name_tlv(init);
                 let cause = match reason {
-                    InitReject::InvalidMandatory => Some(ErrorCause::InvalidMandatoryParameter),
-                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&[])),
+                    InitReject::InvalidMandatory | InitReject::MissingCookie => {
+                        Some(ErrorCause::InvalidMandatoryParameter)
+                    }
+                    InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
                     InitReject::StopOnUnrecognized | InitReject::Malformed => None,
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
@@ -456,7 +521,9 @@ impl Endpoint {
         {
             return false;
         }
-        if self.associations.len() >= self.config.max_associations {
+        if self.associations.len() >= self.config.max_associations
+            || !self.accept_filter.permits(from.ip())
+        {
             return false;
         }
         let id = self.alloc_id();
@@ -464,6 +531,7 @@ impl Endpoint {
         let mut assoc =
             Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
         assoc.need_cookie_ack = true;
+        self.last_peer = None;
         for a in assoc.peer_addresses() {
             self.by_peer.insert((a, c.peer_port), id);
         }
@@ -555,8 +623,10 @@ impl Endpoint {
             a.queued = false;
             self.ready.pop_front();
             // Sending may have started timers (T3-rtx).
-            if let Some(d) = a.poll_timeout() {
-                self.timers.schedule(id, d);
+            let d = a.poll_timeout();
+            if d != a.scheduled {
+                a.scheduled = d;
+                self.timers.set(id, d);
             }
         }
         None
@@ -570,8 +640,17 @@ impl Endpoint {
 
     /// Runs every timer that is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Collect first: a deadline may stay due until the next
+        // poll_transmit (a HEARTBEAT to send), and must not be handled twice.
+        let mut due = core::mem::take(&mut self.due);
+        due.clear();
         while let Some(id) = self.timers.pop_expired(now) {
+            due.push(id);
+        }
+        for &id in &due {
             if let Some(a) = self.associations.get_mut(&id) {
+                // The queue no longer holds a deadline for it.
+                a.scheduled = None;
                 let mut ctx = Ctx {
                     now,
                     events: &mut self.events,
@@ -581,6 +660,7 @@ impl Endpoint {
             }
             self.after(id);
         }
+        self.due = due;
     }
 
     /// The next event, if any.
@@ -700,6 +780,22 @@ impl Endpoint {
     /// The peer's transport addresses, the primary first.
     pub fn peer_addresses(&self, id: AssociationId) -> Option<Vec<SocketAddr>> {
         self.associations.get(&id).map(Association::peer_addresses)
+    }
+
+    /// Turns heartbeats of every path of association `id` off (`None`) or
+    /// on with this 'HB.interval' (RFC 9260 §8.3).
+    pub fn set_heartbeat(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        interval: Option<core::time::Duration>,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.set_heartbeat(now, interval);
+        Ok(())
     }
 
     /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).

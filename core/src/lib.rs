@@ -10,6 +10,8 @@
 //! side), [`tx`] (send side), [`path`] (per-path state), [`congestion`]
 //! (congestion control), [`timer`] (deadlines).
 
+#![doc = ""]
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

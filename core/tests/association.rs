@@ -348,6 +348,11 @@ fn lost_packets_are_retransmitted() {
         assert_eq!(d[0], (i % 256) as u8, "message {i}");
     }
     assert!(p.a.stats(a).unwrap().retransmissions > 0);
+    // Losses with later packets acknowledged are repaired by fast
+    // retransmit (RFC 9260 §7.2.4), and the stats say so.
+    let st = p.a.stats(a).unwrap();
+    assert!(st.fast_retransmissions > 0);
+    assert!(st.fast_retransmissions <= st.retransmissions);
 }
 
 #[test]
@@ -377,4 +382,82 @@ fn application_errors_are_clear() {
     );
     assert_eq!(e, Err(Error::NoSuchAssociation));
     assert!(e.unwrap_err().to_string().contains("closed"));
+}
+
+#[test]
+fn idle_association_sends_heartbeats_at_the_configured_interval() {
+    let cfg = AssociationConfig {
+        heartbeat_interval: Some(std::time::Duration::from_secs(5)),
+        ..AssociationConfig::default()
+    };
+    let mut p = Pair::new(cfg.clone());
+    let id = p.a.connect(p.now, addr(B), 5000, cfg).unwrap();
+    assert!(p.run_until(10_000, |p| p.a.state(id)
+        == Some(AssociationState::Established)));
+    let start = p.sent;
+    let t0 = p.now;
+    // 60 s idle: with HB.interval 5 s + RTO (1 s) ± 50 % RTO jitter, each
+    // side sends one HEARTBEAT every 5.5–6.5 s (RFC 9260 §8.3).
+    p.run_until(60_000, |_| false);
+    // The run stops at the last deadline before the 60 s limit.
+    let elapsed = (p.now - t0).as_secs_f64();
+    assert!(elapsed >= 50.0, "ran {elapsed} s");
+    // A sends its own HEARTBEATs and ACKs B's: two packets per period.
+    let a_sent = (p.sent[0] - start[0]) as f64;
+    let (lo, hi) = (2.0 * (elapsed / 6.5).floor(), 2.0 * (elapsed / 5.5).ceil());
+    assert!(
+        a_sent >= lo && a_sent <= hi,
+        "A sent {a_sent} packets in {elapsed} s, expected {lo}..={hi}"
+    );
+    assert_eq!(p.a.state(id), Some(AssociationState::Established));
+    assert!(
+        p.a.stats(id).unwrap().paths[0].srtt.is_some(),
+        "heartbeat ACKs measure the RTT"
+    );
+}
+
+/// Chunk types of an SCTP packet, in order.
+fn chunk_types(packet: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut at = 12;
+    while let Some(h) = packet.get(at..at + 4) {
+        types.push(h[0]);
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        at += len.max(4).div_ceil(4) * 4;
+    }
+    types
+}
+
+#[test]
+fn shutdown_without_gaps_is_not_bundled_with_a_sack() {
+    // RFC 9260 §6.2: the SHUTDOWN's Cumulative TSN Ack acknowledges
+    // in-order data; a SACK beside it says nothing more.
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, b) = p.connect();
+    p.b.send(
+        p.now,
+        b,
+        StreamId(0),
+        Bytes::from_static(b"hello"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    p.step();
+    assert_eq!(messages(&p.a_events).len(), 1);
+    let from_a = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = from_a.clone();
+    p.drop = Box::new(move |dir, _, bytes| {
+        if dir == 0 {
+            log.borrow_mut().push(chunk_types(bytes));
+        }
+        false
+    });
+    p.a.shutdown(p.now, a).unwrap();
+    assert!(p.run_until(10_000, |p| p.a.state(a).is_none()));
+    let sent = from_a.borrow();
+    let shutdown = sent
+        .iter()
+        .find(|t| t.contains(&7))
+        .expect("a SHUTDOWN was sent");
+    assert_eq!(shutdown, &vec![7], "SHUTDOWN travels alone: {sent:?}");
 }

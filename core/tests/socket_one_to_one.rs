@@ -323,3 +323,39 @@ fn status_reports_the_association() {
         .unwrap_err();
     assert_eq!(e.errno, Errno::EOPNOTSUPP);
 }
+
+#[test]
+fn heartbeats_can_be_turned_off_on_a_live_association() {
+    // RFC 9260 §8.3 / RFC 6458 §8.1.12: SPP_HB_DISABLE applies to an
+    // established association (other live changes are not supported).
+    let mut net = Net::new();
+    let (_l, _s, c) = connected(&mut net);
+    let off = SocketOption::PeerAddrParams(anysctp::socket::PeerAddrParams {
+        flags: anysctp::socket::spp_flags::HB_DISABLE,
+        ..Default::default()
+    });
+    net.b.setsockopt(net.now, c, off).unwrap();
+    let SocketOption::PeerAddrParams(p) = net.b.getsockopt(c, off).unwrap() else {
+        panic!("wrong option back");
+    };
+    assert_ne!(p.flags & anysctp::socket::spp_flags::HB_DISABLE, 0);
+    let on = SocketOption::PeerAddrParams(anysctp::socket::PeerAddrParams {
+        hbinterval: 5000,
+        ..Default::default()
+    });
+    net.b.setsockopt(net.now, c, on).unwrap();
+    let SocketOption::PeerAddrParams(p) = net.b.getsockopt(c, on).unwrap() else {
+        panic!("wrong option back");
+    };
+    assert_eq!(p.hbinterval, 5000);
+    assert_ne!(p.flags & anysctp::socket::spp_flags::HB_ENABLE, 0);
+    // Changing the path MTU of a live association is still refused.
+    let mtu = SocketOption::PeerAddrParams(anysctp::socket::PeerAddrParams {
+        pathmtu: 1000,
+        ..Default::default()
+    });
+    assert_eq!(
+        net.b.setsockopt(net.now, c, mtu).unwrap_err(),
+        Errno::EOPNOTSUPP
+    );
+}

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod checker;
+pub mod endpoint;
 pub mod matrix;
 pub mod network;
 pub mod node;
@@ -20,6 +21,7 @@ pub mod toy;
 
 pub use anysctp::Instant;
 pub use checker::{check_message, make_message, Checker, Flow, Reliability};
+pub use endpoint::{chunk_types, EndpointNode};
 pub use network::{Action, LinkProfile, LinkStats, Network};
 pub use node::Node;
 pub use sim::{Limits, RunOutcome, Sim, SimError};

@@ -45,6 +45,27 @@ pub(crate) enum InitReject {
     StopOnUnrecognized,
     /// The packet is malformed.
     Malformed,
+    /// An INIT ACK without a State Cookie: "Missing Mandatory Parameter"
+    /// (§3.3.10.2).
+    MissingCookie,
+}
+
+/// The first Host Name Address parameter of `init`, encoded (the content
+/// of an "Unresolvable Address" cause, §3.3.10.5); empty if none.
+pub(crate) fn host_name_tlv(init: &InitChunk<'_>) -> Vec<u8> {
+    let Some(p) = init
+        .params
+        .iter()
+        .flatten()
+        .find(|p| matches!(p, Param::HostNameAddress(_)))
+    else {
+        return Vec::new();
+    };
+    let len = p.encoded_len();
+    let mut bytes = vec![0u8; super::output::pad4(len)];
+    p.emit(&mut bytes);
+    bytes.truncate(len);
+    bytes
 }
 
 /// Checks the peer's INIT / INIT ACK (RFC 9260 §3.3.2, §3.3.3, §5.1).
@@ -76,7 +97,10 @@ pub(crate) fn parse_peer_init(
         match param {
             Param::Address(ip) => {
                 let a = SocketAddr::new(ip, source.port());
-                if !ip.is_unspecified() && !p.addresses.contains(&a) && p.addresses.len() < 16 {
+                if usable_peer_address(ip, source.ip())
+                    && !p.addresses.contains(&a)
+                    && p.addresses.len() < 16
+                {
                     p.addresses.push(a);
                 }
             }
@@ -142,7 +166,7 @@ pub(crate) fn parse_peer_init(
     if is_init_ack && p.cookie.is_none() {
         // §5.1: the State Cookie is mandatory in INIT ACK (a "Missing
         // Mandatory Parameter" error).
-        return Err(InitReject::InvalidMandatory);
+        return Err(InitReject::MissingCookie);
     }
     Ok(p)
 }
@@ -288,5 +312,40 @@ pub(crate) fn make_cookie(
         capabilities: peer.caps,
         peer_adaptation: peer.adaptation,
         peer_addresses: peer.addresses.clone(),
+    }
+}
+
+/// Whether a peer address listed in INIT / INIT ACK can become a path.
+///
+/// The core does not know the host's local addresses, so it only adopts
+/// addresses of the family the packet came from (RFC 9260 §5.1.2 C lets a
+/// receiver ignore families it cannot use), and never unspecified,
+/// multicast, broadcast or IPv6 link-local ones, which no UDP
+/// encapsulation (RFC 6951) path could reach without a scope.
+pub(crate) fn usable_peer_address(ip: IpAddr, source: IpAddr) -> bool {
+    if ip.is_unspecified() || ip.is_multicast() || ip.is_ipv4() != source.is_ipv4() {
+        return false;
+    }
+    match ip {
+        IpAddr::V4(v4) => !v4.is_broadcast(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reachable_addresses_of_the_source_family_become_paths() {
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(usable_peer_address("192.0.2.9".parse().unwrap(), v4));
+        assert!(!usable_peer_address(v6, v4));
+        assert!(!usable_peer_address("fe80::1".parse().unwrap(), v6));
+        assert!(usable_peer_address("2001:db8::2".parse().unwrap(), v6));
+        assert!(!usable_peer_address("255.255.255.255".parse().unwrap(), v4));
+        assert!(!usable_peer_address("224.0.0.1".parse().unwrap(), v4));
+        assert!(!usable_peer_address("0.0.0.0".parse().unwrap(), v4));
     }
 }

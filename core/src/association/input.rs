@@ -373,6 +373,9 @@ impl Association {
         if outcome.fast_retransmit {
             self.fast_retransmit_pending = true;
         }
+        // RFC 9260 §7.2.4: chunks marked here are retransmitted as fast
+        // retransmissions (AssociationStats::fast_retransmissions).
+        self.stats.fast_retransmissions += outcome.fast_retransmit_marked;
         self.report_failed(ctx);
         if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
         {
@@ -440,6 +443,7 @@ impl Association {
             }
             S::Established | S::ShutdownPending => {
                 self.state = S::ShutdownReceived;
+                self.stop_heartbeats();
                 ctx.emit(self.id, Event::ShutdownReceived);
             }
             S::ShutdownReceived => {}
@@ -478,10 +482,15 @@ impl Association {
     /// SHUTDOWN-PENDING → SHUTDOWN-SENT and SHUTDOWN-RECEIVED →
     /// SHUTDOWN-ACK-SENT once everything we sent is acknowledged (§9.2).
     pub(crate) fn progress_shutdown(&mut self, ctx: &mut Ctx<'_>) {
-        let all_acked = !self.rtx.has_outstanding() && self.sendq.is_empty();
+        // §9.2: SHUTDOWN (or SHUTDOWN ACK) waits until all outstanding data
+        // is acknowledged, and only the cumulative TSN ack acknowledges: a
+        // gap-acked chunk may still be behind an abandoned one whose
+        // FORWARD TSN (RFC 3758 §3.5) the peer has not seen.
+        let all_acked = self.rtx.cum_ack().next() == self.rtx.next_tsn() && self.sendq.is_empty();
         match self.state {
             S::ShutdownPending if all_acked => {
                 self.state = S::ShutdownSent;
+                self.stop_heartbeats();
                 self.need_shutdown = true;
                 self.tracker.set_immediate_mode(true);
                 self.t2.stop();

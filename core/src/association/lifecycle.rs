@@ -129,6 +129,7 @@ impl Association {
             gap_scratch: Vec::new(),
             dup_scratch: Vec::new(),
             queued: false,
+            scheduled: None,
             closed: false,
             config,
         }
@@ -196,6 +197,7 @@ impl Association {
         a.peer_tag = c.peer_tag;
         a.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         a.state = S::Established;
+        a.start_heartbeats(now);
         a
     }
 
@@ -302,11 +304,19 @@ impl Association {
                 self.t1.stop();
                 self.t1.start(ctx.now + self.primary_rto());
             }
-            Err(reason) => self.reject_init(ctx, reason),
+            Err(reason) => {
+                // §8.5: the ABORT answering a bad INIT ACK carries the
+                // peer's Initiate Tag when it has one (§3.3.3: never 0).
+                if init.initiate_tag != 0 {
+                    self.peer_tag = VerificationTag(init.initiate_tag);
+                }
+                let host_name = handshake::host_name_tlv(init);
+                self.reject_init(ctx, reason, &host_name)
+            }
         }
     }
 
-    fn reject_init(&mut self, ctx: &mut Ctx<'_>, reason: InitReject) {
+    fn reject_init(&mut self, ctx: &mut Ctx<'_>, reason: InitReject, host_name: &[u8]) {
         let text = match reason {
             InitReject::InvalidMandatory => "invalid mandatory parameter in INIT ACK",
             InitReject::HostName => "the peer listed a host name address",
@@ -314,10 +324,16 @@ impl Association {
                 "the peer sent an unrecognized parameter that stops processing"
             }
             InitReject::Malformed => "malformed INIT ACK",
+            InitReject::MissingCookie => "INIT ACK without a State Cookie",
         };
         let cause = match reason {
             InitReject::InvalidMandatory => ErrorCause::InvalidMandatoryParameter,
-            InitReject::HostName => ErrorCause::UnresolvableAddress(&[]),
+            InitReject::HostName => ErrorCause::UnresolvableAddress(host_name),
+            InitReject::MissingCookie => {
+                ErrorCause::MissingMandatoryParameter(crate::wire::List::Items(&[
+                    crate::wire::param_type::STATE_COOKIE,
+                ]))
+            }
             _ => ErrorCause::ProtocolViolation(text.as_bytes()),
         };
         self.abort_with(ctx, cause, text);
@@ -330,6 +346,7 @@ impl Association {
         }
         self.state = S::Established;
         self.t1.stop();
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         self.init_chunk = None;
         self.error_count = 0;
@@ -522,6 +539,7 @@ impl Association {
         self.tracker = crate::rx::DataTracker::new(c.peer_initial_tsn, self.tracker_config());
         self.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
         self.state = S::Established;
+        self.start_heartbeats(ctx.now);
         self.cookie = None;
         ctx.emit(
             self.id,
@@ -588,17 +606,13 @@ impl Association {
         if self.closed {
             return None;
         }
-        [
-            self.t1.deadline,
-            self.t2.deadline,
-            self.t5.deadline,
-            self.tracker.sack_deadline(),
-            self.paths_next_deadline(),
-            self.autoclose_deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // Called after every packet: a plain chain of comparisons (an
+        // iterator over an array of options compiled to ~1000 instructions).
+        let mut d = earlier(self.t1.deadline, self.t2.deadline);
+        d = earlier(d, self.t5.deadline);
+        d = earlier(d, self.tracker.sack_deadline());
+        d = earlier(d, self.paths_next_deadline());
+        earlier(d, self.autoclose_deadline())
     }
 
     fn autoclose_deadline(&self) -> Option<Instant> {
@@ -853,3 +867,12 @@ impl Association {
 
 #[allow(dead_code)]
 fn _unused(_: CookieError, _: &PeerInit) {}
+
+/// The earlier of two optional deadlines.
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}

@@ -149,6 +149,9 @@ pub(crate) struct Association {
     pub dup_scratch: Vec<Tsn>,
     /// In the ready list of the endpoint.
     pub queued: bool,
+    /// The deadline the endpoint's timer queue holds for this association,
+    /// so it is only rescheduled when it changed.
+    pub scheduled: Option<Instant>,
     pub closed: bool,
 }
 

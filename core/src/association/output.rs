@@ -86,26 +86,6 @@ impl Association {
         if self.state == S::Closed {
             return None;
         }
-        // Heartbeats go to their own path (§8.3); they are sent alone.
-        if let Some((path, info)) = self.poll_heartbeat(now) {
-            let dest = self.path_addr(path);
-            let mut w = PacketWriter::new(
-                &mut buf[..mtu],
-                self.local_port,
-                self.peer_port,
-                self.peer_tag,
-            )
-            .ok()?;
-            w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
-                .ok()?;
-            let len = w.finish(self.checksum_mode());
-            self.stats.packets_sent += 1;
-            return Some(Transmit {
-                destination: dest,
-                source: None,
-                len,
-            });
-        }
 
         let path = self.data_path();
         let dest = self.path_addr(path);
@@ -146,9 +126,14 @@ impl Association {
         // SACK may be bundled with outgoing data).
         let will_send_data =
             self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
-        if self.tracker.sack_due_now()
-            || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
-            || self.need_shutdown
+        // §6.2: a SHUTDOWN acknowledges by its Cumulative TSN Ack; a SACK is
+        // only needed beside it for what it cannot say (gaps, duplicates).
+        let shutdown_acks =
+            self.need_shutdown && !self.tracker.has_gaps() && self.tracker.duplicates().is_empty();
+        if !shutdown_acks
+            && (self.tracker.sack_due_now()
+                || (self.tracker.sack_deadline().is_some() && (will_send_data || !w.is_empty()))
+                || self.need_shutdown)
         {
             self.push_sack(&mut w);
         }
@@ -158,17 +143,49 @@ impl Association {
                 .is_ok()
             {
                 self.need_shutdown = false;
+                if shutdown_acks {
+                    self.tracker.on_sack_sent();
+                }
             }
         }
-        if self.need_forward_tsn {
-            self.push_forward_tsn(&mut w);
+        if self.need_forward_tsn && self.push_forward_tsn(&mut w) {
+            // RFC 3758 §3.5 C5: while a FORWARD TSN is unacknowledged a
+            // T3-rtx timer runs (even with no DATA in flight), so a lost one
+            // is sent again (A5) instead of stalling the cumulative ack.
+            if let Some(p) = self.paths.get_mut(path) {
+                p.start_t3_if_stopped(now);
+            }
         }
         if self.may_send_data() {
             self.push_data(now, path, &mut w);
         }
         if w.is_empty() {
-            return None;
+            // Nothing else to send: a HEARTBEAT, if one is due, goes alone
+            // to its own path (§8.3), after any answer the peer waits for.
+            return self.heartbeat_packet(now, buf);
         }
+        let len = w.finish(self.checksum_mode());
+        self.stats.packets_sent += 1;
+        Some(Transmit {
+            destination: dest,
+            source: None,
+            len,
+        })
+    }
+
+    fn heartbeat_packet(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let (path, info) = self.poll_heartbeat(now)?;
+        let dest = self.path_addr(path);
+        let mtu = self.path_mtu(path).min(buf.len());
+        let mut w = PacketWriter::new(
+            &mut buf[..mtu],
+            self.local_port,
+            self.peer_port,
+            self.peer_tag,
+        )
+        .ok()?;
+        w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
+            .ok()?;
         let len = w.finish(self.checksum_mode());
         self.stats.packets_sent += 1;
         Some(Transmit {
@@ -205,13 +222,14 @@ impl Association {
         self.dup_scratch = dups;
     }
 
-    fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) {
+    /// Returns whether a FORWARD TSN was written.
+    fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) -> bool {
         let max_streams =
             (w.remaining().saturating_sub(8) / if self.negotiated.i_data { 8 } else { 4 }).max(1);
         let Some((new_cum, streams)) = self.rtx.forward_tsn(self.negotiated.i_data, max_streams)
         else {
             self.need_forward_tsn = false;
-            return;
+            return false;
         };
         let ok = if self.negotiated.i_data {
             let entries: Vec<wire::IForwardTsnStream> = streams
@@ -245,6 +263,7 @@ impl Association {
         if ok {
             self.need_forward_tsn = false;
         }
+        ok
     }
 
     /// Retransmissions first, then new data, within cwnd and the peer's
@@ -303,7 +322,17 @@ impl Association {
             } else {
                 max_payload
             };
-            let Some(frag) = self.sendq.produce(now, max_payload, self.negotiated.i_data) else {
+            // A small message that does not fit after the chunks already
+            // in this packet goes whole into the next one.
+            let fresh = if sent_any {
+                self.path_mtu(path).saturating_sub(COMMON_HEADER + header)
+            } else {
+                max_payload
+            };
+            let Some(frag) =
+                self.sendq
+                    .produce_within(now, max_payload, fresh, self.negotiated.i_data)
+            else {
                 break;
             };
             if frag.end {

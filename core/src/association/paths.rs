@@ -126,9 +126,13 @@ impl Association {
                 p.on_rtt_sample(rtt);
             }
         }
-        let ids: Vec<PathId> = self.paths.iter().map(|p| p.id()).collect();
         let highest_outstanding = self.rtx.next_tsn().prev();
-        for id in ids {
+        // By id rather than collecting the ids: no allocation per SACK.
+        for i in 0..self.paths.id_bound() {
+            let id = PathId(i);
+            if self.paths.get(id).is_none() {
+                continue;
+            }
             let info = self.rtx.path_ack_info(pidx(id));
             let in_flight = self.rtx.path_bytes_in_flight(pidx(id));
             let mut event = None;
@@ -247,6 +251,26 @@ impl Association {
         out.association_failed
     }
 
+    /// Starts heartbeats on every path once the association is
+    /// ESTABLISHED (§8.3): unconfirmed paths are probed at once (§5.4).
+    pub(crate) fn start_heartbeats(&mut self, now: Instant) {
+        let ids: Vec<PathId> = self.paths.iter().map(|p| p.id()).collect();
+        for id in ids {
+            let r = self.rng.next_u32();
+            if let Some(p) = self.paths.get_mut(id) {
+                p.start_heartbeats(now, r);
+            }
+        }
+    }
+
+    /// Stops heartbeats once a shutdown starts: the shutdown timers watch
+    /// the peer from then on.
+    pub(crate) fn stop_heartbeats(&mut self) {
+        for p in self.paths.iter_mut() {
+            p.stop_heartbeats();
+        }
+    }
+
     pub(crate) fn paths_next_deadline(&self) -> Option<Instant> {
         self.paths.next_deadline()
     }
@@ -262,6 +286,17 @@ impl Association {
                 .map(|p| p.remote()),
         );
         v
+    }
+
+    /// Heartbeats of every path off (`None`) or on with this 'HB.interval'
+    /// (§8.3); probes of unconfirmed paths continue regardless (§5.4).
+    pub(crate) fn set_heartbeat(&mut self, now: Instant, interval: Option<core::time::Duration>) {
+        for p in self.paths.iter_mut() {
+            if let Some(i) = interval {
+                p.set_heartbeat_interval(i);
+            }
+            p.set_heartbeat_enabled(interval.is_some(), now);
+        }
     }
 
     pub(crate) fn set_primary(&mut self, addr: SocketAddr) -> Result<(), crate::Error> {

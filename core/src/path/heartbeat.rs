@@ -114,7 +114,8 @@ impl Path {
     }
 
     /// Starts heartbeats/probing (association ESTABLISHED). An unconfirmed
-    /// path is probed at once; a confirmed one after a heartbeat period.
+    /// path is probed after one RTO; a confirmed one after a heartbeat
+    /// period.
     /// `random` is any value from the caller's RNG (for jitter).
     pub fn start_heartbeats(&mut self, now: Instant, random: u32) {
         self.hb.running = true;
@@ -122,7 +123,9 @@ impl Path {
         if self.confirmed {
             self.schedule_heartbeat(now);
         } else {
-            self.hb.next_send = Some(now);
+            // §5.4 probing is rate-limited; the first probe waits one RTO so
+            // that the handshake's answers and first data go out first.
+            self.hb.next_send = Some(now + self.rto.rto());
         }
     }
 
@@ -271,11 +274,15 @@ mod tests {
     }
 
     #[test]
-    fn unconfirmed_path_is_probed_at_once_and_confirmed_by_its_nonce() {
+    fn unconfirmed_path_is_probed_after_one_rto_and_confirmed_by_its_nonce() {
         let mut p = path(false);
         assert!(!p.heartbeat_due(ms(0)), "nothing before ESTABLISHED");
         p.start_heartbeats(ms(0), 0);
-        assert!(p.heartbeat_due(ms(0)));
+        assert!(
+            !p.heartbeat_due(ms(999)),
+            "the handshake's answers go first"
+        );
+        assert!(p.heartbeat_due(ms(1000)));
         p.on_heartbeat_sent(ms(0), 0xdead_beef, 0);
         assert!(!p.heartbeat_due(ms(999)));
         assert_eq!(p.next_heartbeat(), Some(ms(1000)), "one probe per RTO");

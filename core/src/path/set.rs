@@ -142,6 +142,12 @@ impl PathSet {
         self.slots.get(usize::from(id.0))?.as_ref()
     }
 
+    /// Every path id is below this bound (the ids are slot indices), so
+    /// callers can visit the paths by id without collecting them.
+    pub fn id_bound(&self) -> u16 {
+        u16::try_from(self.slots.len()).unwrap_or(u16::MAX)
+    }
+
     /// The path with this id, mutably.
     pub fn get_mut(&mut self, id: PathId) -> Option<&mut Path> {
         self.slots.get_mut(usize::from(id.0))?.as_mut()

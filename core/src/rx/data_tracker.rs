@@ -103,6 +103,8 @@ pub struct DataTracker {
     sack_now: bool,
     deadline: Option<Instant>,
     immediate_mode: bool,
+    /// No SACK was sent yet: the first one goes out at once.
+    first_sack_pending: bool,
 }
 
 impl DataTracker {
@@ -122,6 +124,7 @@ impl DataTracker {
             sack_now: false,
             deadline: None,
             immediate_mode: false,
+            first_sack_pending: true,
             cfg,
         }
     }
@@ -372,7 +375,9 @@ impl DataTracker {
     ///
     /// A SACK becomes due now when the packet had the I bit, a duplicate or
     /// a stale FORWARD-TSN, when a gap exists or was just filled (RFC 9260
-    /// §6.7), in immediate mode, or on every `sack_freq`-th packet;
+    /// §6.7), in immediate mode, for the first DATA of the association
+    /// (the peer's slow start waits for it), or on every `sack_freq`-th
+    /// packet;
     /// otherwise it is due at `now + sack_delay` at the latest (§6.2).
     pub fn on_data_packet(&mut self, now: Instant, immediate: bool) {
         self.unacked_packets = self.unacked_packets.saturating_add(1);
@@ -380,6 +385,7 @@ impl DataTracker {
             || self.packet_had_duplicate
             || self.packet_saw_gap
             || self.immediate_mode
+            || self.first_sack_pending
             || self.unacked_packets >= self.cfg.sack_freq
         {
             self.sack_now = true;
@@ -427,6 +433,7 @@ impl DataTracker {
     /// Call when a SACK (or a SHUTDOWN carrying the cumulative ack) was
     /// sent: clears the pending SACK and its deadline.
     pub fn on_sack_sent(&mut self) {
+        self.first_sack_pending = false;
         self.sack_now = false;
         self.deadline = None;
         self.unacked_packets = 0;
@@ -656,6 +663,7 @@ mod tests {
     #[test]
     fn delayed_ack_every_second_packet() {
         let mut t = tracker(0);
+        t.on_sack_sent(); // past the first SACK, which is never delayed
         let t0 = Instant::from_millis(1000);
         t.observe(Tsn(0));
         t.on_data_packet(t0, false);
@@ -672,6 +680,7 @@ mod tests {
     #[test]
     fn delayed_ack_timer_fires() {
         let mut t = tracker(0);
+        t.on_sack_sent(); // past the first SACK, which is never delayed
         let t0 = Instant::from_millis(1000);
         t.observe(Tsn(0));
         t.on_data_packet(t0, false);
@@ -690,9 +699,24 @@ mod tests {
             ..DataTrackerConfig::default()
         };
         let mut t = DataTracker::new(Tsn(0), cfg);
+        t.on_sack_sent(); // past the first SACK, which is never delayed
         t.observe(Tsn(0));
         t.on_data_packet(Instant::ZERO, false);
         assert_eq!(t.sack_deadline(), Some(Instant::ZERO + MAX_SACK_DELAY));
+    }
+
+    #[test]
+    fn first_data_is_acknowledged_at_once_then_delayed() {
+        let mut t = tracker(0);
+        let t0 = Instant::from_millis(1000);
+        t.observe(Tsn(0));
+        t.on_data_packet(t0, false);
+        assert!(t.sack_due_now(), "the first SACK is not delayed");
+        t.on_sack_sent();
+        t.observe(Tsn(1));
+        t.on_data_packet(t0, false);
+        assert!(!t.sack_due_now());
+        assert_eq!(t.sack_deadline(), Some(t0 + Duration::from_millis(200)));
     }
 
     #[test]

@@ -1234,6 +1234,11 @@ impl SocketStack {
                 return Err(err(Errno::EINVAL, "no such association on this socket"));
             }
         }
+        if let (true, SocketOption::PeerAddrParams(pp)) = (live, opt) {
+            if pp.pathmaxrxt == 0 && pp.pathmtu == 0 {
+                return self.set_live_heartbeat(now, id, &opt);
+            }
+        }
         if live {
             return Err(err(
                 Errno::EOPNOTSUPP,
@@ -1243,6 +1248,35 @@ impl SocketStack {
         options::apply(&mut s.config, &opt)?;
         if let Some(port_no) = s.port {
             self.refresh_endpoint(now, port_no, id);
+        }
+        Ok(())
+    }
+
+    /// SCTP_PEER_ADDR_PARAMS changing only heartbeats (RFC 9260 §8.3) of a
+    /// live association: applied to it at once.
+    fn set_live_heartbeat(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        opt: &SocketOption,
+    ) -> SResult<()> {
+        let s = self.sock(id)?;
+        let mut config = s.config.clone();
+        options::apply(&mut config, opt)?;
+        let aid = match (s.kind, assoc_key(opt)) {
+            (SocketKind::OneToMany, Some(a)) => a,
+            _ => s.one_assoc().ok_or(SocketError::from(Errno::ENOTCONN))?,
+        };
+        let port_no = s.port.unwrap_or(0);
+        let one_to_one = s.kind == SocketKind::OneToOne;
+        let interval = config.heartbeat_interval;
+        if let Some(port) = self.ports.get_mut(&port_no) {
+            port.endpoint
+                .set_heartbeat(now, aid, interval)
+                .map_err(|e| errno::from_core(&e))?;
+        }
+        if one_to_one {
+            self.sock_mut(id)?.config = config;
         }
         Ok(())
     }

@@ -57,6 +57,8 @@ pub struct SackOutcome {
     /// Chunks were newly marked for fast retransmit (RFC 9260 §7.2.4); the
     /// first packet of retransmissions may ignore cwnd (§7.2.4 step 3).
     pub fast_retransmit: bool,
+    /// How many chunks this SACK newly marked for fast retransmit.
+    pub fast_retransmit_marked: u64,
     /// Fast recovery was entered by this SACK: reduce ssthresh/cwnd of the
     /// paths with [`PathAckInfo::fast_retransmit`] set (§7.2.4 step 2).
     pub entered_fast_recovery: bool,
@@ -71,6 +73,7 @@ impl SackOutcome {
             newly_acked_bytes: 0,
             rtt_sample: None,
             fast_retransmit: false,
+            fast_retransmit_marked: 0,
             entered_fast_recovery: false,
         }
     }
@@ -493,6 +496,7 @@ impl RetransmissionQueue {
                         tracing::trace!(tsn = %self.cum_ack.add(1).add(idx as u32), "fast retransmit");
                         if self.mark_for_retransmission(idx, now) {
                             out.fast_retransmit = true;
+                            out.fast_retransmit_marked += 1;
                             self.path_mut(path).info.fast_retransmit = true;
                         }
                     }

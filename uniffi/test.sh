@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the uniffi crate, generates the Swift, Kotlin and Python bindings
+# from the built library (uniffi "library mode"), and runs the Python test
+# through the generated module.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE"
+cargo build --quiet --locked 2>/dev/null || cargo build --quiet
+LIB=$HERE/target/debug/libanysctp_uniffi.so
+OUT=$HERE/target/generated
+rm -rf "$OUT"
+for lang in python swift kotlin; do
+  cargo run --quiet --bin uniffi-bindgen -- generate --library "$LIB" --no-format --language $lang --out-dir "$OUT/$lang"
+done
+ls "$OUT/swift"/*.swift "$OUT/kotlin"/*/*/*.kt >/dev/null
+cp "$LIB" "$OUT/python/"
+PYTHONPATH="$OUT/python" python3 "$HERE/tests/test_pair.py"
