@@ -32,6 +32,7 @@ fn _anysctp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pcap::decapsulate_udp, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(wire::check_packet_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(endpoint::pump, m)?)?;
     m.add("SCTP_UDP_PORT", anysctp::pcap::SCTP_UDP_PORT)?;
     Ok(())
 }
