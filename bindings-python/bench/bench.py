@@ -10,6 +10,7 @@ the clock jumps to the next timer (stall time), as the contract says.
 import argparse
 import json
 import pathlib
+import struct
 import subprocess
 import sys
 import time
@@ -59,8 +60,13 @@ def run(name: str, size: int, streams: int, unordered: int, count: int, backlog:
         connected = any(isinstance(e, Connected) for e in a.poll_events())
     b.poll_events()
 
-    payloads = [message(i, size) for i in range(min(count, 1024))]
+    # Every message carries its own sequence number in its first 8 bytes
+    # (contract rule 2); the rest of the body is shared.
+    body = message(0, size)[8:]
     stream_ids = [i % streams for i in range(streams)]
+    seq = struct.Struct("<Q")
+    pack, unpack = seq.pack, seq.unpack_from
+    last = [-1] * streams
     sent = received = 0
     checksum = 0
     stall = 0.0
@@ -69,15 +75,24 @@ def run(name: str, size: int, streams: int, unordered: int, count: int, backlog:
         room = backlog - (sent - received) * size
         if sent < count and (room >= size or sent == received):
             k = max(1, min(count - sent, room // size if room >= size else 1, 1024))
-            batch = [payloads[(sent + j) % len(payloads)] for j in range(k)]
+            batch = [pack(sent + j) + body for j in range(k)]
             rotated = stream_ids[sent % streams :] + stream_ids[: sent % streams]
             sent += a.send_many(now(), assoc.id, rotated, batch, 51, bool(unordered))
         progressed = step()
-        for data in b.poll_messages(data_only=True):
-            if len(data) != size:
+        got = b.poll_messages(data_only=True)
+        if got:
+            if any(len(d) != size for d in got):
                 raise AssertionError("size mismatch")
-            checksum += int.from_bytes(data[:8], "little")
-            received += 1
+            ids = [unpack(d)[0] for d in got]
+            checksum += sum(ids)
+            if not unordered:
+                # Per-stream order: message i travels on stream i % streams.
+                for i in ids:
+                    s = i % streams
+                    if i <= last[s]:
+                        raise AssertionError(f"message {i} out of order on stream {s}")
+                    last[s] = i
+            received += len(got)
             progressed = True
         b.poll_events()
         a.poll_events()
@@ -89,6 +104,8 @@ def run(name: str, size: int, streams: int, unordered: int, count: int, backlog:
             a.handle_timeout(now())
             b.handle_timeout(now())
     secs = time.perf_counter() - start
+    if checksum != count * (count - 1) // 2:
+        raise AssertionError("sum of sequence numbers differs: messages lost or duplicated")
     return dict(
         impl="anysctp-python",
         workload=name,
