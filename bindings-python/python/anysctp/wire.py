@@ -20,7 +20,7 @@ import dataclasses
 import ipaddress
 import struct
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, Iterable, List, NamedTuple, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, ClassVar, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _anysctp
 from ._sansio import Address, Buffer
@@ -435,7 +435,7 @@ class HostNameAddress(Param):
 class SupportedAddressTypes(Param):
     """Supported Address Types: parameter type codes (RFC 9260 §3.3.2.1)."""
 
-    address_types: Tuple[int, ...]
+    address_types: Sequence[int]
 
     def value_bytes(self) -> bytes:
         return _u16s(self.address_types)
@@ -453,7 +453,7 @@ class OutgoingSsnResetRequest(Param):
     request_sequence_number: int
     response_sequence_number: int
     last_tsn: int
-    stream_ids: Tuple[int, ...] = ()
+    stream_ids: Sequence[int] = ()
 
     def value_bytes(self) -> bytes:
         fixed = struct.pack("!III", self.request_sequence_number, self.response_sequence_number, self.last_tsn)
@@ -471,7 +471,7 @@ class IncomingSsnResetRequest(Param):
     """Incoming SSN Reset Request (RFC 6525 §4.2); no stream ids means all."""
 
     request_sequence_number: int
-    stream_ids: Tuple[int, ...] = ()
+    stream_ids: Sequence[int] = ()
 
     def value_bytes(self) -> bytes:
         return struct.pack("!I", self.request_sequence_number) + _u16s(self.stream_ids)
@@ -558,7 +558,7 @@ class Random(Param):
 class ChunkList(Param):
     """Chunk List: chunk types to authenticate (RFC 4895 §3.2)."""
 
-    chunk_types: Tuple[int, ...]
+    chunk_types: Sequence[int]
 
     def value_bytes(self) -> bytes:
         return bytes(self.chunk_types)
@@ -573,7 +573,7 @@ class ChunkList(Param):
 class RequestedHmacAlgorithm(Param):
     """Requested HMAC Algorithm identifiers (RFC 4895 §3.3)."""
 
-    hmac_ids: Tuple[int, ...]
+    hmac_ids: Sequence[int]
 
     def value_bytes(self) -> bytes:
         return _u16s(self.hmac_ids)
@@ -603,7 +603,7 @@ class Padding(Param):
 class SupportedExtensions(Param):
     """Supported Extensions: chunk types (RFC 5061 §4.2.7)."""
 
-    chunk_types: Tuple[int, ...]
+    chunk_types: Sequence[int]
 
     def value_bytes(self) -> bytes:
         return bytes(self.chunk_types)
@@ -665,7 +665,7 @@ class ErrorCauseIndication(Param):
     """Error Cause Indication (RFC 5061 §4.2.3)."""
 
     correlation_id: int
-    causes: Tuple["Cause", ...] = ()
+    causes: Sequence["Cause"] = ()
 
     def value_bytes(self) -> bytes:
         return struct.pack("!I", self.correlation_id) + _join(self.causes)
@@ -821,7 +821,7 @@ class InvalidStreamIdentifier(Cause):
 class MissingMandatoryParameter(Cause):
     """Missing Mandatory Parameter: the missing parameter types (RFC 9260 §3.3.10.2)."""
 
-    missing_types: Tuple[int, ...]
+    missing_types: Sequence[int]
 
     def value_bytes(self) -> bytes:
         return struct.pack("!I", len(self.missing_types)) + _u16s(self.missing_types)
@@ -1100,7 +1100,7 @@ class _InitBase(Chunk):
     outbound_streams: int
     inbound_streams: int
     initial_tsn: int
-    params: Tuple[Param, ...] = ()
+    params: Sequence[Param] = ()
 
     def value_bytes(self) -> bytes:
         fixed = struct.pack(
@@ -1133,8 +1133,8 @@ class Sack(Chunk):
 
     cumulative_tsn_ack: int
     a_rwnd: int
-    gap_blocks: Tuple[GapBlock, ...] = ()
-    duplicate_tsns: Tuple[int, ...] = ()
+    gap_blocks: Sequence[Tuple[int, int]] = ()
+    duplicate_tsns: Sequence[int] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1160,7 +1160,7 @@ class Sack(Chunk):
 
 @dataclass(frozen=True)
 class _HeartbeatBase(Chunk):
-    params: Tuple[Param, ...] = ()
+    params: Sequence[Param] = ()
 
     @property
     def info(self) -> Optional[bytes]:
@@ -1195,7 +1195,7 @@ class HeartbeatAck(_HeartbeatBase):
 class Abort(Chunk):
     """ABORT (RFC 9260 §3.3.7); ``t_bit``: the tag is reflected."""
 
-    causes: Tuple[Cause, ...] = ()
+    causes: Sequence[Cause] = ()
     t_bit: bool = False
 
     @property
@@ -1236,7 +1236,7 @@ class ShutdownAck(Chunk):
 class Error(Chunk):
     """ERROR (RFC 9260 §3.3.10)."""
 
-    causes: Tuple[Cause, ...] = ()
+    causes: Sequence[Cause] = ()
 
     def value_bytes(self) -> bytes:
         return _join(self.causes)
@@ -1364,7 +1364,7 @@ class ForwardTsn(Chunk):
     """FORWARD TSN (RFC 3758 §3.2)."""
 
     new_cumulative_tsn: int
-    streams: Tuple[ForwardTsnStream, ...] = ()
+    streams: Sequence[Tuple[int, int]] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1387,7 +1387,7 @@ class IForwardTsn(Chunk):
     """I-FORWARD-TSN (RFC 8260 §3.2)."""
 
     new_cumulative_tsn: int
-    streams: Tuple[IForwardTsnStream, ...] = ()
+    streams: Sequence[Tuple[int, bool, int]] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1414,7 +1414,7 @@ class IForwardTsn(Chunk):
 class ReConfig(Chunk):
     """RE-CONFIG (RFC 6525 §3.1)."""
 
-    params: Tuple[Param, ...] = ()
+    params: Sequence[Param] = ()
 
     def value_bytes(self) -> bytes:
         return _join(self.params)
@@ -1427,7 +1427,7 @@ class ReConfig(Chunk):
 @dataclass(frozen=True)
 class _AsconfBase(Chunk):
     serial_number: int
-    params: Tuple[Param, ...] = ()
+    params: Sequence[Param] = ()
 
     def value_bytes(self) -> bytes:
         return struct.pack("!I", self.serial_number) + _join(self.params)
@@ -1580,7 +1580,7 @@ class Packet:
     src_port: int
     dst_port: int
     verification_tag: int
-    chunks: Tuple[Chunk, ...] = ()
+    chunks: Sequence[Chunk] = ()
     checksum: Optional[int] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
