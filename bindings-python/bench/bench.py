@@ -147,6 +147,12 @@ def main() -> None:
     for r in rows:
         print(f"| {r['impl']} | {r['workload']} | {r['size']} | {r['count']} | {float(r['secs']):.3f} | "
               f"{float(r['msg_per_s']):,.0f} | {float(r['mb_per_s']):.1f} | {float(r['stall_ms']):.0f} |")
+    ours = {r["workload"]: r for r in rows if r["impl"] == "anysctp-python"}
+    theirs = {r["workload"]: r for r in rows if r["impl"] == "aiortc"}
+    for name in WORKLOADS:
+        if name in ours and name in theirs:
+            ratio = float(ours[name]["msg_per_s"]) / float(theirs[name]["msg_per_s"])
+            print(f"{name}: anysctp-python / aiortc = {ratio:.1f}x (same run)")
 
 
 if __name__ == "__main__":
