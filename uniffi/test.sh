@@ -15,3 +15,4 @@ done
 ls "$OUT/swift"/*.swift "$OUT/kotlin"/*/*/*.kt >/dev/null
 cp "$LIB" "$OUT/python/"
 PYTHONPATH="$OUT/python" python3 "$HERE/tests/test_pair.py"
+"$HERE/kotlin-test.sh"

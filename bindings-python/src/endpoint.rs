@@ -226,6 +226,7 @@ impl Endpoint {
             accept_incoming,
             max_associations,
             association,
+            local_addresses: Vec::new(),
         };
         let inner =
             anysctp::Endpoint::new(cfg, seed).map_err(|e| convert::error(config.py(), e))?;

@@ -58,6 +58,8 @@ impl fmt::Display for Failure {
 struct Learned {
     local_tag: Option<u32>,
     peer_tag: Option<u32>,
+    /// The Initiate Tag of the last INIT injected.
+    last_init_tag: Option<u32>,
     /// live TSN = script TSN + offset, for the stack's TSN space.
     tsn_offset: u32,
     cookie: Option<Vec<u8>>,
@@ -94,6 +96,7 @@ pub fn run_script(script: &Script, target: &mut dyn ScriptTarget) -> Result<(), 
         learned: Learned {
             local_tag: None,
             peer_tag: None,
+            last_init_tag: None,
             tsn_offset: 0,
             cookie: None,
         },
@@ -258,8 +261,14 @@ impl Runner<'_> {
         if let Payload::Chunks(chunks) = &p.payload {
             for c in chunks {
                 if let Chunk::Init(i) | Chunk::InitAck(i) = c {
-                    if let Val::Is(tag) = i.tag {
-                        self.learned.peer_tag = Some(tag);
+                    // packetdrill takes the peer's tag from the first INIT
+                    // (to a listening socket) or INIT ACK (to a connecting
+                    // one) only.
+                    if let (Val::Is(tag), None) = (&i.tag, self.learned.peer_tag) {
+                        self.learned.peer_tag = Some(*tag);
+                    }
+                    if let (Chunk::Init(_), Val::Is(tag)) = (c, &i.tag) {
+                        self.learned.last_init_tag = Some(*tag);
                     }
                 }
             }
@@ -333,6 +342,10 @@ impl Runner<'_> {
                 return Err(format!("INIT with verification tag {}", actual.vtag))
             }
             (Some(Chunk::Init(_)), _) => {}
+            // RFC 9260 §5.2.2: the INIT ACK or ABORT answering an INIT
+            // for an existing association carries that INIT's tag.
+            (Some(Chunk::InitAck(_) | Chunk::Abort { .. }), _)
+                if self.learned.last_init_tag == Some(actual.vtag) => {}
             (_, Some(peer)) if !t_bit && actual.vtag != peer => {
                 return Err(format!(
                     "verification tag {}, expected the peer's {peer}",
@@ -384,7 +397,14 @@ impl Runner<'_> {
                 chk("is", &i.is, h(10)?)?;
                 let tlvs = codec::read_tlvs(a.value.get(16..).unwrap_or(&[]));
                 match_list(&i.params.items, i.params.more, &tlvs, match_param)?;
-                // Learn the live values behind the script's.
+                // Learn the live values behind the script's, as packetdrill
+                // does: from every INIT the stack sends, but from an INIT ACK
+                // only while no tag is known (the first INIT ACK of a
+                // passive socket). An INIT ACK answering a later INIT (to an
+                // existing association, RFC 9260 §5.2.2) changes nothing.
+                if matches!(e, Chunk::InitAck(_)) && self.learned.local_tag.is_some() {
+                    return Ok(());
+                }
                 self.learned.local_tag = Some(u(0)?);
                 if let Val::Is(script_tsn) = i.tsn {
                     self.learned.tsn_offset = u(12)?.wrapping_sub(script_tsn);

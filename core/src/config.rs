@@ -147,6 +147,19 @@ pub struct EndpointConfig {
     pub max_associations: usize,
     /// Settings for associations this endpoint accepts.
     pub association: AssociationConfig,
+    /// The IP addresses of this host to use for its associations (the
+    /// `sctp_bindx` equivalent), listed as IPv4/IPv6 Address parameters in
+    /// our INIT and INIT ACK (RFC 9260 §5.1.2) so the peer may use each as
+    /// a path. Empty (the default): no address is listed and the peer uses
+    /// the source address of our packets only.
+    ///
+    /// With UDP encapsulation (RFC 6951 §5), the peer pairs each listed IP
+    /// with the UDP source port of the packet carrying the INIT / INIT ACK,
+    /// so the host must use the same UDP port on every listed address. With
+    /// more than one address, pass the local address of arriving datagrams
+    /// through `Endpoint::handle_datagram_to`, and send each
+    /// `Transmit` from its `source` when set.
+    pub local_addresses: Vec<std::net::IpAddr>,
 }
 
 impl Default for EndpointConfig {
@@ -156,6 +169,7 @@ impl Default for EndpointConfig {
             accept_incoming: false,
             max_associations: 65_536,
             association: AssociationConfig::default(),
+            local_addresses: Vec::new(),
         }
     }
 }

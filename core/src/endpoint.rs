@@ -203,6 +203,7 @@ impl Endpoint {
             self.config.port,
             remote_port,
             remotes,
+            &self.config.local_addresses,
             seed,
         );
         self.last_peer = None;
@@ -253,6 +254,16 @@ impl Endpoint {
             self.timers.cancel(&id);
             return;
         }
+        if a.paths_changed {
+            // The INIT ACK (or a restart) listed more peer addresses: their
+            // packets belong to this association too (§5.1.2).
+            a.paths_changed = false;
+            let port = a.peer_port;
+            for addr in a.peer_addresses() {
+                self.by_peer.entry((addr, port)).or_insert(id);
+            }
+            self.last_peer = None;
+        }
         let d = a.poll_timeout();
         if d != a.scheduled {
             a.scheduled = d;
@@ -278,6 +289,34 @@ impl Endpoint {
 
     /// Processes one datagram that arrived from `from`.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: Bytes) {
+        self.handle_datagram_inner(now, from, None, data);
+    }
+
+    /// Like [`handle_datagram`](Self::handle_datagram), also saying which
+    /// local address `to` (IP and UDP port) it arrived at. A multihomed
+    /// endpoint (more than one [`EndpointConfig::local_addresses`]) learns
+    /// from it, per peer address, the local address to send from: the
+    /// [`Transmit::source`] of later packets to that peer address is the
+    /// local address its packets arrive at (so each path keeps to one pair
+    /// of addresses).
+    pub fn handle_datagram_to(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        to: SocketAddr,
+        data: Bytes,
+    ) {
+        self.handle_datagram_inner(now, from, Some(to), data);
+    }
+
+    fn handle_datagram_inner(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        to: Option<SocketAddr>,
+        data: Bytes,
+    ) {
+        let to = to.filter(|_| self.config.local_addresses.len() > 1);
         if data.len() < wire::HEADER_LEN {
             tracing::trace!(%from, len = data.len(), "datagram too short for SCTP; dropped");
             return;
@@ -313,6 +352,9 @@ impl Endpoint {
                         cookie_key: &self.cookie_key,
                     };
                     assoc.handle_packet(&mut ctx, from, &packet, &data);
+                    if let Some(to) = to {
+                        assoc.note_local_address(from, to);
+                    }
                 }
                 self.after(id);
             }
@@ -328,6 +370,9 @@ impl Endpoint {
                                 cookie_key: &self.cookie_key,
                             };
                             assoc.handle_packet(&mut ctx, from, &packet, &data);
+                            if let Some(to) = to {
+                                assoc.note_local_address(from, to);
+                            }
                         }
                         self.after(id);
                     }
@@ -379,10 +424,19 @@ impl Endpoint {
             return false;
         }
         match (first_type, first_chunk) {
+            // An INIT too short to hold its fixed fields: its Initiate Tag,
+            // which an ABORT would have to carry (§3.3.2), is unknown, so it
+            // is discarded.
+            (chunk_type::INIT, None) => false,
             // §8.4 rule 3 / §5.1.
             (chunk_type::INIT, Some(Chunk::Init(init))) => {
                 if packet.verification_tag().0 != 0 || packet.check_bundling().is_err() {
                     // §8.5.1 A: INIT must carry tag 0 and be alone.
+                    return false;
+                }
+                if init.initiate_tag == 0 {
+                    // §3.3.2: an INIT with Initiate Tag 0 is silently
+                    // discarded.
                     return false;
                 }
                 if !ours || !self.config.accept_incoming || !self.accept_filter.permits(from.ip()) {
@@ -485,8 +539,9 @@ impl Endpoint {
             &cfg,
             tag,
             tsn,
-            cfg.outbound_streams,
-            &[],
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&cfg, &peer).0,
+            &self.config.local_addresses,
             Some(&cookie),
             &peer.unrecognized,
         );
@@ -503,12 +558,21 @@ impl Endpoint {
         let c = match self.cookie_key.open(cookie, now) {
             Ok(c) => c,
             Err(CookieError::Stale { staleness_us }) => {
-                // §5.1.5 step 3: ERROR with Stale Cookie, tag of the packet.
+                // RFC 9260 §5.1.5 steps 3–4: an authentic cookie whose tag
+                // matches the packet's, but expired: ERROR with Stale Cookie
+                // to the peer, under the peer's tag (the one its
+                // COOKIE-ECHOED state accepts, §8.5).
+                let Some(contents) = self.cookie_key.open_ignoring_lifetime(cookie) else {
+                    return false;
+                };
+                if packet.verification_tag() != contents.local_tag {
+                    return false;
+                }
                 let cause = ErrorCause::StaleCookie(staleness_us.min(u64::from(u32::MAX)) as u32);
                 let c = Chunk::Error(wire::ErrorChunk {
                     causes: wire::List::Items(core::slice::from_ref(&cause)),
                 });
-                self.queue_stateless(from, packet, packet.verification_tag(), &c);
+                self.queue_stateless(from, packet, contents.peer_tag, &c);
                 return false;
             }
             Err(CookieError::Invalid) => return false,
@@ -531,6 +595,9 @@ impl Endpoint {
         let mut assoc =
             Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
         assoc.need_cookie_ack = true;
+        assoc
+            .local_addresses
+            .clone_from(&self.config.local_addresses);
         self.last_peer = None;
         for a in assoc.peer_addresses() {
             self.by_peer.insert((a, c.peer_port), id);
@@ -804,6 +871,23 @@ impl Endpoint {
             .associations
             .get_mut(&id)
             .ok_or(Error::NoSuchAssociation)?;
-        a.set_primary(addr)
+        a.set_primary(addr)?;
+        // RFC 6458 §6.1.2: SCTP_ADDR_MADE_PRIM.
+        self.events.push_back((
+            id,
+            Event::PeerAddressChange {
+                address: addr,
+                state: crate::event::PeerAddressState::MadePrimary,
+            },
+        ));
+        self.after(id);
+        Ok(())
+    }
+
+    /// This endpoint's own addresses, as configured
+    /// ([`EndpointConfig::local_addresses`]; empty: not multihomed, the
+    /// peer knows us by the source address of our packets).
+    pub fn local_addresses(&self) -> &[std::net::IpAddr] {
+        &self.config.local_addresses
     }
 }

@@ -169,6 +169,7 @@ impl anysctp_endpoint_config {
             accept_incoming: self.accept_incoming,
             max_associations: self.max_associations as usize,
             association: self.association.to_core()?,
+            local_addresses: Vec::new(),
         })
     }
 }

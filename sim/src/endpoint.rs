@@ -40,14 +40,22 @@ pub type Sniffer = Box<dyn FnMut(Instant, SocketAddr, Option<SocketAddr>, &[u8])
 /// source, the SCTP packet) → drop.
 pub type InboundFilter = Box<dyn FnMut(Instant, SocketAddr, &[u8]) -> bool>;
 
+/// Chooses the source address of a datagram the endpoint left to the host
+/// (`Transmit::source == None`), from its destination: the simulated
+/// host's routing table. `None`: the node's first address.
+pub type Router = Box<dyn FnMut(SocketAddr) -> Option<SocketAddr>>;
+
 /// An [`Endpoint`] driven by the simulator. `Transmit::source` is passed
-/// through, so a multihomed endpoint sends from the address it chose.
+/// through, so a multihomed endpoint sends from the address it chose;
+/// datagrams arrive through [`Endpoint::handle_datagram_to`], so it learns
+/// the local address of each path.
 pub struct EndpointNode {
     /// The endpoint, for application calls (`connect`, `send`,
     /// `poll_event`, `shutdown`, `stats`, ...).
     pub endpoint: Endpoint,
     sniffer: Option<Sniffer>,
     filter: Option<InboundFilter>,
+    router: Option<Router>,
 }
 
 impl fmt::Debug for EndpointNode {
@@ -56,6 +64,7 @@ impl fmt::Debug for EndpointNode {
             .field("endpoint", &self.endpoint)
             .field("sniffer", &self.sniffer.is_some())
             .field("filter", &self.filter.is_some())
+            .field("router", &self.router.is_some())
             .finish()
     }
 }
@@ -73,7 +82,15 @@ impl EndpointNode {
             endpoint,
             sniffer: None,
             filter: None,
+            router: None,
         }
+    }
+
+    /// Routes datagrams the endpoint sends without a source address (see
+    /// [`Router`]), like a host's routing table would: e.g. pick the local
+    /// address on the destination's subnet.
+    pub fn set_router(&mut self, router: impl FnMut(SocketAddr) -> Option<SocketAddr> + 'static) {
+        self.router = Some(Box::new(router));
     }
 
     /// Calls `sniffer` for every datagram this node sends from now on
@@ -104,13 +121,13 @@ pub fn chunk_types(packet: &[u8]) -> impl Iterator<Item = u8> + '_ {
 }
 
 impl Node for EndpointNode {
-    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, _to: SocketAddr, data: Bytes) {
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, to: SocketAddr, data: Bytes) {
         if let Some(filter) = self.filter.as_mut() {
             if filter(now, from, &data) {
                 return;
             }
         }
-        self.endpoint.handle_datagram(now, from, data);
+        self.endpoint.handle_datagram_to(now, from, to, data);
     }
 
     fn poll_transmit(
@@ -119,12 +136,16 @@ impl Node for EndpointNode {
         buf: &mut [u8],
     ) -> Option<(SocketAddr, Option<SocketAddr>, usize)> {
         let t = self.endpoint.poll_transmit(now, buf)?;
+        let source = match (t.source, self.router.as_mut()) {
+            (None, Some(route)) => route(t.destination),
+            (s, _) => s,
+        };
         if let Some(sniff) = self.sniffer.as_mut() {
             if let Some(packet) = buf.get(..t.len) {
                 sniff(now, t.destination, t.source, packet);
             }
         }
-        Some((t.destination, t.source, t.len))
+        Some((t.destination, source, t.len))
     }
 
     fn poll_timeout(&mut self) -> Option<Instant> {

@@ -11,58 +11,60 @@ use bytes::Bytes;
 
 uniffi::setup_scaffolding!();
 
-/// Why a call failed; `message` says what to change.
+/// Why a call failed; `detail` says what to change (not `message`:
+/// Kotlin exceptions already have a `message` property, and uniffi 0.29
+/// generates uncompilable Kotlin for a field of that name, uniffi-rs #1434).
 #[derive(Debug, uniffi::Error)]
 pub enum SctpError {
     /// A bad argument (address text, seed length, configuration).
     InvalidArgument {
         /// What is wrong.
-        message: String,
+        detail: String,
     },
     /// The send buffer is full: wait for `BufferedAmountLow`.
     WouldBlock {
         /// Details.
-        message: String,
+        detail: String,
     },
     /// The association is gone or never existed.
     NoSuchAssociation {
         /// Details.
-        message: String,
+        detail: String,
     },
     /// Any other refusal by the core (state, stream, size, ...).
     Refused {
         /// The core's message.
-        message: String,
+        detail: String,
     },
 }
 
 impl std::fmt::Display for SctpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (Self::InvalidArgument { message }
-        | Self::WouldBlock { message }
-        | Self::NoSuchAssociation { message }
-        | Self::Refused { message }) = self;
-        f.write_str(message)
+        let (Self::InvalidArgument { detail }
+        | Self::WouldBlock { detail }
+        | Self::NoSuchAssociation { detail }
+        | Self::Refused { detail }) = self;
+        f.write_str(detail)
     }
 }
 
 impl From<anysctp::Error> for SctpError {
     fn from(e: anysctp::Error) -> Self {
-        let message = e.to_string();
+        let detail = e.to_string();
         match e {
-            anysctp::Error::WouldBlock { .. } => Self::WouldBlock { message },
-            anysctp::Error::NoSuchAssociation => Self::NoSuchAssociation { message },
+            anysctp::Error::WouldBlock { .. } => Self::WouldBlock { detail },
+            anysctp::Error::NoSuchAssociation => Self::NoSuchAssociation { detail },
             anysctp::Error::InvalidConfig(_) | anysctp::Error::InvalidAddress(_) => {
-                Self::InvalidArgument { message }
+                Self::InvalidArgument { detail }
             }
-            _ => Self::Refused { message },
+            _ => Self::Refused { detail },
         }
     }
 }
 
 fn addr(text: &str) -> Result<SocketAddr, SctpError> {
     text.parse().map_err(|_| SctpError::InvalidArgument {
-        message: format!("cannot parse {text:?} as ip:port"),
+        detail: format!("cannot parse {text:?} as ip:port"),
     })
 }
 
@@ -152,7 +154,7 @@ impl SctpEndpoint {
     #[uniffi::constructor]
     pub fn new(port: u16, accept_incoming: bool, seed: Vec<u8>) -> Result<Arc<Self>, SctpError> {
         let seed: [u8; 32] = seed.try_into().map_err(|_| SctpError::InvalidArgument {
-            message: "seed must be 32 bytes".into(),
+            detail: "seed must be 32 bytes".into(),
         })?;
         let config = EndpointConfig {
             port,

@@ -80,6 +80,11 @@ impl Association {
             };
             match chunk {
                 Chunk::Data(d) => {
+                    if !self.receives_data() {
+                        // RFC 9260 §6: DATA in SHUTDOWN-RECEIVED or
+                        // SHUTDOWN-ACK-SENT is discarded (and not SACKed).
+                        continue;
+                    }
                     had_data = true;
                     immediate |= d.immediate_sack;
                     if d.payload.is_empty() {
@@ -117,6 +122,11 @@ impl Association {
                     );
                 }
                 Chunk::IData(d) => {
+                    if !self.receives_data() {
+                        // RFC 9260 §6: DATA in SHUTDOWN-RECEIVED or
+                        // SHUTDOWN-ACK-SENT is discarded (and not SACKed).
+                        continue;
+                    }
                     had_data = true;
                     immediate |= d.immediate_sack;
                     if !self.negotiated.i_data {
@@ -218,6 +228,10 @@ impl Association {
             return;
         }
         if had_data {
+            // §6.4: the SACK goes back to where the DATA came from.
+            if let Some(p) = self.paths.find(&from) {
+                self.last_data_path = Some(p);
+            }
             self.tracker.on_data_packet(ctx.now, immediate);
             if self.state == S::ShutdownSent {
                 // §9.2: answer each packet with DATA with a SHUTDOWN.
@@ -240,11 +254,17 @@ impl Association {
         action.continues()
     }
 
-    fn on_data(&mut self, ctx: &mut Ctx<'_>, d: IncomingData) {
-        if !matches!(
+    /// RFC 9260 §6: the states in which DATA is received (COOKIE-ECHOED:
+    /// bundled with the COOKIE ACK).
+    fn receives_data(&self) -> bool {
+        matches!(
             self.state,
             S::Established | S::ShutdownPending | S::ShutdownSent | S::CookieEchoed
-        ) {
+        )
+    }
+
+    fn on_data(&mut self, ctx: &mut Ctx<'_>, d: IncomingData) {
+        if !self.receives_data() {
             // §6.2 / §9.2: no new data once the peer shut down.
             return;
         }
@@ -474,6 +494,19 @@ impl Association {
                 });
                 self.t2.stop();
                 self.close(ctx, CloseReason::Shutdown);
+            }
+            S::CookieWait | S::CookieEchoed => {
+                // §9.2: the sender of the INIT or COOKIE ECHO answers with a
+                // SHUTDOWN COMPLETE, T bit set, under the tag received (ours,
+                // checked by `tag_ok`); T1-init keeps running.
+                self.queue_control(super::Control {
+                    bytes: encode_simple(Chunk::ShutdownComplete(wire::ShutdownCompleteChunk {
+                        reflected_tag: true,
+                    })),
+                    alone: true,
+                    vtag: Some(self.local_tag),
+                    to: None,
+                });
             }
             _ => {}
         }

@@ -1,7 +1,7 @@
 //! Creating associations, the handshake's state transitions (RFC 9260 §5),
 //! timers (§6.3, §8, §9.2) and the application's commands.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -70,14 +70,7 @@ impl Association {
             ..Default::default()
         });
         let rtx = crate::tx::RetransmissionQueue::new(local_initial_tsn, peer_rwnd);
-        let tracker = crate::rx::DataTracker::new(
-            peer_initial_tsn,
-            crate::rx::DataTrackerConfig {
-                sack_freq: config.sack_frequency,
-                sack_delay: config.sack_delay,
-                ..Default::default()
-            },
-        );
+        let tracker = crate::rx::DataTracker::new(peer_initial_tsn, tracker_config(&config));
         let reasm = crate::rx::ReassemblyQueue::new(
             peer_initial_tsn,
             crate::rx::ReassemblyConfig {
@@ -128,6 +121,9 @@ impl Association {
             dry_reported: true,
             gap_scratch: Vec::new(),
             dup_scratch: Vec::new(),
+            last_data_path: None,
+            paths_changed: false,
+            local_addresses: Vec::new(),
             queued: false,
             scheduled: None,
             closed: false,
@@ -136,6 +132,7 @@ impl Association {
     }
 
     /// A new association that starts with our INIT (§5.1 A).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new_client(
         id: AssociationId,
         now: Instant,
@@ -143,16 +140,19 @@ impl Association {
         local_port: u16,
         peer_port: u16,
         remotes: &[SocketAddr],
+        local_addresses: &[IpAddr],
         seed: [u8; 32],
     ) -> Self {
         let mut a = Self::blank(id, now, config, local_port, peer_port, remotes, seed);
         a.state = S::CookieWait;
+        a.local_addresses = local_addresses.to_vec();
+        // §5.1.2: our addresses travel in the INIT.
         let init = handshake::encode_init(
             &a.config,
             a.local_tag,
             a.local_initial_tsn,
             a.config.outbound_streams,
-            &[],
+            &a.local_addresses,
             None,
             &[],
         );
@@ -254,6 +254,21 @@ impl Association {
         self.close(ctx, CloseReason::LocallyAborted(why.to_string()));
     }
 
+    /// The peer is unreachable (Association.Max.Retrans exceeded, RFC 9260
+    /// §8.1, §9.2): the association closes. An ABORT goes out first in case
+    /// the peer still hears us, so it does not keep a half-dead association.
+    pub(crate) fn fail_unreachable(&mut self, ctx: &mut Ctx<'_>) {
+        let bytes = handshake::encode_with_cause(true, false, None);
+        self.control.clear();
+        self.queue_control(Control {
+            bytes,
+            alone: true,
+            vtag: Some(self.peer_tag),
+            to: None,
+        });
+        self.close(ctx, CloseReason::Timeout);
+    }
+
     pub(crate) fn abort_protocol_violation(&mut self, ctx: &mut Ctx<'_>, why: &str) {
         let cause = ErrorCause::ProtocolViolation(why.as_bytes());
         self.abort_with(ctx, cause, why);
@@ -280,8 +295,8 @@ impl Association {
                 let (o, i) = handshake::negotiate_streams(&self.config, &peer);
                 self.apply_negotiation(o, i, peer.caps);
                 for a in peer.addresses.iter() {
-                    if self.paths.find(a).is_none() {
-                        let _ = self.paths.add(*a, None, false);
+                    if self.paths.find(a).is_none() && self.paths.add(*a, None, false).is_ok() {
+                        self.paths_changed = true;
                     }
                 }
                 self.cookie = peer.cookie.map(Bytes::from);
@@ -466,8 +481,9 @@ impl Association {
             &self.config,
             tag,
             tsn,
-            self.config.outbound_streams,
-            &[],
+            // RFC 9260 §3.3.3: the INIT ACK's OS is at most the INIT's MIS.
+            handshake::negotiate_streams(&self.config, peer).0,
+            &self.local_addresses,
             Some(&cookie),
             &peer.unrecognized,
         );
@@ -573,7 +589,9 @@ impl Association {
             self.rng.fill_bytes(&mut s);
             s
         };
-        let fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        let mut fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        fresh.local_addresses = core::mem::take(&mut self.local_addresses);
+        fresh.paths_changed = true;
         *self = fresh;
         self.need_cookie_ack = true;
         ctx.emit(self.id, Event::Restarted);
@@ -591,7 +609,9 @@ impl Association {
             bytes,
             alone: false,
             vtag: None,
-            to: if self.paths.find(&from) == Some(self.paths.primary()) {
+            // §6.4: a reply goes to the source of what it answers; it
+            // travels in its own packet when that is not the data path.
+            to: if self.paths.find(&from) == Some(self.data_path()) {
                 None
             } else {
                 Some(from)
@@ -644,12 +664,12 @@ impl Association {
         // T3-rtx and heartbeat timers per path.
         for path in self.expired_t3(now) {
             if self.t3_expired(ctx, path) {
-                self.close(ctx, CloseReason::Timeout);
+                self.fail_unreachable(ctx);
                 return;
             }
         }
         if self.heartbeat_timeouts(ctx) {
-            self.close(ctx, CloseReason::Timeout);
+            self.fail_unreachable(ctx);
             return;
         }
         self.rtx.expire(now);
@@ -708,7 +728,7 @@ impl Association {
         // §9.2: resend SHUTDOWN / SHUTDOWN ACK, up to Association.Max.Retrans.
         self.t2.count += 1;
         if self.t2.count > self.config.max_association_retransmits {
-            self.close(ctx, CloseReason::Timeout);
+            self.fail_unreachable(ctx);
             return;
         }
         match self.state {
@@ -845,11 +865,7 @@ impl Association {
     }
 
     fn tracker_config(&self) -> crate::rx::DataTrackerConfig {
-        crate::rx::DataTrackerConfig {
-            sack_freq: self.config.sack_frequency,
-            sack_delay: self.config.sack_delay,
-            ..Default::default()
-        }
+        tracker_config(&self.config)
     }
 
     fn reasm_config(&self) -> crate::rx::ReassemblyConfig {
@@ -865,6 +881,25 @@ impl Association {
     }
 }
 
+/// The receiver's TSN bookkeeping limits for `config`.
+///
+/// RFC 9260 §6.2 asks the receiver to keep out-of-order DATA it has room
+/// for. One loss episode on a long fat path leaves a hole every few packets
+/// across a whole window, so the number of gap ranges tracked scales with
+/// the receive buffer (one per full packet it holds) instead of a fixed
+/// 256, which made the receiver discard most of a window it had room for.
+/// Still bounded: at most 32,768 ranges (every other TSN of the 65,535-TSN
+/// window), 256 KiB.
+fn tracker_config(config: &AssociationConfig) -> crate::rx::DataTrackerConfig {
+    let per_packet = (config.receive_buffer as usize) / config.mtu.max(1);
+    crate::rx::DataTrackerConfig {
+        sack_freq: config.sack_frequency,
+        sack_delay: config.sack_delay,
+        max_gap_ranges: per_packet.clamp(256, 32_768),
+        ..Default::default()
+    }
+}
+
 #[allow(dead_code)]
 fn _unused(_: CookieError, _: &PeerInit) {}
 
@@ -874,5 +909,46 @@ fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, None) => x,
         (None, y) => y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rx::{DataTracker, Observed};
+
+    /// RFC 9260 §6.2: a receiver with room keeps out-of-order DATA. A loss
+    /// episode with a hole every other packet across a 16 MiB window must
+    /// not make it discard what arrives after the 256th hole.
+    #[test]
+    fn large_receive_buffer_tracks_a_hole_every_other_packet() {
+        let config = AssociationConfig {
+            receive_buffer: 16 * 1024 * 1024,
+            mtu: 1200,
+            ..AssociationConfig::default()
+        };
+        let mut t = DataTracker::new(Tsn(1), tracker_config(&config));
+        // TSN 1 lost, then every other TSN: 5,000 disjoint ranges.
+        for i in 0..5_000u32 {
+            assert_eq!(t.observe(Tsn(2 + 2 * i)), Observed::New, "hole {i}");
+        }
+        assert_eq!(t.gap_ack_blocks().len(), 5_000);
+    }
+
+    #[test]
+    fn gap_range_bound_scales_with_the_buffer_within_limits() {
+        let small = AssociationConfig::default();
+        assert_eq!(tracker_config(&small).max_gap_ranges, 873);
+        let tiny = AssociationConfig {
+            receive_buffer: 1500,
+            ..AssociationConfig::default()
+        };
+        assert_eq!(tracker_config(&tiny).max_gap_ranges, 256);
+        let huge = AssociationConfig {
+            receive_buffer: u32::MAX,
+            mtu: 256,
+            ..AssociationConfig::default()
+        };
+        assert_eq!(tracker_config(&huge).max_gap_ranges, 32_768);
     }
 }

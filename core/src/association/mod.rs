@@ -147,6 +147,15 @@ pub(crate) struct Association {
     pub dry_reported: bool,
     pub gap_scratch: Vec<crate::types::GapAckBlock>,
     pub dup_scratch: Vec<Tsn>,
+    /// The path the newest DATA came from: SACKs go back there (RFC 9260
+    /// §6.4: reply chunks to the source of what they answer).
+    pub last_data_path: Option<crate::path::PathId>,
+    /// Peer addresses were added since the endpoint last looked (it maps
+    /// every peer address to this association).
+    pub paths_changed: bool,
+    /// Our addresses, listed in INIT / INIT ACK (§5.1.2); empty: only the
+    /// packets' source address.
+    pub local_addresses: Vec<std::net::IpAddr>,
     /// In the ready list of the endpoint.
     pub queued: bool,
     /// The deadline the endpoint's timer queue holds for this association,

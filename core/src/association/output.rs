@@ -61,11 +61,14 @@ impl Association {
         let mtu = self.path_mtu(primary).min(buf.len());
         // A control chunk that travels alone or under another tag (INIT,
         // INIT ACK, SHUTDOWN COMPLETE, reflected ABORT) gets its own packet.
+        // So does one addressed to a path other than this packet's (a
+        // HEARTBEAT ACK to the source of its HEARTBEAT, §8.3).
         if let Some(c) = self.control.front() {
-            if c.alone || c.vtag.is_some() {
+            if c.alone || c.vtag.is_some() || c.to.is_some() {
                 let c = self.control.pop_front()?;
                 let vtag = c.vtag.unwrap_or(self.peer_tag);
                 let dest = c.to.unwrap_or_else(|| self.path_addr(primary));
+                let source = self.paths.find(&dest).and_then(|p| self.path_source(p));
                 let mut w = PacketWriter::new(
                     &mut buf[..mtu.max(COMMON_HEADER + c.bytes.len())],
                     self.local_port,
@@ -78,7 +81,7 @@ impl Association {
                 self.stats.packets_sent += 1;
                 return Some(Transmit {
                     destination: dest,
-                    source: None,
+                    source,
                     len,
                 });
             }
@@ -87,7 +90,7 @@ impl Association {
             return None;
         }
 
-        let path = self.data_path();
+        let path = self.packet_path();
         let dest = self.path_addr(path);
         let mtu = self.path_mtu(path).min(buf.len());
         let mut w = PacketWriter::new(
@@ -168,9 +171,42 @@ impl Association {
         self.stats.packets_sent += 1;
         Some(Transmit {
             destination: dest,
-            source: None,
+            source: self.path_source(path),
             len,
         })
+    }
+
+    /// Where the next packet goes (RFC 9260 §6.4):
+    /// - with chunks to retransmit, to an active path other than the one
+    ///   the first of them was last sent to
+    ///   (`PathSet::destination_for_retransmission`; §6.4 and §6.3.3 E3 for
+    ///   T3-rtx, and fast retransmissions alike);
+    /// - with new data, to the data path (the primary while it is active);
+    /// - otherwise (SACK and other replies) to the source of the newest DATA
+    ///   if that address is confirmed (§6.4 reply rule, §5.4), else the data
+    ///   path.
+    fn packet_path(&self) -> PathId {
+        if self.may_send_data() {
+            if let Some(last) = self.rtx.retransmission_last_path() {
+                let last = PathId(u16::try_from(last).unwrap_or(u16::MAX));
+                return self
+                    .paths
+                    .destination_for_retransmission(last)
+                    .unwrap_or_else(|| self.data_path());
+            }
+            if !self.sendq.is_empty() {
+                return self.data_path();
+            }
+        }
+        self.last_data_path
+            .filter(|&p| self.paths.get(p).is_some_and(|p| p.is_confirmed()))
+            .unwrap_or_else(|| self.data_path())
+    }
+
+    /// The local address packets on `path` leave from, when the endpoint
+    /// learnt it (multihomed endpoints only; `None`: the host chooses).
+    fn path_source(&self, path: PathId) -> Option<std::net::SocketAddr> {
+        self.paths.get(path).and_then(|p| p.local())
     }
 
     fn heartbeat_packet(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
@@ -190,7 +226,7 @@ impl Association {
         self.stats.packets_sent += 1;
         Some(Transmit {
             destination: dest,
-            source: None,
+            source: self.path_source(path),
             len,
         })
     }
@@ -300,6 +336,11 @@ impl Association {
             }
             if self.rtx.has_retransmissions() {
                 // Retransmissions waiting that do not fit: next packet.
+                break;
+            }
+            if path != self.data_path() {
+                // A packet of retransmissions to an alternate path: new
+                // data goes to the data path (§6.4), in the next packet.
                 break;
             }
             // §6.1 A/B: the peer's window; one chunk may probe a zero window

@@ -271,6 +271,16 @@ impl Association {
         }
     }
 
+    /// A packet from the peer's `from` arrived at our `to`: packets to
+    /// `from` leave from `to` from now on (multihomed endpoints).
+    pub(crate) fn note_local_address(&mut self, from: SocketAddr, to: SocketAddr) {
+        if let Some(p) = self.paths.find(&from).and_then(|id| self.paths.get_mut(id)) {
+            if p.local() != Some(to) {
+                p.set_local(Some(to));
+            }
+        }
+    }
+
     pub(crate) fn paths_next_deadline(&self) -> Option<Instant> {
         self.paths.next_deadline()
     }

@@ -1490,6 +1490,7 @@ impl SocketStack {
                 accept_incoming: accept,
                 max_associations: self.config.max_associations,
                 association: cfg.clone(),
+                local_addresses: Vec::new(),
             },
             seed,
         )

@@ -653,6 +653,20 @@ impl RetransmissionQueue {
         before - self.in_flight
     }
 
+    /// The path the lowest-TSN chunk marked for retransmission was last
+    /// sent on, if any chunk is marked (to choose an alternate destination
+    /// for it, RFC 9260 §6.4). Amortised O(1): it starts at the same hint
+    /// as [`Self::next_retransmission`].
+    pub fn retransmission_last_path(&self) -> Option<usize> {
+        if self.to_retransmit == 0 {
+            return None;
+        }
+        self.entries
+            .range(self.rtx_hint.min(self.entries.len())..)
+            .find(|e| e.state == State::ToRetransmit)
+            .map(|e| e.path)
+    }
+
     /// Takes the lowest-TSN chunk marked for retransmission if it fits in
     /// `max_size` bytes of user data, and records it as sent on `path` at
     /// `now` (RFC 9260 §6.1: retransmissions go before new data). Chunks

@@ -1,0 +1,571 @@
+//! Shared by the napi (bindings-node) and wasm-bindgen (bindings-wasm) shells:
+//! turns JavaScript-friendly values (milliseconds as f64, addresses as
+//! strings, options as a flat list of numbers) into core types and back. No
+//! protocol logic lives here. Included with `#[path]` by both crates.
+
+use std::net::SocketAddr;
+
+use anysctp::{
+    AssociationConfig, AssociationId, AssociationStats, CloseReason, Endpoint, EndpointConfig,
+    Error, Event, Instant, PeerAddressState, Ppid, SendFailure, SendOptions, StreamId,
+};
+use bytes::Bytes;
+use core::time::Duration;
+
+/// Errors are thrown as `"[CODE] message"`; the JavaScript layer turns the
+/// code into a TypeError, RangeError or an Error with `.code`.
+pub fn error_text(e: &Error) -> String {
+    let code = match e {
+        Error::InvalidConfig(_) => "ERR_SCTP_INVALID_CONFIG",
+        Error::NoSuchAssociation => "ERR_SCTP_NO_SUCH_ASSOCIATION",
+        Error::InvalidState { .. } => "ERR_SCTP_INVALID_STATE",
+        Error::InvalidStream { .. } => "ERR_SCTP_INVALID_STREAM",
+        Error::MessageTooLarge { .. } => "ERR_SCTP_MESSAGE_TOO_LARGE",
+        Error::EmptyMessage => "ERR_SCTP_EMPTY_MESSAGE",
+        Error::WouldBlock { .. } => "ERR_SCTP_WOULD_BLOCK",
+        Error::TooManyAssociations => "ERR_SCTP_TOO_MANY_ASSOCIATIONS",
+        Error::InvalidAddress(_) => "ERR_SCTP_INVALID_ADDRESS",
+        _ => "ERR_SCTP",
+    };
+    format!("[{code}] {e}")
+}
+
+fn arg_error(code: &str, msg: impl core::fmt::Display) -> String {
+    format!("[{code}] {msg}")
+}
+
+/// Milliseconds (as from `performance.now()`) to the core's clock.
+pub fn instant(ms: f64) -> Result<Instant, String> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(arg_error(
+            "ERR_OUT_OF_RANGE",
+            "time must be a finite, non-negative number of milliseconds",
+        ));
+    }
+    Ok(Instant::from_micros((ms * 1000.0) as u64))
+}
+
+/// The core's clock to milliseconds.
+pub fn millis(t: Instant) -> f64 {
+    t.as_micros() as f64 / 1000.0
+}
+
+/// `"1.2.3.4:9899"` or `"[::1]:9899"`.
+pub fn address(s: &str) -> Result<SocketAddr, String> {
+    s.parse().map_err(|_| {
+        arg_error(
+            "ERR_INVALID_ARG_VALUE",
+            format_args!("address {s:?} is not \"ip:port\" (IPv6 as \"[ip]:port\")"),
+        )
+    })
+}
+
+/// Association ids travel as JavaScript numbers.
+pub fn association(id: f64) -> Result<AssociationId, String> {
+    if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0) {
+        return Err(arg_error(
+            "ERR_INVALID_ARG_VALUE",
+            "association id must be a non-negative integer",
+        ));
+    }
+    Ok(AssociationId(id as u64))
+}
+
+/// Number of slots in the flat options list given by the JavaScript layer.
+pub const OPTION_SLOTS: usize = 16;
+
+/// Association options as a flat list (NaN = default), in this order:
+/// outboundStreams, maxInboundStreams, rtoInitialMs, rtoMinMs, rtoMaxMs,
+/// maxInitRetransmits, maxAssociationRetransmits, heartbeatIntervalMs (0 =
+/// off), sackDelayMs, mtu, maxMessageSize, receiveBuffer, sendBuffer,
+/// nodelay (0/1), iData (0/1), partialReliability (0/1).
+pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
+    let mut c = AssociationConfig::default();
+    let get = |i: usize| v.get(i).copied().filter(|x| !x.is_nan());
+    let int = |i: usize, max: f64, name: &str| -> Result<Option<u64>, String> {
+        match get(i) {
+            None => Ok(None),
+            Some(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= max => {
+                Ok(Some(x as u64))
+            }
+            Some(x) => Err(arg_error(
+                "ERR_OUT_OF_RANGE",
+                format_args!("{name} must be an integer between 0 and {max}, got {x}"),
+            )),
+        }
+    };
+    let ms = |x: u64| Duration::from_millis(x);
+    const DAY_MS: f64 = 86_400_000.0;
+    if let Some(x) = int(0, 65535.0, "outboundStreams")? {
+        c.outbound_streams = x as u16;
+    }
+    if let Some(x) = int(1, 65535.0, "maxInboundStreams")? {
+        c.max_inbound_streams = x as u16;
+    }
+    if let Some(x) = int(2, DAY_MS, "rtoInitial")? {
+        c.rto_initial = ms(x);
+    }
+    if let Some(x) = int(3, DAY_MS, "rtoMin")? {
+        c.rto_min = ms(x);
+    }
+    if let Some(x) = int(4, DAY_MS, "rtoMax")? {
+        c.rto_max = ms(x);
+    }
+    if let Some(x) = int(5, 1e6, "maxInitRetransmits")? {
+        c.max_init_retransmits = x as u32;
+    }
+    if let Some(x) = int(6, 1e6, "maxAssociationRetransmits")? {
+        c.max_association_retransmits = x as u32;
+    }
+    if let Some(x) = int(7, DAY_MS, "heartbeatInterval")? {
+        c.heartbeat_interval = (x > 0).then(|| ms(x));
+    }
+    if let Some(x) = int(8, 500.0, "sackDelay")? {
+        c.sack_delay = ms(x);
+    }
+    if let Some(x) = int(9, 65507.0, "mtu")? {
+        c.mtu = x as usize;
+    }
+    if let Some(x) = int(10, (1u64 << 32) as f64, "maxMessageSize")? {
+        c.max_message_size = x as usize;
+    }
+    if let Some(x) = int(11, u32::MAX as f64, "receiveBuffer")? {
+        c.receive_buffer = x as u32;
+    }
+    if let Some(x) = int(12, (1u64 << 32) as f64, "sendBuffer")? {
+        c.send_buffer = x as usize;
+    }
+    if let Some(x) = int(13, 1.0, "nodelay")? {
+        c.nodelay = x == 1;
+    }
+    if let Some(x) = int(14, 1.0, "iData")? {
+        c.i_data = x == 1;
+    }
+    if let Some(x) = int(15, 1.0, "partialReliability")? {
+        c.partial_reliability = x == 1;
+    }
+    c.validate().map_err(|e| error_text(&e))?;
+    Ok(c)
+}
+
+/// An endpoint plus the scratch buffer its packets are written into.
+pub struct Host {
+    /// The core endpoint.
+    pub endpoint: Endpoint,
+    buf: Vec<u8>,
+}
+
+/// A flattened event, easy to hand to either binding generator.
+#[derive(Default)]
+pub struct FlatEvent {
+    /// Association id.
+    pub id: f64,
+    /// `"open"`, `"message"`, `"sendfailed"`, `"close"`, ...
+    pub kind: &'static str,
+    /// Stream id (message, sendfailed).
+    pub stream: u32,
+    /// PPID (message, sendfailed).
+    pub ppid: u32,
+    /// Unordered flag (message).
+    pub unordered: bool,
+    /// Payload (message, sendfailed).
+    pub data: Option<Bytes>,
+    /// Reason / error text / address.
+    pub text: Option<String>,
+    /// A short code: close reason kind, address state, failure kind.
+    pub code: Option<&'static str>,
+    /// Outbound streams (open).
+    pub outbound_streams: u32,
+    /// Inbound streams (open).
+    pub inbound_streams: u32,
+}
+
+impl Host {
+    /// A new endpoint on SCTP port `port`.
+    pub fn new(
+        port: u32,
+        accept_incoming: bool,
+        max_associations: u32,
+        options: &[f64],
+        seed: &[u8],
+    ) -> Result<Self, String> {
+        let port = u16::try_from(port)
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "port must be between 0 and 65535"))?;
+        let seed: [u8; 32] = seed.try_into().map_err(|_| {
+            arg_error(
+                "ERR_INVALID_ARG_VALUE",
+                "seed must be exactly 32 bytes (e.g. crypto.getRandomValues(new Uint8Array(32)))",
+            )
+        })?;
+        let config = EndpointConfig {
+            port,
+            accept_incoming,
+            max_associations: max_associations as usize,
+            association: association_config(options)?,
+        };
+        let endpoint = Endpoint::new(config, seed).map_err(|e| error_text(&e))?;
+        Ok(Self {
+            endpoint,
+            buf: vec![0; 65536],
+        })
+    }
+
+    /// Starts an association.
+    pub fn connect(
+        &mut self,
+        now: f64,
+        remotes: &[String],
+        port: u32,
+        options: &[f64],
+    ) -> Result<f64, String> {
+        let now = instant(now)?;
+        let port = u16::try_from(port)
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "port must be between 0 and 65535"))?;
+        let addrs = remotes
+            .iter()
+            .map(|s| address(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        if addrs.is_empty() {
+            return Err(arg_error(
+                "ERR_INVALID_ARG_VALUE",
+                "connect needs at least one address",
+            ));
+        }
+        let cfg = association_config(options)?;
+        self.endpoint
+            .connectx(now, &addrs, port, cfg)
+            .map(|id| id.0 as f64)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Feeds a received datagram.
+    pub fn handle_datagram(&mut self, now: f64, from: &str, data: Bytes) -> Result<(), String> {
+        let now = instant(now)?;
+        let from = address(from)?;
+        self.endpoint.handle_datagram(now, from, data);
+        Ok(())
+    }
+
+    /// The next packet: destination and bytes (borrowed from the scratch buffer).
+    pub fn poll_transmit(&mut self, now: f64) -> Result<Option<(SocketAddr, &[u8])>, String> {
+        let now = instant(now)?;
+        Ok(match self.endpoint.poll_transmit(now, &mut self.buf) {
+            Some(t) => self.buf.get(..t.len).map(|b| (t.destination, b)),
+            None => None,
+        })
+    }
+
+    /// Next deadline in milliseconds.
+    pub fn poll_timeout(&mut self) -> Option<f64> {
+        self.endpoint.poll_timeout().map(millis)
+    }
+
+    /// Runs due timers.
+    pub fn handle_timeout(&mut self, now: f64) -> Result<(), String> {
+        self.endpoint.handle_timeout(instant(now)?);
+        Ok(())
+    }
+
+    /// The next event, flattened.
+    pub fn poll_event(&mut self) -> Option<FlatEvent> {
+        let (id, ev) = self.endpoint.poll_event()?;
+        let mut f = FlatEvent {
+            id: id.0 as f64,
+            ..FlatEvent::default()
+        };
+        match ev {
+            Event::Connected {
+                outbound_streams,
+                inbound_streams,
+            } => {
+                f.kind = "open";
+                f.outbound_streams = outbound_streams.into();
+                f.inbound_streams = inbound_streams.into();
+            }
+            Event::Restarted => f.kind = "restart",
+            Event::Message {
+                stream,
+                ppid,
+                unordered,
+                data,
+            } => {
+                f.kind = "message";
+                f.stream = stream.0.into();
+                f.ppid = ppid.0;
+                f.unordered = unordered;
+                f.data = Some(data);
+            }
+            Event::SendFailed {
+                stream,
+                ppid,
+                reason,
+                data,
+            } => {
+                f.kind = "sendfailed";
+                f.stream = stream.0.into();
+                f.ppid = ppid.0;
+                f.code = Some(match reason {
+                    SendFailure::Abandoned => "abandoned",
+                    SendFailure::AssociationClosed => "closed",
+                    _ => "other",
+                });
+                f.data = Some(data);
+            }
+            Event::RemoteError(s) => {
+                f.kind = "error";
+                f.text = Some(s);
+            }
+            Event::PeerAddressChange { address, state } => {
+                f.kind = "peeraddresschange";
+                f.text = Some(address.to_string());
+                f.code = Some(match state {
+                    PeerAddressState::Available => "available",
+                    PeerAddressState::Unreachable => "unreachable",
+                    PeerAddressState::Confirmed => "confirmed",
+                    PeerAddressState::MadePrimary => "primary",
+                    PeerAddressState::Added => "added",
+                    PeerAddressState::Removed => "removed",
+                    PeerAddressState::PotentiallyFailed => "potentially-failed",
+                    _ => "other",
+                });
+            }
+            Event::ShutdownReceived => f.kind = "shutdown",
+            Event::SenderDry => f.kind = "senderdry",
+            Event::BufferedAmountLow => f.kind = "bufferedamountlow",
+            Event::Closed(reason) => {
+                f.kind = "close";
+                let (code, text) = match reason {
+                    CloseReason::Shutdown => ("shutdown", String::new()),
+                    CloseReason::PeerAborted(s) => ("peer-aborted", s),
+                    CloseReason::LocallyAborted(s) => ("locally-aborted", s),
+                    CloseReason::Timeout => ("timeout", String::new()),
+                    CloseReason::SetupFailed => ("setup-failed", String::new()),
+                    _ => ("other", String::new()),
+                };
+                f.code = Some(code);
+                f.text = Some(text);
+            }
+            _ => f.kind = "other",
+        }
+        Some(f)
+    }
+
+    /// Queues a message.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        now: f64,
+        id: f64,
+        stream: u32,
+        data: Bytes,
+        ppid: u32,
+        unordered: bool,
+        lifetime_ms: Option<f64>,
+        max_retransmits: Option<u32>,
+    ) -> Result<(), String> {
+        let now = instant(now)?;
+        let id = association(id)?;
+        let stream = u16::try_from(stream).map_err(|_| {
+            arg_error(
+                "ERR_OUT_OF_RANGE",
+                "stream must be an integer between 0 and 65535",
+            )
+        })?;
+        let lifetime = match lifetime_ms {
+            None => None,
+            Some(x) if x.is_finite() && x >= 0.0 => {
+                Some(Duration::from_micros((x * 1000.0) as u64))
+            }
+            Some(_) => {
+                return Err(arg_error(
+                    "ERR_OUT_OF_RANGE",
+                    "maxPacketLifeTime must be a non-negative number of milliseconds",
+                ))
+            }
+        };
+        let max_retransmits = match max_retransmits {
+            None => None,
+            Some(x) => Some(u16::try_from(x).map_err(|_| {
+                arg_error(
+                    "ERR_OUT_OF_RANGE",
+                    "maxRetransmits must be between 0 and 65535",
+                )
+            })?),
+        };
+        let opts = SendOptions {
+            ppid: Ppid(ppid),
+            unordered,
+            lifetime,
+            max_retransmits,
+        };
+        self.endpoint
+            .send(now, id, StreamId(stream), data, opts)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Graceful shutdown.
+    pub fn shutdown(&mut self, now: f64, id: f64) -> Result<(), String> {
+        let now = instant(now)?;
+        self.endpoint
+            .shutdown(now, association(id)?)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Abort.
+    pub fn abort(&mut self, now: f64, id: f64, reason: &str) -> Result<(), String> {
+        let now = instant(now)?;
+        self.endpoint
+            .abort(now, association(id)?, reason)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Bytes queued and not yet sent; `None` for an unknown association.
+    pub fn buffered_amount(&self, id: f64) -> Result<Option<f64>, String> {
+        Ok(self
+            .endpoint
+            .buffered_amount(association(id)?)
+            .map(|n| n as f64))
+    }
+
+    /// Sets the low-water mark.
+    pub fn set_buffered_amount_low_threshold(&mut self, id: f64, n: f64) -> Result<(), String> {
+        if !(n.is_finite() && n >= 0.0) {
+            return Err(arg_error(
+                "ERR_OUT_OF_RANGE",
+                "bufferedAmountLowThreshold must be a non-negative number",
+            ));
+        }
+        self.endpoint
+            .set_buffered_amount_low_threshold(association(id)?, n as usize)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// The association's RFC state name.
+    pub fn state(&self, id: f64) -> Result<Option<&'static str>, String> {
+        Ok(self.endpoint.state(association(id)?).map(|s| s.name()))
+    }
+
+    /// Statistics.
+    pub fn stats(&self, id: f64) -> Result<Option<AssociationStats>, String> {
+        Ok(self.endpoint.stats(association(id)?))
+    }
+
+    /// Association ids.
+    pub fn associations(&self) -> Vec<f64> {
+        self.endpoint
+            .associations()
+            .into_iter()
+            .map(|a| a.0 as f64)
+            .collect()
+    }
+
+    /// Peer transport addresses.
+    pub fn peer_addresses(&self, id: f64) -> Result<Option<Vec<String>>, String> {
+        Ok(self
+            .endpoint
+            .peer_addresses(association(id)?)
+            .map(|v| v.iter().map(|a| a.to_string()).collect()))
+    }
+
+    /// Makes `addr` primary.
+    pub fn set_primary(&mut self, id: f64, addr: &str) -> Result<(), String> {
+        let addr = address(addr)?;
+        self.endpoint
+            .set_primary(association(id)?, addr)
+            .map_err(|e| error_text(&e))
+    }
+}
+
+/// Statistics as JSON text (parsed by the JavaScript layer; stats are read
+/// rarely, and one format serves both shells). Unknown numbers are `null`.
+pub fn stats_json(s: &AssociationStats) -> String {
+    use core::fmt::Write;
+    let num = |x: f64| {
+        if x.is_finite() {
+            format!("{x}")
+        } else {
+            "null".to_string()
+        }
+    };
+    let mut o = String::with_capacity(512);
+    let _ = write!(
+        o,
+        "{{\"state\":\"{}\",\"outboundStreams\":{},\"inboundStreams\":{},\"peerRwnd\":{},\"bufferedAmount\":{},\"bytesInFlight\":{},\"retransmissions\":{},\"fastRetransmissions\":{},\"timeouts\":{},\"packetsSent\":{},\"packetsReceived\":{},\"messagesSent\":{},\"messagesReceived\":{},\"bytesAcked\":{},\"bytesReceived\":{},\"paths\":[",
+        s.state.name(),
+        s.outbound_streams,
+        s.inbound_streams,
+        s.peer_rwnd,
+        s.buffered_amount,
+        s.bytes_in_flight,
+        s.retransmissions,
+        s.fast_retransmissions,
+        s.timeouts,
+        s.packets_sent,
+        s.packets_received,
+        s.messages_sent,
+        s.messages_received,
+        s.bytes_acked,
+        s.bytes_received,
+    );
+    for (i, p) in s.paths.iter().enumerate() {
+        let state = match p.state {
+            anysctp::PathState::Unconfirmed => "unconfirmed",
+            anysctp::PathState::Active => "active",
+            anysctp::PathState::PotentiallyFailed => "potentially-failed",
+            _ => "inactive",
+        };
+        let _ = write!(
+            o,
+            "{}{{\"address\":\"{}\",\"state\":\"{}\",\"primary\":{},\"srtt\":{},\"rttvar\":{},\"rto\":{},\"cwnd\":{},\"ssthresh\":{},\"bytesInFlight\":{},\"errorCount\":{},\"mtu\":{}}}",
+            if i == 0 { "" } else { "," },
+            p.address,
+            state,
+            p.primary,
+            num(p.srtt.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)),
+            num(p.rttvar.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)),
+            num(p.rto.as_secs_f64() * 1000.0),
+            p.cwnd,
+            p.ssthresh,
+            p.bytes_in_flight,
+            p.error_count,
+            p.mtu,
+        );
+    }
+    o.push_str("]}");
+    o
+}
+
+/// Parses one SCTP packet (checksum verified, chunks framed) for tests and
+/// tools: JSON with the common header and each chunk's type, flags and
+/// length. No protocol state is involved.
+pub fn parse_packet_json(data: &[u8]) -> Result<String, String> {
+    use anysctp::wire::{ChecksumPolicy, Packet};
+    use core::fmt::Write;
+    let p = Packet::new_checked(data, ChecksumPolicy::Required)
+        .map_err(|e| arg_error("ERR_SCTP_MALFORMED_PACKET", format_args!("{e}")))?;
+    let mut o = String::with_capacity(128);
+    let _ = write!(
+        o,
+        "{{\"srcPort\":{},\"dstPort\":{},\"verificationTag\":{},\"checksum\":{},\"chunks\":[",
+        p.src_port(),
+        p.dst_port(),
+        p.verification_tag().0,
+        // The checksum field read in network byte order, as the shared vectors
+        // and packet dumps show it (the core reads the CRC32c's own order).
+        data.get(8..12)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    );
+    for (i, c) in p.chunks().enumerate() {
+        let c = c.map_err(|e| arg_error("ERR_SCTP_MALFORMED_PACKET", format_args!("{e}")))?;
+        let _ = write!(
+            o,
+            "{}{{\"type\":{},\"flags\":{},\"length\":{}}}",
+            if i == 0 { "" } else { "," },
+            c.chunk_type,
+            c.flags,
+            c.value.len() + 4
+        );
+    }
+    o.push_str("]}");
+    Ok(o)
+}

@@ -1,0 +1,685 @@
+// The one JavaScript API of anysctp, shared by the Node (napi) and the
+// WebAssembly packages. Each package calls createApi() with its raw endpoint
+// class and a few platform hooks; nothing here knows which build it runs on.
+// No protocol logic: this file converts arguments, maps errors, drives the
+// sans-IO endpoint (datagrams, timers, events) and offers the
+// RTCDataChannel-style Association.
+
+const DEFAULT_UDP_PORT = 9899; // RFC 6951 §5.1 suggests 9899 for SCTP over UDP
+const DEFAULT_SCTP_PORT = 5000;
+const PPID_BINARY = 53; // RFC 8831 §8: WebRTC Binary
+const PPID_STRING = 51; // RFC 8831 §8: WebRTC String
+/** Placeholder transport address for single-path transports (WebSocket, MessagePort, memory). */
+export const SINGLE_PATH_ADDRESS = "192.0.2.1:9899";
+
+const OPTION_NAMES = [
+  "outboundStreams", "maxInboundStreams", "rtoInitial", "rtoMin", "rtoMax",
+  "maxInitRetransmits", "maxAssociationRetransmits", "heartbeatInterval", "sackDelay",
+  "mtu", "maxMessageSize", "receiveBuffer", "sendBuffer", "nodelay", "iData",
+  "partialReliability",
+];
+const BOOL_OPTIONS = new Set(["nodelay", "iData", "partialReliability"]);
+
+const RANGE_CODES = new Set([
+  "ERR_OUT_OF_RANGE", "ERR_SCTP_INVALID_STREAM", "ERR_SCTP_MESSAGE_TOO_LARGE",
+  "ERR_SCTP_INVALID_CONFIG", "ERR_SCTP_TOO_MANY_ASSOCIATIONS",
+]);
+const TYPE_CODES = new Set(["ERR_INVALID_ARG_VALUE", "ERR_INVALID_ARG_TYPE", "ERR_SCTP_EMPTY_MESSAGE", "ERR_SCTP_INVALID_ADDRESS"]);
+
+/** Turns a "[CODE] message" from the core into TypeError / RangeError / Error with .code. */
+function mapError(e) {
+  const text = e && typeof e.message === "string" ? e.message : String(e);
+  const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(text);
+  if (!m) return e;
+  const [, code, message] = m;
+  const Cls = RANGE_CODES.has(code) ? RangeError : TYPE_CODES.has(code) ? TypeError : Error;
+  const err = new Cls(message);
+  err.code = code;
+  return err;
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw mapError(e);
+  }
+}
+
+function typeError(code, message) {
+  const e = new TypeError(message);
+  e.code = code;
+  return e;
+}
+function rangeError(message) {
+  const e = new RangeError(message);
+  e.code = "ERR_OUT_OF_RANGE";
+  return e;
+}
+
+function checkNumber(name, v) {
+  if (typeof v !== "number" || Number.isNaN(v)) throw typeError("ERR_INVALID_ARG_TYPE", `${name} must be a number, got ${describe(v)}`);
+}
+function checkInt(name, v, min, max) {
+  checkNumber(name, v);
+  if (!Number.isInteger(v) || v < min || v > max) throw rangeError(`${name} must be an integer between ${min} and ${max}, got ${v}`);
+}
+function checkString(name, v) {
+  if (typeof v !== "string") throw typeError("ERR_INVALID_ARG_TYPE", `${name} must be a string, got ${describe(v)}`);
+}
+function describe(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? `an instance of ${v.constructor ? v.constructor.name : "Object"}` : `${typeof v} ${String(v)}`;
+}
+function checkObject(name, v) {
+  if (v !== undefined && (v === null || typeof v !== "object")) throw typeError("ERR_INVALID_ARG_TYPE", `${name} must be an object, got ${describe(v)}`);
+}
+
+const encoder = new TextEncoder();
+function toBytes(name, data) {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return encoder.encode(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw typeError("ERR_INVALID_ARG_TYPE", `${name} must be a Uint8Array, ArrayBuffer, ArrayBufferView or string, got ${describe(data)}`);
+}
+
+/** Association options to the flat list the raw endpoint takes (NaN = default). */
+function flatOptions(o) {
+  checkObject("options", o);
+  const v = new Array(OPTION_NAMES.length).fill(NaN);
+  if (!o) return v;
+  OPTION_NAMES.forEach((k, i) => {
+    const x = o[k];
+    if (x === undefined) return;
+    if (BOOL_OPTIONS.has(k)) {
+      if (typeof x !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `options.${k} must be a boolean, got ${describe(x)}`);
+      v[i] = x ? 1 : 0;
+    } else if (k === "heartbeatInterval" && x === null) {
+      v[i] = 0;
+    } else {
+      checkNumber(`options.${k}`, x);
+      v[i] = x;
+    }
+  });
+  return v;
+}
+
+function eventFromRaw(r) {
+  const association = r.id;
+  switch (r.type) {
+    case "open": return { type: "open", association, outboundStreams: r.outboundStreams, inboundStreams: r.inboundStreams };
+    case "message": return { type: "message", association, stream: r.stream, ppid: r.ppid, unordered: r.unordered, data: r.data };
+    case "sendfailed": return { type: "sendfailed", association, stream: r.stream, ppid: r.ppid, reason: r.code, data: r.data };
+    case "error": return { type: "error", association, message: r.text ?? "" };
+    case "peeraddresschange": return { type: "peeraddresschange", association, address: r.text ?? "", state: r.code };
+    case "close": return { type: "close", association, reason: r.code, message: r.text ?? "" };
+    default: return { type: r.type, association };
+  }
+}
+
+/**
+ * Builds the API over a raw endpoint class.
+ * platform: { now(): number, randomSeed(): Uint8Array, createUdpSocket?(opts): Promise<DatagramTransport>,
+ *             WebSocket?: constructor }
+ */
+export function createApi(RawEndpoint, platform) {
+  const now = platform.now;
+
+  /** Parses one SCTP packet: common header and chunk framing (type, flags, length); throws on a bad checksum or framing. */
+  function parsePacket(data) {
+    const bytes = toBytes("data", data);
+    return JSON.parse(call(() => platform.parsePacket(bytes)));
+  }
+
+  class Endpoint {
+    #raw;
+    constructor(options = {}) {
+      checkObject("options", options);
+      const port = options.port ?? DEFAULT_SCTP_PORT;
+      checkInt("options.port", port, 0, 65535);
+      const maxAssociations = options.maxAssociations ?? 65536;
+      checkInt("options.maxAssociations", maxAssociations, 1, 0xffffffff);
+      const accept = options.acceptIncoming ?? false;
+      if (typeof accept !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `options.acceptIncoming must be a boolean, got ${describe(accept)}`);
+      let seed = options.seed ?? platform.randomSeed();
+      if (!(seed instanceof Uint8Array)) throw typeError("ERR_INVALID_ARG_TYPE", `options.seed must be a Uint8Array of 32 bytes, got ${describe(seed)}`);
+      if (seed.length !== 32) throw rangeError(`options.seed must be exactly 32 bytes, got ${seed.length}`);
+      const flat = flatOptions(options.association);
+      this.#raw = call(() => new RawEndpoint(port, accept, maxAssociations, flat, seed));
+    }
+    connect(now, addresses, options = {}) {
+      checkNumber("now", now);
+      const list = typeof addresses === "string" ? [addresses] : addresses;
+      if (!Array.isArray(list) || list.length === 0) throw typeError("ERR_INVALID_ARG_TYPE", `addresses must be an "ip:port" string or a non-empty array of them, got ${describe(addresses)}`);
+      list.forEach((a, i) => checkString(`addresses[${i}]`, a));
+      checkObject("options", options);
+      const port = options.port ?? DEFAULT_SCTP_PORT;
+      checkInt("options.port", port, 0, 65535);
+      const flat = flatOptions(options);
+      return call(() => this.#raw.connect(now, list, port, flat));
+    }
+    handleDatagram(now, from, data) {
+      checkNumber("now", now);
+      checkString("from", from);
+      const bytes = toBytes("data", data);
+      call(() => this.#raw.handleDatagram(now, from, bytes));
+    }
+    pollTransmit(now) {
+      checkNumber("now", now);
+      return call(() => this.#raw.pollTransmit(now)) ?? null;
+    }
+    pollTimeout() {
+      return this.#raw.pollTimeout() ?? null;
+    }
+    handleTimeout(now) {
+      checkNumber("now", now);
+      call(() => this.#raw.handleTimeout(now));
+    }
+    pollEvent() {
+      const r = this.#raw.pollEvent();
+      return r ? eventFromRaw(r) : null;
+    }
+    send(now, association, data, options = {}) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      checkObject("options", options);
+      const bytes = toBytes("data", data);
+      const stream = options.stream ?? 0;
+      checkInt("options.stream", stream, 0, 65535);
+      const ppid = options.ppid ?? (typeof data === "string" ? PPID_STRING : PPID_BINARY);
+      checkInt("options.ppid", ppid, 0, 0xffffffff);
+      const unordered = options.unordered ?? false;
+      if (typeof unordered !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `options.unordered must be a boolean, got ${describe(unordered)}`);
+      const life = options.maxPacketLifeTime ?? -1;
+      const rtx = options.maxRetransmits ?? -1;
+      if (options.maxPacketLifeTime !== undefined) { checkNumber("options.maxPacketLifeTime", life); if (life < 0) throw rangeError("options.maxPacketLifeTime must not be negative"); }
+      if (options.maxRetransmits !== undefined) checkInt("options.maxRetransmits", rtx, 0, 65535);
+      call(() => this.#raw.send(now, association, stream, bytes, ppid, unordered, life, rtx));
+    }
+    shutdown(now, association) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      call(() => this.#raw.shutdown(now, association));
+    }
+    abort(now, association, reason = "") {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      checkString("reason", reason);
+      call(() => this.#raw.abort(now, association, reason));
+    }
+    stats(association) {
+      checkNumber("association", association);
+      const s = call(() => this.#raw.stats(association));
+      return s == null ? null : JSON.parse(s);
+    }
+    state(association) {
+      checkNumber("association", association);
+      return call(() => this.#raw.state(association)) ?? null;
+    }
+    bufferedAmount(association) {
+      checkNumber("association", association);
+      return call(() => this.#raw.bufferedAmount(association)) ?? 0;
+    }
+    setBufferedAmountLowThreshold(association, bytes) {
+      checkNumber("association", association);
+      checkNumber("bytes", bytes);
+      call(() => this.#raw.setBufferedAmountLowThreshold(association, bytes));
+    }
+    associations() {
+      return Array.from(this.#raw.associations());
+    }
+    peerAddresses(association) {
+      checkNumber("association", association);
+      const a = call(() => this.#raw.peerAddresses(association));
+      return a == null ? null : Array.from(a);
+    }
+    setPrimary(association, address) {
+      checkNumber("association", association);
+      checkString("address", address);
+      call(() => this.#raw.setPrimary(association, address));
+    }
+  }
+
+  class SctpMessageEvent extends Event {
+    constructor(type, init) {
+      super(type);
+      this.stream = init.stream;
+      this.ppid = init.ppid;
+      this.unordered = init.unordered;
+      this.data = init.data;
+    }
+  }
+  class SctpCloseEvent extends Event {
+    constructor(init) {
+      super("close");
+      this.reason = init.reason;
+      this.message = init.message;
+    }
+  }
+  class SctpErrorEvent extends Event {
+    constructor(error) {
+      super("error");
+      this.error = error;
+      this.message = error.message;
+    }
+  }
+
+  function handlerProperty(proto, name) {
+    const key = Symbol(name);
+    Object.defineProperty(proto, `on${name}`, {
+      get() { return this[key] ?? null; },
+      set(fn) {
+        if (this[key]) this.removeEventListener(name, this[key]);
+        this[key] = typeof fn === "function" ? fn : null;
+        if (this[key]) this.addEventListener(name, this[key]);
+      },
+    });
+  }
+
+  /** Drives one Endpoint over one datagram transport: packets, timers, events. */
+  class Driver {
+    constructor(endpoint, transport, { ownsTransport = true } = {}) {
+      this.endpoint = endpoint;
+      this.transport = transport;
+      this.ownsTransport = ownsTransport;
+      this.associations = new Map();
+      this.timer = null;
+      this.deadline = null;
+      this.scheduled = false;
+      this.server = null;
+      this.closed = false;
+      transport.onmessage = (data, from) => {
+        if (this.closed) return;
+        try {
+          this.endpoint.handleDatagram(now(), from, data);
+        } catch (e) {
+          if (e instanceof TypeError) return; // an unparsable source address: not ours to deliver
+          throw e;
+        }
+        this.run();
+      };
+    }
+    schedule() {
+      if (this.scheduled || this.closed) return;
+      this.scheduled = true;
+      queueMicrotask(() => { this.scheduled = false; this.run(); });
+    }
+    run() {
+      if (this.closed) return;
+      const t = now();
+      let p;
+      while ((p = this.endpoint.pollTransmit(t)) !== null) this.transport.send(p.data, p.destination);
+      let e;
+      while ((e = this.endpoint.pollEvent()) !== null) {
+        const stop = this.dispatch(e);
+        if (stop) {
+          // Let the code awaiting connect()/accept run before later events.
+          setTimeout(() => this.run(), 0);
+          break;
+        }
+      }
+      // sends made by event handlers
+      while ((p = this.endpoint.pollTransmit(now())) !== null) this.transport.send(p.data, p.destination);
+      this.arm();
+    }
+    arm() {
+      const d = this.endpoint.pollTimeout();
+      if (d === this.deadline) return;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.deadline = d;
+      if (d === null || this.closed) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.deadline = null;
+        this.endpoint.handleTimeout(now());
+        this.run();
+      }, Math.max(0, d - now()));
+    }
+    dispatch(e) {
+      let a = this.associations.get(e.association);
+      if (!a) {
+        if (e.type !== "open" || !this.server) return false;
+        a = new Association(this, e.association);
+        this.associations.set(e.association, a);
+      }
+      const stop = a._event(e);
+      if (e.type === "open" && this.server && a._incoming) { this.server._accept(a); return true; }
+      if (e.type === "close") {
+        this.associations.delete(e.association);
+        this.maybeClose();
+      }
+      return stop;
+    }
+    maybeClose() {
+      if (this.associations.size === 0 && !this.server) this.close();
+    }
+    close() {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      if (this.ownsTransport) this.transport.close();
+    }
+  }
+
+  class Association extends EventTarget {
+    #driver; #id; #state = "connecting"; #threshold = 0; #iterators = new Set();
+    #closed; #resolveClosed; #openWaiters = [];
+    constructor(driver, id) {
+      super();
+      this.#driver = driver;
+      this.#id = id;
+      this._incoming = true;
+      this.outboundStreams = 0;
+      this.inboundStreams = 0;
+      this.closeReason = null;
+      this.#closed = new Promise((r) => (this.#resolveClosed = r));
+    }
+    get id() { return this.#id; }
+    get readyState() { return this.#state; }
+    get bufferedAmount() {
+      return this.#state === "closed" ? 0 : this.#driver.endpoint.bufferedAmount(this.#id);
+    }
+    get bufferedAmountLowThreshold() { return this.#threshold; }
+    set bufferedAmountLowThreshold(n) {
+      checkNumber("bufferedAmountLowThreshold", n);
+      if (n < 0) throw rangeError("bufferedAmountLowThreshold must not be negative");
+      this.#threshold = n;
+      if (this.#state !== "closed") this.#driver.endpoint.setBufferedAmountLowThreshold(this.#id, n);
+    }
+    get remoteAddresses() { return this.#state === "closed" ? [] : this.#driver.endpoint.peerAddresses(this.#id) ?? []; }
+    /** Resolves when the association has closed, with the close reason. */
+    get closed() { return this.#closed; }
+    send(data, options = {}) {
+      if (this.#state !== "open") {
+        const e = new Error(`association is ${this.#state}: send after the open event and before close`);
+        e.code = "ERR_SCTP_INVALID_STATE";
+        e.name = "InvalidStateError";
+        throw e;
+      }
+      this.#driver.endpoint.send(now(), this.#id, data, options);
+      this.#driver.schedule();
+    }
+    stats() {
+      return this.#state === "closed" ? null : this.#driver.endpoint.stats(this.#id);
+    }
+    shutdown() {
+      if (this.#state === "open" || this.#state === "connecting") {
+        this.#state = "closing";
+        this.#driver.endpoint.shutdown(now(), this.#id);
+        this.#driver.schedule();
+      }
+      return this.#closed.then(() => undefined);
+    }
+    close() { return this.shutdown(); }
+    abort(reason = "") {
+      checkString("reason", reason);
+      if (this.#state === "closed") return;
+      this.#driver.endpoint.abort(now(), this.#id, reason);
+      this.#driver.run();
+    }
+    _waitOpen() {
+      return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
+    }
+    /** Messages as an async iterator; it ends when the association closes. */
+    messages() {
+      const queue = [];
+      let wake = null;
+      const it = {
+        push: (m) => { if (wake) { const w = wake; wake = null; w({ value: m, done: false }); } else queue.push(m); },
+        end: () => { if (wake) { const w = wake; wake = null; w({ value: undefined, done: true }); } },
+      };
+      this.#iterators.add(it);
+      const self = this;
+      return {
+        next() {
+          if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
+          if (self.#state === "closed") return Promise.resolve({ value: undefined, done: true });
+          return new Promise((r) => (wake = r));
+        },
+        return() { self.#iterators.delete(it); queue.length = 0; it.end(); return Promise.resolve({ value: undefined, done: true }); },
+        [Symbol.asyncIterator]() { return this; },
+      };
+    }
+    [Symbol.asyncIterator]() { return this.messages(); }
+    _event(e) {
+      switch (e.type) {
+        case "open": {
+          this.#state = "open";
+          this.outboundStreams = e.outboundStreams;
+          this.inboundStreams = e.inboundStreams;
+          if (this.#threshold) this.#driver.endpoint.setBufferedAmountLowThreshold(this.#id, this.#threshold);
+          const w = this.#openWaiters; this.#openWaiters = [];
+          w.forEach((x) => x.resolve(this));
+          this.dispatchEvent(new Event("open"));
+          return w.length > 0;
+        }
+        case "message": {
+          const m = { stream: e.stream, ppid: e.ppid, unordered: e.unordered, data: e.data };
+          for (const it of this.#iterators) it.push(m);
+          this.dispatchEvent(new SctpMessageEvent("message", m));
+          return false;
+        }
+        case "bufferedamountlow": this.dispatchEvent(new Event("bufferedamountlow")); return false;
+        case "sendfailed": {
+          this.dispatchEvent(new SctpMessageEvent("sendfailed", e));
+          return false;
+        }
+        case "error": {
+          const err = new Error(`peer reported: ${e.message}`);
+          err.code = "ERR_SCTP_REMOTE";
+          this.dispatchEvent(new SctpErrorEvent(err));
+          return false;
+        }
+        case "shutdown": this.#state = "closing"; return false;
+        case "close": {
+          const wasOpen = this.#state !== "connecting";
+          this.#state = "closed";
+          this.closeReason = e.reason;
+          const w = this.#openWaiters; this.#openWaiters = [];
+          if (w.length) {
+            const err = new Error(`association failed to open: ${e.reason}${e.message ? ` (${e.message})` : ""}`);
+            err.code = "ERR_SCTP_CONNECT_FAILED";
+            w.forEach((x) => x.reject(err));
+          } else if (e.reason !== "shutdown" && wasOpen && this.listenerCount?.("error") !== 0) {
+            const err = new Error(`association closed: ${e.reason}${e.message ? ` (${e.message})` : ""}`);
+            err.code = "ERR_SCTP_CLOSED";
+            this.dispatchEvent(new SctpErrorEvent(err));
+          }
+          for (const it of this.#iterators) it.end();
+          this.#iterators.clear();
+          this.dispatchEvent(new SctpCloseEvent(e));
+          this.#resolveClosed(e.reason);
+          return false;
+        }
+        default: return false;
+      }
+    }
+  }
+  for (const n of ["open", "message", "close", "error", "bufferedamountlow"]) handlerProperty(Association.prototype, n);
+
+  class Server extends EventTarget {
+    #driver; #queue = []; #wake = null; #closed = false;
+    constructor(driver) {
+      super();
+      this.#driver = driver;
+      driver.server = this;
+    }
+    get address() { return this.#driver.transport.address ?? null; }
+    _accept(a) {
+      if (this.#wake) { const w = this.#wake; this.#wake = null; w({ value: a, done: false }); } else if (this.#iterating) this.#queue.push(a);
+      const ev = new Event("association");
+      ev.association = a;
+      this.dispatchEvent(ev);
+    }
+    #iterating = false;
+    [Symbol.asyncIterator]() {
+      this.#iterating = true;
+      const self = this;
+      return {
+        next() {
+          if (self.#queue.length) return Promise.resolve({ value: self.#queue.shift(), done: false });
+          if (self.#closed) return Promise.resolve({ value: undefined, done: true });
+          return new Promise((r) => (self.#wake = r));
+        },
+        return() { self.#iterating = false; return Promise.resolve({ value: undefined, done: true }); },
+        [Symbol.asyncIterator]() { return this; },
+      };
+    }
+    /** Stops accepting; aborts associations still open unless `graceful`, then releases the transport. */
+    async close({ graceful = true } = {}) {
+      if (this.#closed) return;
+      this.#closed = true;
+      if (this.#wake) { const w = this.#wake; this.#wake = null; w({ value: undefined, done: true }); }
+      const d = this.#driver;
+      d.server = null;
+      const open = [...d.associations.values()];
+      if (graceful) await Promise.all(open.map((a) => a.shutdown()));
+      else open.forEach((a) => a.abort("server closed"));
+      d.maybeClose();
+    }
+  }
+  handlerProperty(Server.prototype, "association");
+
+  function splitOptions(options) {
+    checkObject("options", options);
+    const o = options ?? {};
+    const { transport, host, port, sctpPort, localPort, localAddress, url, seed, signal, ...assoc } = o;
+    return { transport, host, port, sctpPort, localPort, localAddress, url, seed, signal, assoc };
+  }
+
+  async function makeTransport(o, listening) {
+    if (o.transport) {
+      checkObject("options.transport", o.transport);
+      if (typeof o.transport.send !== "function" || typeof o.transport.close !== "function") throw typeError("ERR_INVALID_ARG_TYPE", "options.transport must have send(data, destination) and close()");
+      return { transport: o.transport, remote: SINGLE_PATH_ADDRESS, owns: false };
+    }
+    if (o.url !== undefined) {
+      checkString("options.url", o.url);
+      if (listening) throw typeError("ERR_INVALID_ARG_VALUE", "listen() cannot take a url; run the WebSocket bridge on the server side");
+      const t = await WebSocketTransport.connect(o.url);
+      return { transport: t, remote: SINGLE_PATH_ADDRESS, owns: true };
+    }
+    if (!platform.createUdpSocket) throw typeError("ERR_INVALID_ARG_VALUE", "SCTP over UDP needs Node's dgram; in a browser give options.url (a WebSocket bridge) or options.transport");
+    const port = o.port ?? DEFAULT_UDP_PORT;
+    checkInt("options.port", port, 0, 65535);
+    if (listening) {
+      const host = o.host ?? "0.0.0.0";
+      checkString("options.host", host);
+      return { transport: await platform.createUdpSocket({ port, address: host }), owns: true };
+    }
+    const host = o.host ?? "127.0.0.1";
+    checkString("options.host", host);
+    const localPort = o.localPort ?? 0;
+    checkInt("options.localPort", localPort, 0, 65535);
+    const v6 = host.includes(":");
+    const t = await platform.createUdpSocket({ port: localPort, address: o.localAddress ?? (v6 ? "::" : "0.0.0.0") });
+    return { transport: t, remote: v6 ? `[${host}]:${port}` : `${host}:${port}`, owns: true };
+  }
+
+  /** Opens an association; resolves once it is open. */
+  async function connect(options) {
+    const o = splitOptions(options);
+    const sctpPort = o.sctpPort ?? DEFAULT_SCTP_PORT;
+    checkInt("options.sctpPort", sctpPort, 0, 65535);
+    const flat = flatOptions(o.assoc); // validate before any socket exists
+    void flat;
+    const endpoint = new Endpoint({ port: sctpPort, seed: o.seed, association: o.assoc });
+    const { transport, remote, owns } = await makeTransport(o, false);
+    const driver = new Driver(endpoint, transport, { ownsTransport: owns });
+    let id;
+    try {
+      id = endpoint.connect(now(), remote, { port: sctpPort, ...o.assoc });
+    } catch (e) {
+      driver.close();
+      throw e;
+    }
+    const a = new Association(driver, id);
+    a._incoming = false;
+    driver.associations.set(id, a);
+    const opened = a._waitOpen();
+    if (o.signal) {
+      if (o.signal.aborted) a.abort("connect aborted");
+      else o.signal.addEventListener("abort", () => { if (a.readyState === "connecting") a.abort("connect aborted"); }, { once: true });
+    }
+    driver.run();
+    return opened;
+  }
+
+  /** Accepts associations; resolves once the transport is bound. */
+  async function listen(options) {
+    const o = splitOptions(options);
+    const sctpPort = o.sctpPort ?? DEFAULT_SCTP_PORT;
+    checkInt("options.sctpPort", sctpPort, 0, 65535);
+    flatOptions(o.assoc);
+    const endpoint = new Endpoint({ port: sctpPort, seed: o.seed, acceptIncoming: true, association: o.assoc });
+    const { transport, owns } = await makeTransport(o, true);
+    const driver = new Driver(endpoint, transport, { ownsTransport: owns });
+    return new Server(driver);
+  }
+
+  /** One SCTP packet per binary WebSocket frame (the bridge's format). */
+  class WebSocketTransport {
+    constructor(ws) {
+      this.ws = ws;
+      this.onmessage = null;
+      ws.binaryType = "arraybuffer";
+      ws.addEventListener("message", (ev) => {
+        if (typeof ev.data === "string") return;
+        if (this.onmessage) this.onmessage(new Uint8Array(ev.data), SINGLE_PATH_ADDRESS);
+      });
+    }
+    static connect(url) {
+      const WS = platform.WebSocket ?? globalThis.WebSocket;
+      if (!WS) throw typeError("ERR_INVALID_ARG_VALUE", "no WebSocket implementation: pass options.transport");
+      const ws = new WS(url);
+      return new Promise((resolve, reject) => {
+        ws.addEventListener("open", () => resolve(new WebSocketTransport(ws)), { once: true });
+        ws.addEventListener("error", () => reject(new Error(`WebSocket to ${url} failed`)), { once: true });
+      });
+    }
+    send(data) { if (this.ws.readyState === 1) this.ws.send(data); }
+    close() { this.ws.close(); }
+  }
+
+  /**
+   * Two connected in-memory transports with loss (0..1), one-way delay (ms)
+   * and bandwidth (bytes/s, 0 = unlimited); seeded, for tests and demos.
+   */
+  function createLink({ loss = 0, delay = 0, bandwidth = 0, seed = 1 } = {}) {
+    checkNumber("loss", loss);
+    if (loss < 0 || loss > 1) throw rangeError("loss must be between 0 and 1");
+    checkNumber("delay", delay);
+    checkNumber("bandwidth", bandwidth);
+    let s = seed >>> 0 || 1;
+    const rand = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+    const link = { loss, delay, bandwidth, dropped: 0, delivered: 0 };
+    const timers = new Set();
+    const mk = () => ({ onmessage: null, peer: null, busyUntil: 0, closed: false,
+      send(data) {
+        if (this.closed) return;
+        if (rand() < link.loss) { link.dropped++; return; }
+        const copy = data.slice();
+        const t = now();
+        let at = t + link.delay;
+        if (link.bandwidth > 0) {
+          this.busyUntil = Math.max(this.busyUntil, t) + (copy.length * 1000) / link.bandwidth;
+          at = this.busyUntil + link.delay;
+        }
+        const peer = this.peer;
+        const deliver = () => { if (!peer.closed && peer.onmessage) { link.delivered++; peer.onmessage(copy, SINGLE_PATH_ADDRESS); } };
+        if (at - t <= 0) queueMicrotask(deliver);
+        else { const h = setTimeout(() => { timers.delete(h); deliver(); }, at - t); timers.add(h); }
+      },
+      close() { this.closed = true; if (a.closed && b.closed) { timers.forEach(clearTimeout); timers.clear(); } } });
+    const a = mk(), b = mk();
+    a.peer = b; b.peer = a;
+    link.a = a; link.b = b;
+    return link;
+  }
+
+  return { parsePacket, Endpoint, Association, Server, connect, listen, WebSocketTransport, createLink, SctpMessageEvent, SctpCloseEvent, SctpErrorEvent, SINGLE_PATH_ADDRESS, DEFAULT_UDP_PORT, DEFAULT_SCTP_PORT };
+}

@@ -1,0 +1,181 @@
+// One behaviour suite, run against both packages (bindings-node/test and
+// bindings-wasm/test import it with their own module).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+const vectors = JSON.parse(readFileSync(new URL("../../tests/vectors/sctp-packets.json", import.meta.url), "utf8"));
+const fast = { rtoInitial: 100, rtoMin: 50, rtoMax: 1000, sackDelay: 20 };
+
+function fromHex(h) {
+  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+}
+/** The project's interop message: 8-byte LE id, then byte i = (id + i) % 251. */
+export function interopMessage(id, size) {
+  const m = new Uint8Array(size);
+  new DataView(m.buffer).setBigUint64(0, BigInt(id), true);
+  for (let i = 8; i < size; i++) m[i] = (id + i) % 251;
+  return m;
+}
+function checkInterop(m) {
+  const id = Number(new DataView(m.buffer, m.byteOffset, m.byteLength).getBigUint64(0, true));
+  for (let i = 8; i < m.length; i++) if (m[i] !== (id + i) % 251) return -1;
+  return id;
+}
+
+export function runSuite(name, S) {
+  test(`${name}: shared packet vectors parse (checksum, header, chunk types)`, () => {
+    assert.ok(vectors.length > 10);
+    for (const v of vectors) {
+      const p = S.parsePacket(fromHex(v.hex));
+      assert.equal(p.srcPort, v.packet.src_port, v.name);
+      assert.equal(p.dstPort, v.packet.dst_port, v.name);
+      assert.equal(p.verificationTag, v.packet.verification_tag, v.name);
+      assert.equal(p.checksum, v.packet.checksum, v.name);
+      assert.deepEqual(p.chunks.map((c) => c.type), v.chunks.map((c) => c.type_id), v.name);
+      assert.deepEqual(p.chunks.map((c) => c.flags), v.chunks.map((c) => c.flags), v.name);
+    }
+  });
+
+  test(`${name}: a corrupted checksum is rejected`, () => {
+    const b = fromHex(vectors[0].hex);
+    b[b.length - 1] ^= 0xff;
+    assert.throws(() => S.parsePacket(b), (e) => e.code === "ERR_SCTP_MALFORMED_PACKET" && /checksum|crc/i.test(e.message));
+  });
+
+  test(`${name}: bad input throws TypeError or RangeError with a clear message`, () => {
+    assert.throws(() => new S.Endpoint({ port: 70000 }), { name: "RangeError", message: /port must be an integer between 0 and 65535/ });
+    assert.throws(() => new S.Endpoint({ seed: new Uint8Array(5) }), { name: "RangeError", message: /32 bytes/ });
+    assert.throws(() => new S.Endpoint({ seed: "x" }), { name: "TypeError", message: /seed must be a Uint8Array/ });
+    assert.throws(() => new S.Endpoint({ association: { mtu: 10 } }), { name: "RangeError", message: /mtu/ });
+    assert.throws(() => new S.Endpoint({ association: { nodelay: 1 } }), { name: "TypeError", message: /nodelay must be a boolean/ });
+    const ep = new S.Endpoint();
+    assert.throws(() => ep.connect(0, "not an address"), { name: "TypeError", message: /is not "ip:port"/ });
+    assert.throws(() => ep.connect(0, []), { name: "TypeError", message: /non-empty array/ });
+    assert.throws(() => ep.connect(-1, "127.0.0.1:9899"), { name: "RangeError", message: /time must be/ });
+    assert.throws(() => ep.handleDatagram(0, "127.0.0.1:1", 42), { name: "TypeError", message: /data must be a Uint8Array/ });
+    assert.throws(() => ep.send(0, 1, new Uint8Array(1), { stream: 70000 }), { name: "RangeError", message: /stream must be/ });
+    assert.throws(() => ep.send(0, 12345, new Uint8Array(1)), (e) => e.code === "ERR_SCTP_NO_SUCH_ASSOCIATION");
+    assert.throws(() => ep.setBufferedAmountLowThreshold(0, -1), RangeError);
+    // Garbage from the network is not an error of the caller: dropped silently.
+    ep.handleDatagram(0, "127.0.0.1:1", new Uint8Array([1, 2, 3]));
+    assert.equal(ep.pollEvent(), null);
+  });
+
+  test(`${name}: sans-IO endpoints handshake and exchange messages`, () => {
+    const a = new S.Endpoint({ port: 5000 });
+    const b = new S.Endpoint({ port: 5000, acceptIncoming: true });
+    const A = "10.0.0.1:9899", B = "10.0.0.2:9899";
+    let t = 0;
+    const id = a.connect(t, B);
+    const pump = () => {
+      for (let moved = true; moved;) {
+        moved = false;
+        let p;
+        while ((p = a.pollTransmit(t))) { assert.equal(p.destination, B); b.handleDatagram(t, A, p.data); moved = true; }
+        while ((p = b.pollTransmit(t))) { assert.equal(p.destination, A); a.handleDatagram(t, B, p.data); moved = true; }
+      }
+    };
+    pump();
+    const ea = a.pollEvent();
+    assert.equal(ea.type, "open");
+    assert.equal(ea.association, id);
+    const eb = b.pollEvent();
+    assert.equal(eb.type, "open");
+    a.send(t, id, "hello", { stream: 3 });
+    pump();
+    const m = b.pollEvent();
+    assert.equal(m.type, "message");
+    assert.equal(m.stream, 3);
+    assert.equal(m.ppid, 51);
+    assert.equal(new TextDecoder().decode(m.data), "hello");
+    assert.equal(a.state(id), "ESTABLISHED");
+    assert.equal(a.stats(id).state, "ESTABLISHED");
+    assert.ok(typeof a.pollTimeout() === "number");
+    a.abort(t, id, "done");
+    pump();
+    const after = [];
+    for (let e; (e = a.pollEvent());) after.push(e.type);
+    assert.equal(after.at(-1), "close");
+    assert.equal(a.state(id), null);
+  });
+
+  test(`${name}: two associations across a lossy link deliver every message in order`, async () => {
+    const link = S.createLink({ loss: 0.1, seed: 42 });
+    const server = await S.listen({ transport: link.b, ...fast });
+    const received = new Map();
+    let count = 0;
+    let done;
+    const all = new Promise((r) => (done = r));
+    const N = 400;
+    server.onassociation = (ev) => {
+      ev.association.onmessage = (m) => {
+        const id = checkInterop(m.data);
+        assert.ok(id >= 0, "payload intact");
+        const list = received.get(m.stream) ?? [];
+        list.push(id);
+        received.set(m.stream, list);
+        if (++count === N) done();
+      };
+    };
+    const a = await S.connect({ transport: link.a, ...fast });
+    assert.equal(a.readyState, "open");
+    for (let i = 0; i < N; i++) a.send(interopMessage(i, 8 + (i % 7) * 300), { stream: i % 4 });
+    await all;
+    for (const [stream, ids] of received) assert.deepEqual(ids, ids.slice().sort((x, y) => x - y), `stream ${stream} in order`);
+    assert.equal(count, N);
+    assert.ok(link.dropped > 0, "the link did drop packets");
+    await a.shutdown();
+    assert.equal(a.readyState, "closed");
+    assert.equal(await a.closed, "shutdown");
+    await server.close();
+  });
+
+  test(`${name}: UDP on 127.0.0.1 (RFC 6951), echo with async iterators and bufferedamountlow`, async () => {
+    const server = await S.listen({ host: "127.0.0.1", port: 0, ...fast });
+    const port = server.address.port;
+    (async () => {
+      for await (const assoc of server) {
+        (async () => { for await (const m of assoc) assoc.send(m.data, { stream: m.stream, ppid: m.ppid }); })();
+      }
+    })();
+    const a = await S.connect({ host: "127.0.0.1", port, ...fast });
+    a.bufferedAmountLowThreshold = 1024;
+    let low = 0;
+    a.onbufferedamountlow = () => low++;
+    const N = 200;
+    let got = 0;
+    const it = a.messages();
+    for (let i = 0; i < N; i++) a.send(interopMessage(i, 1000), { stream: i % 8 });
+    assert.ok(a.bufferedAmount >= 0);
+    for await (const m of it) {
+      assert.ok(checkInterop(m.data) >= 0);
+      if (++got === N) break;
+    }
+    assert.equal(got, N);
+    assert.ok(low >= 1, "bufferedamountlow fired");
+    const st = a.stats();
+    assert.ok(st.messagesReceived >= N);
+    assert.ok(st.paths[0].srtt !== null);
+    await a.shutdown();
+    await server.close();
+  });
+
+  test(`${name}: connect to a port nobody answers rejects, and send before open throws`, async () => {
+    const link = S.createLink({ loss: 1 });
+    const p = S.connect({ transport: link.a, rtoInitial: 20, rtoMin: 10, rtoMax: 40, maxInitRetransmits: 2 });
+    await assert.rejects(p, (e) => e.code === "ERR_SCTP_CONNECT_FAILED");
+    link.a.close(); link.b.close();
+  });
+}
+
+/** The names every package exports (the runtime side of anysctp.d.ts). */
+export const API_NAMES = [
+  "Association", "DEFAULT_SCTP_PORT", "DEFAULT_UDP_PORT", "Endpoint", "SINGLE_PATH_ADDRESS", "SctpCloseEvent",
+  "SctpErrorEvent", "SctpMessageEvent", "Server", "WebSocketTransport", "connect", "createLink", "listen", "parsePacket",
+];
+export function checkExports(name, S) {
+  test(`${name}: exports exactly the declared API`, () => {
+    assert.deepEqual(Object.keys(S).sort(), API_NAMES);
+  });
+}

@@ -1,0 +1,234 @@
+//! napi-rs shell over the anysctp core: the raw sans-IO endpoint that the
+//! package's JavaScript layer (`bindings-js/lib`) builds its API on. Errors
+//! are thrown as `"[CODE] message"`; the JavaScript layer maps the codes to
+//! TypeError / RangeError / Error with `.code`.
+
+#![deny(clippy::all)]
+
+#[path = "../../bindings-js/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use bytes::Bytes;
+use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::{Error, Result, Status};
+use napi_derive::napi;
+
+fn js(e: String) -> Error {
+    Error::new(Status::GenericFailure, e)
+}
+
+/// Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`.
+#[napi]
+pub fn parse_packet(data: Uint8Array) -> Result<String> {
+    common::parse_packet_json(&data).map_err(js)
+}
+
+/// A datagram to send.
+#[napi(object)]
+pub struct RawTransmit {
+    /// `"ip:port"` of the peer.
+    pub destination: String,
+    /// The SCTP packet.
+    pub data: Buffer,
+}
+
+/// An event, flattened; the JavaScript layer gives it its final shape.
+#[napi(object)]
+pub struct RawEvent {
+    /// Association id.
+    pub id: f64,
+    /// Event kind.
+    #[napi(js_name = "type")]
+    pub kind: String,
+    /// Stream id.
+    pub stream: u32,
+    /// PPID.
+    pub ppid: u32,
+    /// Unordered flag.
+    pub unordered: bool,
+    /// Payload.
+    pub data: Option<Buffer>,
+    /// Text (reason, address).
+    pub text: Option<String>,
+    /// Short code.
+    pub code: Option<String>,
+    /// Negotiated outbound streams.
+    pub outbound_streams: u32,
+    /// Negotiated inbound streams.
+    pub inbound_streams: u32,
+}
+
+/// The raw sans-IO endpoint.
+#[napi]
+pub struct RawEndpoint {
+    host: common::Host,
+}
+
+#[napi]
+impl RawEndpoint {
+    /// A new endpoint; `options` is the flat list described in `common.rs`.
+    #[napi(constructor)]
+    pub fn new(
+        port: u32,
+        accept_incoming: bool,
+        max_associations: u32,
+        options: Vec<f64>,
+        seed: Uint8Array,
+    ) -> Result<Self> {
+        let host = common::Host::new(port, accept_incoming, max_associations, &options, &seed)
+            .map_err(js)?;
+        Ok(Self { host })
+    }
+
+    /// Starts an association; returns its id.
+    #[napi]
+    pub fn connect(
+        &mut self,
+        now: f64,
+        remotes: Vec<String>,
+        port: u32,
+        options: Vec<f64>,
+    ) -> Result<f64> {
+        self.host.connect(now, &remotes, port, &options).map_err(js)
+    }
+
+    /// Feeds a received datagram.
+    #[napi]
+    pub fn handle_datagram(&mut self, now: f64, from: String, data: Uint8Array) -> Result<()> {
+        let data = Bytes::copy_from_slice(&data);
+        self.host.handle_datagram(now, &from, data).map_err(js)
+    }
+
+    /// The next datagram to send.
+    #[napi]
+    pub fn poll_transmit(&mut self, now: f64) -> Result<Option<RawTransmit>> {
+        Ok(self
+            .host
+            .poll_transmit(now)
+            .map_err(js)?
+            .map(|(dst, b)| RawTransmit {
+                destination: dst.to_string(),
+                data: Buffer::from(b.to_vec()),
+            }))
+    }
+
+    /// The next deadline (milliseconds), or null.
+    #[napi]
+    pub fn poll_timeout(&mut self) -> Option<f64> {
+        self.host.poll_timeout()
+    }
+
+    /// Runs due timers.
+    #[napi]
+    pub fn handle_timeout(&mut self, now: f64) -> Result<()> {
+        self.host.handle_timeout(now).map_err(js)
+    }
+
+    /// The next event.
+    #[napi]
+    pub fn poll_event(&mut self) -> Option<RawEvent> {
+        self.host.poll_event().map(|f| RawEvent {
+            id: f.id,
+            kind: f.kind.to_string(),
+            stream: f.stream,
+            ppid: f.ppid,
+            unordered: f.unordered,
+            data: f.data.map(|d| Buffer::from(d.to_vec())),
+            text: f.text,
+            code: f.code.map(str::to_string),
+            outbound_streams: f.outbound_streams,
+            inbound_streams: f.inbound_streams,
+        })
+    }
+
+    /// Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        now: f64,
+        id: f64,
+        stream: u32,
+        data: Uint8Array,
+        ppid: u32,
+        unordered: bool,
+        lifetime: f64,
+        max_retransmits: f64,
+    ) -> Result<()> {
+        let data = Bytes::copy_from_slice(&data);
+        let lifetime = (lifetime >= 0.0).then_some(lifetime);
+        let max_rtx = if max_retransmits >= 0.0 {
+            Some(if max_retransmits > u32::MAX as f64 {
+                u32::MAX
+            } else {
+                max_retransmits as u32
+            })
+        } else {
+            None
+        };
+        self.host
+            .send(now, id, stream, data, ppid, unordered, lifetime, max_rtx)
+            .map_err(js)
+    }
+
+    /// Graceful shutdown.
+    #[napi]
+    pub fn shutdown(&mut self, now: f64, id: f64) -> Result<()> {
+        self.host.shutdown(now, id).map_err(js)
+    }
+
+    /// Abort with a reason.
+    #[napi]
+    pub fn abort(&mut self, now: f64, id: f64, reason: String) -> Result<()> {
+        self.host.abort(now, id, &reason).map_err(js)
+    }
+
+    /// Bytes queued and not yet sent, or null for an unknown association.
+    #[napi]
+    pub fn buffered_amount(&self, id: f64) -> Result<Option<f64>> {
+        self.host.buffered_amount(id).map_err(js)
+    }
+
+    /// Sets the buffered-amount low-water mark.
+    #[napi]
+    pub fn set_buffered_amount_low_threshold(&mut self, id: f64, n: f64) -> Result<()> {
+        self.host
+            .set_buffered_amount_low_threshold(id, n)
+            .map_err(js)
+    }
+
+    /// The RFC name of the association's state, or null.
+    #[napi]
+    pub fn state(&self, id: f64) -> Result<Option<String>> {
+        Ok(self.host.state(id).map_err(js)?.map(str::to_string))
+    }
+
+    /// Statistics as JSON text, or null.
+    #[napi]
+    pub fn stats(&self, id: f64) -> Result<Option<String>> {
+        Ok(self
+            .host
+            .stats(id)
+            .map_err(js)?
+            .map(|s| common::stats_json(&s)))
+    }
+
+    /// Association ids.
+    #[napi]
+    pub fn associations(&self) -> Vec<f64> {
+        self.host.associations()
+    }
+
+    /// Peer transport addresses, or null.
+    #[napi]
+    pub fn peer_addresses(&self, id: f64) -> Result<Option<Vec<String>>> {
+        self.host.peer_addresses(id).map_err(js)
+    }
+
+    /// Makes `addr` the primary path.
+    #[napi]
+    pub fn set_primary(&mut self, id: f64, addr: String) -> Result<()> {
+        self.host.set_primary(id, &addr).map_err(js)
+    }
+}

@@ -1,0 +1,4 @@
+import * as S from "../index.js";
+import { runSuite, checkExports } from "../../bindings-js/test/suite.mjs";
+runSuite("node", S);
+checkExports("node", S);

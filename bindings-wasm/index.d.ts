@@ -1,0 +1,290 @@
+// The one TypeScript API of anysctp, shared by the Node package (napi-rs) and
+// the WebAssembly package (wasm-bindgen). Both packages' index.d.ts are this
+// file; bindings-js/test/types.ts checks that both satisfy it.
+
+/** Milliseconds on a monotonic clock (e.g. `performance.now()`). */
+export type Millis = number;
+/** A transport address: `"ip:port"`, IPv6 as `"[ip]:port"`. */
+export type Address = string;
+/** Association id within its Endpoint. */
+export type AssociationId = number;
+
+/** Settings of one association. Times in milliseconds. */
+export interface AssociationOptions {
+  /** Outbound streams requested (1..65535, default 10). */
+  outboundStreams?: number;
+  /** Inbound streams accepted (1..65535, default 65535). */
+  maxInboundStreams?: number;
+  rtoInitial?: number;
+  rtoMin?: number;
+  rtoMax?: number;
+  maxInitRetransmits?: number;
+  maxAssociationRetransmits?: number;
+  /** Heartbeat interval; `null` disables heartbeats. */
+  heartbeatInterval?: number | null;
+  /** Delayed SACK timeout, at most 500. */
+  sackDelay?: number;
+  /** Path MTU for SCTP packets (default 1200). */
+  mtu?: number;
+  /** Largest message sent or accepted (default 256 KiB). */
+  maxMessageSize?: number;
+  /** Advertised receive window in bytes. */
+  receiveBuffer?: number;
+  /** Most bytes queued for sending; `send` throws ERR_SCTP_WOULD_BLOCK beyond it. */
+  sendBuffer?: number;
+  nodelay?: boolean;
+  iData?: boolean;
+  partialReliability?: boolean;
+}
+
+export interface EndpointOptions {
+  /** SCTP port of the endpoint (the common header's port; default 5000). */
+  port?: number;
+  /** Accept incoming associations (a listening endpoint). */
+  acceptIncoming?: boolean;
+  maxAssociations?: number;
+  /** 32 bytes feeding every random choice; default from crypto.getRandomValues. */
+  seed?: Uint8Array;
+  /** Settings of accepted associations. */
+  association?: AssociationOptions;
+}
+
+export interface ConnectOptions extends AssociationOptions {
+  /** The peer's SCTP port (default 5000). */
+  port?: number;
+}
+
+export interface SendOptions {
+  /** Stream id (default 0). */
+  stream?: number;
+  /** Payload protocol identifier (default 53, or 51 for strings: RFC 8831). */
+  ppid?: number;
+  /** Deliver as it arrives, not in stream order. */
+  unordered?: boolean;
+  /** Partial reliability: give up after this many milliseconds. */
+  maxPacketLifeTime?: number;
+  /** Partial reliability: give up after this many retransmissions. */
+  maxRetransmits?: number;
+}
+
+/** Bytes a send accepts; strings are sent as UTF-8. */
+export type MessageData = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+export interface Transmit {
+  destination: Address;
+  data: Uint8Array;
+}
+
+export interface ReceivedMessage {
+  stream: number;
+  ppid: number;
+  unordered: boolean;
+  data: Uint8Array;
+}
+
+export type CloseReason = "shutdown" | "peer-aborted" | "locally-aborted" | "timeout" | "setup-failed" | "other";
+
+export type EndpointEvent =
+  | { type: "open"; association: AssociationId; outboundStreams: number; inboundStreams: number }
+  | ({ type: "message"; association: AssociationId } & ReceivedMessage)
+  | { type: "sendfailed"; association: AssociationId; stream: number; ppid: number; reason: "abandoned" | "closed" | "other"; data: Uint8Array }
+  | { type: "error"; association: AssociationId; message: string }
+  | { type: "peeraddresschange"; association: AssociationId; address: Address; state: string }
+  | { type: "close"; association: AssociationId; reason: CloseReason; message: string }
+  | { type: "restart" | "shutdown" | "senderdry" | "bufferedamountlow" | "other"; association: AssociationId };
+
+export interface PathStats {
+  address: Address;
+  state: "unconfirmed" | "active" | "potentially-failed" | "inactive";
+  primary: boolean;
+  /** Smoothed RTT in ms, null before the first measurement. */
+  srtt: number | null;
+  rttvar: number | null;
+  rto: number;
+  cwnd: number;
+  ssthresh: number;
+  bytesInFlight: number;
+  errorCount: number;
+  mtu: number;
+}
+
+export interface AssociationStats {
+  state: string;
+  outboundStreams: number;
+  inboundStreams: number;
+  peerRwnd: number;
+  bufferedAmount: number;
+  bytesInFlight: number;
+  retransmissions: number;
+  fastRetransmissions: number;
+  timeouts: number;
+  packetsSent: number;
+  packetsReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  bytesAcked: number;
+  bytesReceived: number;
+  paths: PathStats[];
+}
+
+/**
+ * The sans-IO endpoint, for hosts that bring their own transport (a DTLS
+ * stack, a WebSocket, a worker's MessagePort). Feed it datagrams and time;
+ * take datagrams, deadlines and events. Errors: TypeError (wrong argument
+ * type), RangeError (value out of range), Error with `.code`
+ * (`ERR_SCTP_WOULD_BLOCK`, `ERR_SCTP_NO_SUCH_ASSOCIATION`, ...).
+ */
+export declare class Endpoint {
+  constructor(options?: EndpointOptions);
+  connect(now: Millis, addresses: Address | Address[], options?: ConnectOptions): AssociationId;
+  handleDatagram(now: Millis, from: Address, data: Uint8Array | ArrayBuffer | ArrayBufferView): void;
+  pollTransmit(now: Millis): Transmit | null;
+  pollTimeout(): Millis | null;
+  handleTimeout(now: Millis): void;
+  pollEvent(): EndpointEvent | null;
+  send(now: Millis, association: AssociationId, data: MessageData, options?: SendOptions): void;
+  shutdown(now: Millis, association: AssociationId): void;
+  abort(now: Millis, association: AssociationId, reason?: string): void;
+  stats(association: AssociationId): AssociationStats | null;
+  state(association: AssociationId): string | null;
+  bufferedAmount(association: AssociationId): number;
+  setBufferedAmountLowThreshold(association: AssociationId, bytes: number): void;
+  associations(): AssociationId[];
+  peerAddresses(association: AssociationId): Address[] | null;
+  setPrimary(association: AssociationId, address: Address): void;
+}
+
+export declare class SctpMessageEvent extends Event implements ReceivedMessage {
+  readonly stream: number;
+  readonly ppid: number;
+  readonly unordered: boolean;
+  readonly data: Uint8Array;
+}
+export declare class SctpCloseEvent extends Event {
+  readonly reason: CloseReason;
+  readonly message: string;
+}
+export declare class SctpErrorEvent extends Event {
+  readonly error: Error;
+  readonly message: string;
+}
+
+export type ReadyState = "connecting" | "open" | "closing" | "closed";
+
+export interface AssociationEventMap {
+  open: Event;
+  message: SctpMessageEvent;
+  close: SctpCloseEvent;
+  error: SctpErrorEvent;
+  bufferedamountlow: Event;
+}
+
+/** One association, RTCDataChannel-style. */
+export declare class Association extends EventTarget {
+  readonly id: AssociationId;
+  readonly readyState: ReadyState;
+  readonly bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  readonly outboundStreams: number;
+  readonly inboundStreams: number;
+  readonly remoteAddresses: Address[];
+  readonly closeReason: CloseReason | null;
+  /** Resolves with the close reason once closed. */
+  readonly closed: Promise<CloseReason>;
+  onopen: ((ev: Event) => void) | null;
+  onmessage: ((ev: SctpMessageEvent) => void) | null;
+  onclose: ((ev: SctpCloseEvent) => void) | null;
+  onerror: ((ev: SctpErrorEvent) => void) | null;
+  onbufferedamountlow: ((ev: Event) => void) | null;
+  addEventListener<K extends keyof AssociationEventMap>(type: K, listener: (ev: AssociationEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  /** Throws ERR_SCTP_WOULD_BLOCK when the send buffer is full: wait for `bufferedamountlow`. */
+  send(data: MessageData, options?: SendOptions): void;
+  stats(): AssociationStats | null;
+  /** Graceful shutdown; resolves once closed. */
+  shutdown(): Promise<void>;
+  close(): Promise<void>;
+  abort(reason?: string): void;
+  /** Messages received from now on, ending when the association closes. */
+  messages(): AsyncIterableIterator<ReceivedMessage>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<ReceivedMessage>;
+}
+
+/** Accepts associations; also an async iterator of them. */
+export declare class Server extends EventTarget {
+  /** The bound UDP address, or null for a caller-given transport. */
+  readonly address: { address: string; port: number; family: string } | null;
+  onassociation: ((ev: Event & { association: Association }) => void) | null;
+  close(options?: { graceful?: boolean }): Promise<void>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Association>;
+}
+
+/** A datagram transport the caller brings: one SCTP packet per datagram. */
+export interface DatagramTransport {
+  send(data: Uint8Array, destination: Address): void;
+  onmessage: ((data: Uint8Array, from: Address) => void) | null;
+  close(): void;
+}
+
+export interface TransportOptions {
+  /** Bring your own transport (single path). */
+  transport?: DatagramTransport;
+  /** UDP: the peer's host (connect) or the address to bind (listen). */
+  host?: string;
+  /** UDP port: the peer's (connect) or the one to bind (listen); default 9899 (RFC 6951). */
+  port?: number;
+  /** The SCTP port (both ends; default 5000). */
+  sctpPort?: number;
+  localPort?: number;
+  localAddress?: string;
+  /** WebSocket bridge URL (browser): one SCTP packet per binary frame. */
+  url?: string;
+  seed?: Uint8Array;
+}
+
+export interface ConnectAssociationOptions extends TransportOptions, AssociationOptions {
+  signal?: AbortSignal;
+}
+
+/** Opens an association; resolves when it is open, rejects (ERR_SCTP_CONNECT_FAILED) if setup fails. */
+export declare function connect(options: ConnectAssociationOptions): Promise<Association>;
+/** Starts accepting associations. */
+export declare function listen(options?: TransportOptions & AssociationOptions): Promise<Server>;
+
+/** WebSocket transport (one SCTP packet per binary frame). */
+export declare class WebSocketTransport implements DatagramTransport {
+  static connect(url: string): Promise<WebSocketTransport>;
+  onmessage: ((data: Uint8Array, from: Address) => void) | null;
+  send(data: Uint8Array): void;
+  close(): void;
+}
+
+export interface Link {
+  /** Loss probability 0..1 (may be changed while running). */
+  loss: number;
+  /** One-way delay in ms. */
+  delay: number;
+  /** Bytes per second; 0 = unlimited. */
+  bandwidth: number;
+  readonly dropped: number;
+  readonly delivered: number;
+  readonly a: DatagramTransport;
+  readonly b: DatagramTransport;
+}
+/** Two in-memory transports joined by a simulated link (seeded loss). */
+export declare function createLink(options?: { loss?: number; delay?: number; bandwidth?: number; seed?: number }): Link;
+
+export interface ParsedPacket {
+  srcPort: number;
+  dstPort: number;
+  verificationTag: number;
+  checksum: number;
+  chunks: { type: number; flags: number; length: number }[];
+}
+/** Parses one SCTP packet (checksum verified, chunks framed); throws Error with code ERR_SCTP_MALFORMED_PACKET. */
+export declare function parsePacket(data: Uint8Array | ArrayBuffer | ArrayBufferView): ParsedPacket;
+
+/** Peer address used by single-path transports. */
+export declare const SINGLE_PATH_ADDRESS: Address;
+export declare const DEFAULT_UDP_PORT: 9899;
+export declare const DEFAULT_SCTP_PORT: 5000;

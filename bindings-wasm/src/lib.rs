@@ -1,0 +1,214 @@
+//! wasm-bindgen shell over the anysctp core: the raw sans-IO endpoint that
+//! the package's JavaScript layer (`bindings-js/lib`) builds its API on. The
+//! core has no clock and no randomness of its own: the JavaScript side passes
+//! `performance.now()` and a seed from `crypto.getRandomValues`. Errors are
+//! thrown as `"[CODE] message"`; the JavaScript layer maps the codes.
+
+#[path = "../../bindings-js/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use bytes::Bytes;
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+fn js(e: String) -> JsValue {
+    js_sys::Error::new(&e).into()
+}
+
+fn set(o: &Object, k: &str, v: JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(k), &v);
+}
+
+/// Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`.
+#[wasm_bindgen(js_name = parsePacket)]
+pub fn parse_packet(data: &[u8]) -> Result<String, JsValue> {
+    common::parse_packet_json(data).map_err(js)
+}
+
+/// The raw sans-IO endpoint.
+#[wasm_bindgen]
+pub struct RawEndpoint {
+    host: common::Host,
+}
+
+#[wasm_bindgen]
+impl RawEndpoint {
+    /// A new endpoint; `options` is the flat list described in `common.rs`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        port: u32,
+        accept_incoming: bool,
+        max_associations: u32,
+        options: Vec<f64>,
+        seed: &[u8],
+    ) -> Result<RawEndpoint, JsValue> {
+        let host = common::Host::new(port, accept_incoming, max_associations, &options, seed)
+            .map_err(js)?;
+        Ok(Self { host })
+    }
+
+    /// Starts an association; returns its id.
+    pub fn connect(
+        &mut self,
+        now: f64,
+        remotes: Vec<String>,
+        port: u32,
+        options: Vec<f64>,
+    ) -> Result<f64, JsValue> {
+        self.host.connect(now, &remotes, port, &options).map_err(js)
+    }
+
+    /// Feeds a received datagram.
+    #[wasm_bindgen(js_name = handleDatagram)]
+    pub fn handle_datagram(&mut self, now: f64, from: &str, data: &[u8]) -> Result<(), JsValue> {
+        self.host
+            .handle_datagram(now, from, Bytes::copy_from_slice(data))
+            .map_err(js)
+    }
+
+    /// The next datagram to send: `{destination, data}` or undefined.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self, now: f64) -> Result<JsValue, JsValue> {
+        match self.host.poll_transmit(now).map_err(js)? {
+            None => Ok(JsValue::UNDEFINED),
+            Some((dst, b)) => {
+                let o = Object::new();
+                set(&o, "destination", JsValue::from_str(&dst.to_string()));
+                set(&o, "data", Uint8Array::from(b).into());
+                Ok(o.into())
+            }
+        }
+    }
+
+    /// The next deadline (milliseconds), or undefined.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&mut self) -> Option<f64> {
+        self.host.poll_timeout()
+    }
+
+    /// Runs due timers.
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now: f64) -> Result<(), JsValue> {
+        self.host.handle_timeout(now).map_err(js)
+    }
+
+    /// The next event (a plain object) or undefined.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> JsValue {
+        let Some(f) = self.host.poll_event() else {
+            return JsValue::UNDEFINED;
+        };
+        let o = Object::new();
+        set(&o, "id", f.id.into());
+        set(&o, "type", JsValue::from_str(f.kind));
+        set(&o, "stream", f.stream.into());
+        set(&o, "ppid", f.ppid.into());
+        set(&o, "unordered", f.unordered.into());
+        if let Some(d) = f.data {
+            set(&o, "data", Uint8Array::from(&d[..]).into());
+        }
+        if let Some(t) = f.text {
+            set(&o, "text", JsValue::from_str(&t));
+        }
+        if let Some(c) = f.code {
+            set(&o, "code", JsValue::from_str(c));
+        }
+        set(&o, "outboundStreams", f.outbound_streams.into());
+        set(&o, "inboundStreams", f.inbound_streams.into());
+        o.into()
+    }
+
+    /// Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        now: f64,
+        id: f64,
+        stream: u32,
+        data: &[u8],
+        ppid: u32,
+        unordered: bool,
+        lifetime: f64,
+        max_retransmits: f64,
+    ) -> Result<(), JsValue> {
+        let lifetime = (lifetime >= 0.0).then_some(lifetime);
+        let max_rtx = if max_retransmits >= 0.0 {
+            Some(if max_retransmits > u32::MAX as f64 {
+                u32::MAX
+            } else {
+                max_retransmits as u32
+            })
+        } else {
+            None
+        };
+        self.host
+            .send(
+                now,
+                id,
+                stream,
+                Bytes::copy_from_slice(data),
+                ppid,
+                unordered,
+                lifetime,
+                max_rtx,
+            )
+            .map_err(js)
+    }
+
+    /// Graceful shutdown.
+    pub fn shutdown(&mut self, now: f64, id: f64) -> Result<(), JsValue> {
+        self.host.shutdown(now, id).map_err(js)
+    }
+
+    /// Abort with a reason.
+    pub fn abort(&mut self, now: f64, id: f64, reason: &str) -> Result<(), JsValue> {
+        self.host.abort(now, id, reason).map_err(js)
+    }
+
+    /// Bytes queued and not yet sent, or undefined for an unknown association.
+    #[wasm_bindgen(js_name = bufferedAmount)]
+    pub fn buffered_amount(&self, id: f64) -> Result<Option<f64>, JsValue> {
+        self.host.buffered_amount(id).map_err(js)
+    }
+
+    /// Sets the buffered-amount low-water mark.
+    #[wasm_bindgen(js_name = setBufferedAmountLowThreshold)]
+    pub fn set_buffered_amount_low_threshold(&mut self, id: f64, n: f64) -> Result<(), JsValue> {
+        self.host
+            .set_buffered_amount_low_threshold(id, n)
+            .map_err(js)
+    }
+
+    /// The RFC name of the association's state, or undefined.
+    pub fn state(&self, id: f64) -> Result<Option<String>, JsValue> {
+        Ok(self.host.state(id).map_err(js)?.map(str::to_string))
+    }
+
+    /// Statistics as JSON text, or undefined.
+    pub fn stats(&self, id: f64) -> Result<Option<String>, JsValue> {
+        Ok(self
+            .host
+            .stats(id)
+            .map_err(js)?
+            .map(|s| common::stats_json(&s)))
+    }
+
+    /// Association ids.
+    pub fn associations(&self) -> Vec<f64> {
+        self.host.associations()
+    }
+
+    /// Peer transport addresses, or undefined.
+    #[wasm_bindgen(js_name = peerAddresses)]
+    pub fn peer_addresses(&self, id: f64) -> Result<Option<Vec<String>>, JsValue> {
+        self.host.peer_addresses(id).map_err(js)
+    }
+
+    /// Makes `addr` the primary path.
+    #[wasm_bindgen(js_name = setPrimary)]
+    pub fn set_primary(&mut self, id: f64, addr: &str) -> Result<(), JsValue> {
+        self.host.set_primary(id, addr).map_err(js)
+    }
+}

@@ -1,0 +1,330 @@
+//! One endpoint against a hand-scripted peer that writes raw packets: checks
+//! answers the RFC pins down to the verification tag and the chunk types
+//! (the cases the ETSI TS 102 369 conformance scripts found).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anysctp::wire::{
+    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, InitChunk, List, Packet,
+    PacketWriter, Param, ShutdownChunk,
+};
+use anysctp::{
+    AssociationConfig, Endpoint, EndpointConfig, Instant, Ppid, SendOptions, Ssn, StreamId, Tsn,
+    VerificationTag,
+};
+use bytes::Bytes;
+
+const PEER: &str = "10.0.0.2:6000";
+/// The peer's Initiate Tag.
+const PEER_TAG: u32 = 0x0102_0304;
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// A packet the endpoint sent: verification tag and (type, flags, value).
+#[derive(Debug)]
+struct Out {
+    vtag: u32,
+    chunks: Vec<(u8, u8, Vec<u8>)>,
+}
+
+impl Out {
+    fn types(&self) -> Vec<u8> {
+        self.chunks.iter().map(|c| c.0).collect()
+    }
+}
+
+struct Peer {
+    ep: Endpoint,
+    now: Instant,
+    /// Our (the endpoint's) tag, learned from its INIT ACK.
+    local_tag: u32,
+    cookie: Vec<u8>,
+    local_tsn: u32,
+}
+
+impl Peer {
+    fn listening(cfg: AssociationConfig) -> Self {
+        let ep = Endpoint::new(
+            EndpointConfig {
+                port: 5000,
+                accept_incoming: true,
+                association: cfg,
+                ..EndpointConfig::default()
+            },
+            [7; 32],
+        )
+        .unwrap();
+        Peer {
+            ep,
+            now: Instant::from_millis(1000),
+            local_tag: 0,
+            cookie: Vec::new(),
+            local_tsn: 0,
+        }
+    }
+
+    fn send(&mut self, vtag: u32, chunks: &[Chunk<'_>]) {
+        let mut buf = vec![0u8; 2048];
+        let mut w = PacketWriter::new(&mut buf, 6000, 5000, VerificationTag(vtag)).unwrap();
+        for c in chunks {
+            w.push(c).unwrap();
+        }
+        let n = w.finish(ChecksumMode::Compute);
+        self.ep
+            .handle_datagram(self.now, addr(PEER), Bytes::copy_from_slice(&buf[..n]));
+    }
+
+    fn sent(&mut self) -> Vec<Out> {
+        let mut buf = vec![0u8; 65536];
+        let mut out = Vec::new();
+        while let Some(t) = self.ep.poll_transmit(self.now, &mut buf) {
+            assert_eq!(t.destination, addr(PEER));
+            let p = Packet::new_checked(&buf[..t.len], ChecksumPolicy::Required).unwrap();
+            let chunks = p
+                .chunks()
+                .map(|c| {
+                    let c = c.unwrap();
+                    (c.chunk_type, c.flags, c.value.to_vec())
+                })
+                .collect();
+            out.push(Out {
+                vtag: p.verification_tag().0,
+                chunks,
+            });
+        }
+        out
+    }
+
+    fn advance(&mut self, d: Duration) {
+        self.now += d;
+        self.ep.handle_timeout(self.now);
+    }
+
+    /// Sends INIT and learns the endpoint's tag, TSN and cookie.
+    fn init(&mut self) {
+        let init = Chunk::Init(InitChunk {
+            initiate_tag: PEER_TAG,
+            a_rwnd: 65536,
+            outbound_streams: 1,
+            inbound_streams: 1,
+            initial_tsn: Tsn(100),
+            params: List::Items(&[]),
+        });
+        self.send(0, &[init]);
+        let out = self.sent();
+        assert_eq!(out.len(), 1, "{out:?}");
+        let (ty, _, v) = &out[0].chunks[0];
+        assert_eq!(*ty, 2, "INIT ACK");
+        let ack = InitChunk::parse(2, v).unwrap();
+        self.local_tag = ack.initiate_tag;
+        self.local_tsn = ack.initial_tsn.0;
+        self.cookie = ack
+            .params()
+            .flatten()
+            .find_map(|p| match p {
+                Param::StateCookie(c) => Some(c.to_vec()),
+                _ => None,
+            })
+            .expect("State Cookie");
+    }
+
+    fn cookie_echo(&mut self) -> Vec<Out> {
+        let cookie = self.cookie.clone();
+        self.send(
+            self.local_tag,
+            &[Chunk::CookieEcho(CookieEchoChunk { cookie: &cookie })],
+        );
+        self.sent()
+    }
+
+    fn established(cfg: AssociationConfig) -> Self {
+        let mut p = Peer::listening(cfg);
+        p.init();
+        let out = p.cookie_echo();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].types(), vec![11], "COOKIE ACK");
+        p
+    }
+}
+
+fn data(tsn: u32, payload: &[u8]) -> Chunk<'_> {
+    Chunk::Data(DataChunk {
+        tsn: Tsn(tsn),
+        stream: StreamId(0),
+        ssn: Ssn(0),
+        ppid: Ppid(0),
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate_sack: false,
+        payload,
+    })
+}
+
+#[test]
+fn stale_cookie_error_carries_the_peers_tag() {
+    // RFC 9260 §5.1.5 step 4: the ERROR goes to the peer, which is in
+    // COOKIE-ECHOED and accepts only its own tag (§8.5).
+    let mut p = Peer::listening(AssociationConfig {
+        cookie_lifetime: Duration::from_secs(10),
+        ..AssociationConfig::default()
+    });
+    p.init();
+    p.advance(Duration::from_secs(11));
+    let out = p.cookie_echo();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].types(), vec![9], "ERROR");
+    assert_eq!(out[0].vtag, PEER_TAG);
+    // Stale Cookie cause (3).
+    assert_eq!(&out[0].chunks[0].2[..2], &[0, 3]);
+}
+
+#[test]
+fn data_after_the_peers_shutdown_is_discarded_without_a_sack() {
+    // RFC 9260 §6: DATA is received only in ESTABLISHED, SHUTDOWN-PENDING
+    // and SHUTDOWN-SENT; in SHUTDOWN-RECEIVED it is discarded.
+    let mut p = Peer::established(AssociationConfig::default());
+    let id = p.ep.associations()[0];
+    p.ep.send(
+        p.now,
+        id,
+        StreamId(0),
+        Bytes::from_static(b"hello"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    let out = p.sent();
+    assert_eq!(out[0].types(), vec![0], "DATA");
+    // SHUTDOWN acknowledging nothing of ours: SHUTDOWN-RECEIVED.
+    let nothing = p.local_tsn.wrapping_sub(1);
+    p.send(
+        p.local_tag,
+        &[Chunk::Shutdown(ShutdownChunk {
+            cum_tsn_ack: Tsn(nothing),
+        })],
+    );
+    assert!(p.sent().is_empty());
+    p.send(p.local_tag, &[data(100, b"late")]);
+    p.advance(Duration::from_millis(250));
+    let out = p.sent();
+    assert!(
+        out.iter().all(|o| !o.types().contains(&3)),
+        "no SACK for discarded DATA: {out:?}"
+    );
+}
+
+/// The OS of the INIT ACK an endpoint configured with `os` outbound
+/// streams sends for an INIT announcing `mis` inbound streams.
+fn init_ack_os(os: u16, mis: u16) -> u16 {
+    let mut p = Peer::listening(AssociationConfig {
+        outbound_streams: os,
+        ..AssociationConfig::default()
+    });
+    p.send(
+        0,
+        &[Chunk::Init(InitChunk {
+            initiate_tag: PEER_TAG,
+            a_rwnd: 65536,
+            outbound_streams: 100,
+            inbound_streams: mis,
+            initial_tsn: Tsn(1),
+            params: List::Items(&[]),
+        })],
+    );
+    let out = p.sent();
+    assert_eq!(out[0].types(), vec![2], "INIT ACK");
+    InitChunk::parse(2, &out[0].chunks[0].2)
+        .unwrap()
+        .outbound_streams
+}
+
+#[test]
+fn init_ack_announces_no_more_outbound_streams_than_the_init_accepts() {
+    // RFC 9260 §3.3.3: the INIT ACK's OS MUST NOT exceed the INIT's MIS.
+    assert_eq!(init_ack_os(10, 3), 3);
+    assert_eq!(init_ack_os(10, 50), 10);
+}
+
+#[test]
+fn shutdown_ack_in_cookie_wait_is_answered_with_a_reflected_shutdown_complete() {
+    // RFC 9260 §9.2: the sender of the INIT answers a SHUTDOWN ACK with a
+    // SHUTDOWN COMPLETE (T bit) under the tag received, and keeps waiting.
+    let mut p = Peer::listening(AssociationConfig::default());
+    let id =
+        p.ep.connect(p.now, addr(PEER), 6000, AssociationConfig::default())
+            .unwrap();
+    let out = p.sent();
+    assert_eq!(out[0].types(), vec![1], "INIT");
+    let our_tag = InitChunk::parse(1, &out[0].chunks[0].2)
+        .unwrap()
+        .initiate_tag;
+    p.send(our_tag, &[Chunk::ShutdownAck]);
+    let out = p.sent();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].types(), vec![14], "SHUTDOWN COMPLETE");
+    assert_eq!(out[0].chunks[0].1 & 1, 1, "T bit");
+    assert_eq!(out[0].vtag, our_tag);
+    assert!(p.ep.state(id).is_some(), "still connecting");
+}
+
+#[test]
+fn init_with_tag_zero_or_too_short_is_silently_discarded() {
+    // RFC 9260 §3.3.2: Initiate Tag 0 → silently discard.
+    let mut p = Peer::listening(AssociationConfig::default());
+    p.send(
+        0,
+        &[Chunk::Init(InitChunk {
+            initiate_tag: 0,
+            a_rwnd: 65536,
+            outbound_streams: 1,
+            inbound_streams: 1,
+            initial_tsn: Tsn(1),
+            params: List::Items(&[]),
+        })],
+    );
+    assert!(p.sent().is_empty());
+    // An INIT chunk of 8 bytes: no Initiate Tag to answer to.
+    let mut buf = vec![0u8; 20];
+    buf[0..2].copy_from_slice(&6000u16.to_be_bytes());
+    buf[2..4].copy_from_slice(&5000u16.to_be_bytes());
+    buf[12..20].copy_from_slice(&[1, 0, 0, 8, 1, 2, 3, 4]);
+    let crc = anysctp::wire::checksum(&buf);
+    buf[8..12].copy_from_slice(&crc.to_le_bytes());
+    p.ep.handle_datagram(p.now, addr(PEER), Bytes::from(buf));
+    assert!(p.sent().is_empty());
+    // A valid INIT afterwards is answered.
+    p.init();
+}
+
+#[test]
+fn association_failing_after_max_retrans_sends_an_abort() {
+    // RFC 9260 §8.1: after Association.Max.Retrans the peer is unreachable
+    // and the association closes; an ABORT tells a peer that still hears us.
+    let mut p = Peer::established(AssociationConfig::default());
+    let id = p.ep.associations()[0];
+    p.ep.send(
+        p.now,
+        id,
+        StreamId(0),
+        Bytes::from_static(b"lost"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    let mut all = p.sent();
+    let mut rounds = 0;
+    while p.ep.state(id).is_some() {
+        rounds += 1;
+        assert!(rounds < 1000, "the association never gave up");
+        let t = p.ep.poll_timeout().expect("a timer runs");
+        p.now = t;
+        p.ep.handle_timeout(t);
+        all.extend(p.sent());
+    }
+    let last = all.last().unwrap();
+    assert_eq!(last.types(), vec![6], "ABORT last: {all:?}");
+    assert_eq!(last.vtag, PEER_TAG);
+    assert_eq!(last.chunks[0].1 & 1, 0, "T bit clear");
+}
