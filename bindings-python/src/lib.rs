@@ -15,6 +15,7 @@ mod convert;
 mod endpoint;
 mod logging;
 mod pcap;
+mod wire;
 
 use pyo3::prelude::*;
 
@@ -30,6 +31,8 @@ fn _anysctp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pcap::encapsulate_udp, m)?)?;
     m.add_function(wrap_pyfunction!(pcap::decapsulate_udp, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::check_packet_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(endpoint::pump, m)?)?;
     m.add("SCTP_UDP_PORT", anysctp::pcap::SCTP_UDP_PORT)?;
     Ok(())
 }

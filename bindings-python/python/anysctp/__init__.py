@@ -14,7 +14,7 @@ Time in the sans-IO API is float seconds from any origin (e.g.
 import logging as _logging
 
 from . import events, exceptions, wire
-from ._sansio import Address, Association, Buffer, Endpoint, Link
+from ._sansio import Address, Association, Buffer, Endpoint, Link, pump
 from ._socket import (
     SCTP_AUTOCLOSE,
     SCTP_INITMSG,
@@ -52,6 +52,7 @@ from .exceptions import (
     Error,
     ConfigError,
     ProtocolError,
+    WireError,
     AssociationClosedError,
     AssociationAbortedError,
     InvalidStateError,
@@ -73,6 +74,7 @@ __all__ = [
     "Buffer",
     "Endpoint",
     "Link",
+    "pump",
     "RecvMessage",
     "Socket",
     "socket",
@@ -110,6 +112,7 @@ __all__ = [
     "Error",
     "ConfigError",
     "ProtocolError",
+    "WireError",
     "AssociationClosedError",
     "AssociationAbortedError",
     "InvalidStateError",

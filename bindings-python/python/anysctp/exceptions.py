@@ -17,6 +17,7 @@ __all__ = [
     "Error",
     "ConfigError",
     "ProtocolError",
+    "WireError",
     "AssociationClosedError",
     "AssociationAbortedError",
     "InvalidStateError",
@@ -41,6 +42,11 @@ class ConfigError(Error, ValueError):
 
 class ProtocolError(Error):
     """Bytes are not a valid SCTP packet, chunk or capture (or the peer broke the protocol)."""
+
+
+class WireError(ProtocolError):
+    """Bytes that are not a well-formed SCTP packet, chunk, parameter or cause
+    (raised by :mod:`anysctp.wire`; the message says what and where)."""
 
 
 class AssociationClosedError(Error):
