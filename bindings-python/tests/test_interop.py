@@ -79,7 +79,9 @@ PEERS: Dict[str, Tuple[Callable[[], Optional[pathlib.Path]], ServerCmd, ClientCm
 def binary(name: str) -> pathlib.Path:
     found = PEERS[name][0]()
     if found is None:
-        pytest.skip(f"{name} peer not built here (see interop/README.md)")
+        # The test command installs what the peers need (libusrsctp-dev,
+        # cargo): a peer that cannot be built is a failure, not a skip.
+        pytest.fail(f"{name} peer could not be built (see interop/README.md)")
     return found
 
 
