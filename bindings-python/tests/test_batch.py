@@ -1,12 +1,10 @@
 """Batch calls for speed: pump() and Endpoint.poll_messages()."""
 
 import pytest
-from conftest import requires_core
 
 import anysctp
 from anysctp import Connected, Endpoint, Message, pump
 
-pytestmark = requires_core
 
 A, B = ("10.0.0.1", 9899), ("10.0.0.2", 9899)
 

@@ -17,11 +17,10 @@ import subprocess
 from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
-from conftest import free_udp_port, requires_core
+from conftest import free_udp_port
 
 import anysctp.asyncio
 
-pytestmark = requires_core
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COUNT, SIZE, STREAMS = 1000, 200, 4

@@ -3,12 +3,10 @@
 import logging
 
 import pytest
-from conftest import requires_core
 
 import anysctp
 from anysctp import Endpoint, wire
 
-pytestmark = requires_core
 
 
 def test_a_dropped_malformed_packet_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:

@@ -4,11 +4,9 @@ import gc
 import resource
 import tracemalloc
 
-from conftest import requires_core
 
 from anysctp import Endpoint
 
-pytestmark = requires_core
 
 
 def churn(ep: Endpoint, n: int, t: float) -> float:

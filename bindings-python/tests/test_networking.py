@@ -3,12 +3,11 @@
 import asyncio
 
 import pytest
-from conftest import free_udp_port, requires_core
+from conftest import free_udp_port
 
 import anysctp
 import anysctp.asyncio
 
-pytestmark = requires_core
 
 
 def test_asyncio_echo() -> None:

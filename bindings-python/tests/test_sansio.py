@@ -4,12 +4,10 @@ import random
 from typing import List, Optional
 
 import pytest
-from conftest import requires_core
 
 import anysctp
 from anysctp import Closed, Connected, Endpoint, Link, Message
 
-pytestmark = requires_core
 
 
 def pair(filter=None):  # type: ignore[no-untyped-def]
