@@ -2,11 +2,6 @@ import itertools
 import os
 import socket
 
-import pytest
-
-import anysctp
-
-
 _ports = itertools.count(20000 + (os.getpid() % 2000) * 10)
 
 

@@ -8,7 +8,6 @@ import anysctp
 from anysctp import Endpoint, wire
 
 
-
 def test_a_dropped_malformed_packet_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     endpoint = Endpoint(5000, accept_incoming=True, seed=bytes(32))
     bad = wire.Packet(5001, 5000, 0, [wire.CookieAck()]).to_bytes(checksum=0x12345678)

@@ -8,7 +8,6 @@ import tracemalloc
 from anysctp import Endpoint
 
 
-
 def churn(ep: Endpoint, n: int, t: float) -> float:
     for i in range(n):
         a = ep.connect(t, ("10.1.%d.%d" % (i // 250 % 250, i % 250 + 1), 9899), 5000)

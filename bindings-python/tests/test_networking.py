@@ -9,7 +9,6 @@ import anysctp
 import anysctp.asyncio
 
 
-
 def test_asyncio_echo() -> None:
     async def main() -> None:
         port = free_udp_port()

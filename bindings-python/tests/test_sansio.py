@@ -9,7 +9,6 @@ import anysctp
 from anysctp import Closed, Connected, Endpoint, Link, Message
 
 
-
 def pair(filter=None):  # type: ignore[no-untyped-def]
     a = Endpoint(5000, seed=bytes([1]) * 32, rto_min=0.2, rto_initial=0.5)
     b = Endpoint(5000, accept_incoming=True, seed=bytes([2]) * 32, rto_min=0.2, rto_initial=0.5)
