@@ -259,20 +259,42 @@ export declare class WebSocketTransport implements DatagramTransport {
   close(): void;
 }
 
+/**
+ * A simulated link between two in-memory transports. Each direction is first
+ * in, first out; the settings may be changed while running and apply to the
+ * packets sent from then on.
+ */
 export interface Link {
-  /** Loss probability 0..1 (may be changed while running). */
+  /** Loss probability 0..1. */
   loss: number;
   /** One-way delay in ms. */
   delay: number;
-  /** Bytes per second; 0 = unlimited. */
+  /** Bytes (of SCTP packets) per second in each direction; 0 = unlimited. */
   bandwidth: number;
+  /** Drop-tail queue in front of the bandwidth limit, in bytes; 0 = unbounded. */
+  queue: number;
+  /** Packets lost to `loss`. */
   readonly dropped: number;
+  /** Packets dropped because the queue was full. */
+  readonly overflowed: number;
   readonly delivered: number;
   readonly a: DatagramTransport;
   readonly b: DatagramTransport;
 }
-/** Two in-memory transports joined by a simulated link (seeded loss). */
-export declare function createLink(options?: { loss?: number; delay?: number; bandwidth?: number; seed?: number }): Link;
+export interface LinkOptions {
+  loss?: number;
+  delay?: number;
+  bandwidth?: number;
+  queue?: number;
+  /** Seed of the loss pattern (default 1). */
+  seed?: number;
+}
+/**
+ * Two in-memory transports joined by a simulated link (seeded loss, delay,
+ * bandwidth limit with a drop-tail queue). RangeError for negative values or
+ * a loss outside 0..1.
+ */
+export declare function createLink(options?: LinkOptions): Link;
 
 export interface ParsedPacket {
   srcPort: number;

@@ -646,35 +646,84 @@ export function createApi(RawEndpoint, platform) {
   }
 
   /**
-   * Two connected in-memory transports with loss (0..1), one-way delay (ms)
-   * and bandwidth (bytes/s, 0 = unlimited); seeded, for tests and demos.
+   * Two connected in-memory transports joined by a simulated link, for tests
+   * and demos: seeded random loss (0..1), one-way delay (ms), a bandwidth
+   * limit (bytes/s, 0 = unlimited) behind a drop-tail queue of `queue` bytes
+   * (0 = unbounded). Each direction is first in, first out; the settings may
+   * change while running and apply to the packets sent from then on.
    */
-  function createLink({ loss = 0, delay = 0, bandwidth = 0, seed = 1 } = {}) {
+  function createLink({ loss = 0, delay = 0, bandwidth = 0, queue = 0, seed = 1 } = {}) {
     checkNumber("loss", loss);
     if (loss < 0 || loss > 1) throw rangeError("loss must be between 0 and 1");
     checkNumber("delay", delay);
+    if (delay < 0) throw rangeError(`delay must not be negative (ms), got ${delay}`);
     checkNumber("bandwidth", bandwidth);
+    if (bandwidth < 0) throw rangeError(`bandwidth must not be negative (bytes/s, 0 = unlimited), got ${bandwidth}`);
+    checkNumber("queue", queue);
+    if (queue < 0) throw rangeError(`queue must not be negative (bytes, 0 = unbounded), got ${queue}`);
     let s = seed >>> 0 || 1;
     const rand = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
-    const link = { loss, delay, bandwidth, dropped: 0, delivered: 0 };
-    const timers = new Set();
-    const mk = () => ({ onmessage: null, peer: null, busyUntil: 0, closed: false,
-      send(data) {
-        if (this.closed) return;
-        if (rand() < link.loss) { link.dropped++; return; }
-        const copy = data.slice();
+    const link = { loss, delay, bandwidth, queue, dropped: 0, overflowed: 0, delivered: 0 };
+    // One direction: the bandwidth limiter's clock and the packets on their
+    // way, in delivery order, with one timer armed for the oldest.
+    const mk = () => {
+      let busyUntil = 0; // when the limiter has sent everything it holds
+      let lastAt = 0; // delivery time of the newest packet (FIFO when the delay shrinks)
+      let pending = []; // [at, data, at, data, ...] from index head on
+      let head = 0;
+      let armed = false;
+      let timer = null;
+      const flush = () => {
+        armed = false;
+        timer = null;
         const t = now();
-        let at = t + link.delay;
-        if (link.bandwidth > 0) {
-          this.busyUntil = Math.max(this.busyUntil, t) + (copy.length * 1000) / link.bandwidth;
-          at = this.busyUntil + link.delay;
+        try {
+          while (head < pending.length && pending[head] <= t) {
+            const data = pending[head + 1];
+            pending[head + 1] = null;
+            head += 2;
+            const peer = end.peer;
+            if (!peer.closed && peer.onmessage) { link.delivered++; peer.onmessage(data, SINGLE_PATH_ADDRESS); }
+          }
+        } finally {
+          // a receiver that throws loses its packet, not the ones behind it
+          if (head === pending.length) { pending.length = 0; head = 0; } else if (head > 4096 && head * 2 > pending.length) { pending = pending.slice(head); head = 0; }
+          arm();
         }
-        const peer = this.peer;
-        const deliver = () => { if (!peer.closed && peer.onmessage) { link.delivered++; peer.onmessage(copy, SINGLE_PATH_ADDRESS); } };
-        if (at - t <= 0) queueMicrotask(deliver);
-        else { const h = setTimeout(() => { timers.delete(h); deliver(); }, at - t); timers.add(h); }
-      },
-      close() { this.closed = true; if (a.closed && b.closed) { timers.forEach(clearTimeout); timers.clear(); } } });
+      };
+      const arm = () => {
+        if (armed || head >= pending.length) return;
+        armed = true;
+        const wait = pending[head] - now();
+        if (wait <= 0) queueMicrotask(flush);
+        else timer = setTimeout(flush, wait);
+      };
+      const end = { onmessage: null, peer: null, closed: false,
+        send(data) {
+          if (this.closed) return;
+          if (rand() < link.loss) { link.dropped++; return; }
+          const t = now();
+          let at = t + link.delay;
+          if (link.bandwidth > 0) {
+            const start = Math.max(busyUntil, t);
+            // bytes still waiting for the limiter, this packet included
+            if (link.queue > 0 && ((start - t) * link.bandwidth) / 1000 + data.length > link.queue) { link.overflowed++; return; }
+            busyUntil = start + (data.length * 1000) / link.bandwidth;
+            at = busyUntil + link.delay;
+          }
+          at = Math.max(at, lastAt);
+          lastAt = at;
+          pending.push(at, data.slice());
+          arm();
+        },
+        close() {
+          this.closed = true;
+          if (a.closed && b.closed) drops.forEach((d) => d());
+        } };
+      drops.push(() => { if (timer !== null) clearTimeout(timer); timer = null; armed = false; pending = []; head = 0; });
+      return end;
+    };
+    const drops = [];
     const a = mk(), b = mk();
     a.peer = b; b.peer = a;
     link.a = a; link.b = b;

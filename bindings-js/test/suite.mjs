@@ -24,6 +24,7 @@ function checkInterop(m) {
 }
 
 export function runSuite(name, S) {
+  const SINGLE = S.SINGLE_PATH_ADDRESS;
   test(`${name}: shared packet vectors parse (checksum, header, chunk types)`, () => {
     assert.ok(vectors.length > 10);
     for (const v of vectors) {
@@ -129,6 +130,33 @@ export function runSuite(name, S) {
     assert.equal(a.readyState, "closed");
     assert.equal(await a.closed, "shutdown");
     await server.close();
+  });
+
+  test(`${name}: createLink's queue drops what overflows it, and each direction stays in order`, async () => {
+    // 100 bytes/s: a 1,000-byte packet holds the limiter for 10 s, so the
+    // queue cannot drain between these synchronous sends.
+    const slow = S.createLink({ bandwidth: 100, queue: 3000 });
+    for (let i = 0; i < 10; i++) slow.a.send(new Uint8Array(1000).fill(i), SINGLE);
+    assert.equal(slow.overflowed, 7, "3 packets of 1,000 bytes fit a 3,000-byte queue");
+    assert.equal(slow.dropped, 0);
+    slow.a.close(); slow.b.close();
+
+    // A shorter delay set while a packet is on its way does not let the next overtake it.
+    const link = S.createLink({ delay: 40 });
+    const got = [];
+    const both = new Promise((resolve) => { link.b.onmessage = (d) => { got.push(d[0]); if (got.length === 2) resolve(); }; });
+    link.a.send(Uint8Array.of(1), SINGLE);
+    link.delay = 0;
+    link.a.send(Uint8Array.of(2), SINGLE);
+    await both;
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(link.delivered, 2);
+    link.a.close(); link.b.close();
+
+    assert.throws(() => S.createLink({ delay: -1 }), (e) => e instanceof RangeError && /delay must not be negative/.test(e.message));
+    assert.throws(() => S.createLink({ bandwidth: -5 }), (e) => e instanceof RangeError && /bandwidth/.test(e.message));
+    assert.throws(() => S.createLink({ queue: -1 }), (e) => e instanceof RangeError && /queue/.test(e.message));
+    assert.throws(() => S.createLink({ queue: "big" }), TypeError);
   });
 
   test(`${name}: UDP on 127.0.0.1 (RFC 6951), echo with async iterators and bufferedamountlow`, async () => {

@@ -22,6 +22,10 @@ async function usage(S: Shape): Promise<void> {
   const st = a.stats();
   if (st) { const c: number = st.paths[0].cwnd; void c; }
   await a.shutdown();
-  void id;
+  const link = S.createLink({ loss: 0.01, delay: 20, bandwidth: 1.25e6, queue: 64 * 1024 });
+  link.loss = 0.05;
+  const lost: number = link.dropped + link.overflowed;
+  await S.listen({ transport: link.b });
+  void id; void lost;
 }
 void node; void wasm; void usage;
