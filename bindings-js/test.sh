@@ -16,4 +16,5 @@ echo "tsc --strict: shared API satisfied by both packages; examples type-check"
 node --test \
   "$root/bindings-node/test/" \
   "$root/bindings-wasm/test/" \
+  "$here/test/example-browser.test.mjs" \
   "$here/test/browser.test.mjs"
