@@ -67,7 +67,14 @@ async function openSession() {
   server.onassociation = (ev) => {
     ev.association.onmessage = (m) => { s.rxBytes += m.data.length; s.rxMessages++; };
   };
-  s.assoc = await connect({ transport: link.a });
+  try {
+    s.assoc = await connect({ transport: link.a });
+  } catch (e) {
+    await server.close({ graceful: false });
+    link.a.close();
+    link.b.close();
+    throw e;
+  }
   s.assoc.bufferedAmountLowThreshold = BULK_LOW;
   s.assoc.onbufferedamountlow = () => { if (traffic === "bulk") fill(); };
   s.assoc.onclose = (ev) => {

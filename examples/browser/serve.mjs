@@ -72,6 +72,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   prepare({ build: !args.includes("--no-build") });
-  const { url } = await serve({ port });
-  console.log(`anysctp browser example: open ${url}  (Ctrl-C stops the server)`);
+  try {
+    const { url } = await serve({ port });
+    console.log(`anysctp browser example: open ${url}  (Ctrl-C stops the server)`);
+  } catch (e) {
+    console.error(e.code === "EADDRINUSE" ? `port ${port} is in use: pick another with --port N` : String(e));
+    process.exit(1);
+  }
 }
