@@ -189,6 +189,7 @@ function makeChart(el, title, yLabel, series) {
     title,
     width: Math.max(300, el.clientWidth),
     height: 240,
+    legend: { live: false },
     scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [{ label: "time (s)" }, { label: yLabel }],
     series: [{ label: "t" }, ...series],
