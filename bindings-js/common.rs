@@ -72,13 +72,14 @@ pub fn association(id: f64) -> Result<AssociationId, String> {
 }
 
 /// Number of slots in the flat options list given by the JavaScript layer.
-pub const OPTION_SLOTS: usize = 16;
+pub const OPTION_SLOTS: usize = 18;
 
 /// Association options as a flat list (NaN = default), in this order:
 /// outboundStreams, maxInboundStreams, rtoInitialMs, rtoMinMs, rtoMaxMs,
 /// maxInitRetransmits, maxAssociationRetransmits, heartbeatIntervalMs (0 =
 /// off), sackDelayMs, mtu, maxMessageSize, receiveBuffer, sendBuffer,
-/// nodelay (0/1), iData (0/1), partialReliability (0/1).
+/// nodelay (0/1), iData (0/1), partialReliability (0/1),
+/// maxPathRetransmits, pfMaxRetrans (-1 = SCTP-PF off).
 pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
     let mut c = AssociationConfig::default();
     let get = |i: usize| v.get(i).copied().filter(|x| !x.is_nan());
@@ -143,6 +144,14 @@ pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
     }
     if let Some(x) = int(15, 1.0, "partialReliability")? {
         c.partial_reliability = x == 1;
+    }
+    if let Some(x) = int(16, 1e6, "maxPathRetransmits")? {
+        c.max_path_retransmits = x as u32;
+    }
+    if get(17) == Some(-1.0) {
+        c.pf_max_retrans = None;
+    } else if let Some(x) = int(17, 1e6, "pfMaxRetrans")? {
+        c.pf_max_retrans = Some(x as u32);
     }
     c.validate().map_err(|e| error_text(&e))?;
     Ok(c)

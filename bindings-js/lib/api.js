@@ -16,7 +16,7 @@ const OPTION_NAMES = [
   "outboundStreams", "maxInboundStreams", "rtoInitial", "rtoMin", "rtoMax",
   "maxInitRetransmits", "maxAssociationRetransmits", "heartbeatInterval", "sackDelay",
   "mtu", "maxMessageSize", "receiveBuffer", "sendBuffer", "nodelay", "iData",
-  "partialReliability",
+  "partialReliability", "maxPathRetransmits", "pfMaxRetrans",
 ];
 const BOOL_OPTIONS = new Set(["nodelay", "iData", "partialReliability"]);
 
@@ -98,6 +98,8 @@ function flatOptions(o) {
       v[i] = x ? 1 : 0;
     } else if (k === "heartbeatInterval" && x === null) {
       v[i] = 0;
+    } else if (k === "pfMaxRetrans" && x === null) {
+      v[i] = -1;
     } else {
       checkNumber(`options.${k}`, x);
       v[i] = x;

@@ -50,6 +50,9 @@ export function runSuite(name, S) {
     assert.throws(() => new S.Endpoint({ seed: "x" }), { name: "TypeError", message: /seed must be a Uint8Array/ });
     assert.throws(() => new S.Endpoint({ association: { mtu: 10 } }), { name: "RangeError", message: /mtu/ });
     assert.throws(() => new S.Endpoint({ association: { nodelay: 1 } }), { name: "TypeError", message: /nodelay must be a boolean/ });
+    assert.throws(() => new S.Endpoint({ association: { pfMaxRetrans: 5 } }), { name: "RangeError", message: /pf_max_retrans must be below max_path_retransmits/ });
+    new S.Endpoint({ association: { maxPathRetransmits: 8, pfMaxRetrans: 5 } });
+    new S.Endpoint({ association: { pfMaxRetrans: null } });
     const ep = new S.Endpoint();
     assert.throws(() => ep.connect(0, "not an address"), { name: "TypeError", message: /is not "ip:port"/ });
     assert.throws(() => ep.connect(0, []), { name: "TypeError", message: /non-empty array/ });

@@ -179,6 +179,13 @@ pub fn association_config(obj: &Bound<'_, PyAny>) -> PyResult<AssociationConfig>
         }
     };
     let flag = |name: &str| -> PyResult<bool> { get(name)?.is_truthy() };
+    let opt_u32 = |name: &str| -> PyResult<Option<u32>> {
+        if get(name)?.is_none() {
+            Ok(None)
+        } else {
+            Ok(Some(narrow(name, u32::MAX.into())? as u32))
+        }
+    };
     #[allow(clippy::needless_update)] // keeps compiling when the core adds settings
     let cfg = AssociationConfig {
         outbound_streams: narrow("outbound_streams", 65535)? as u16,
@@ -203,15 +210,9 @@ pub fn association_config(obj: &Bound<'_, PyAny>) -> PyResult<AssociationConfig>
         partial_reliability: flag("partial_reliability")?,
         reconfig: flag("reconfig")?,
         zero_checksum: flag("zero_checksum")?,
-        adaptation_indication: {
-            let v = get("adaptation_indication")?;
-            if v.is_none() {
-                None
-            } else {
-                Some(narrow("adaptation_indication", u32::MAX.into())? as u32)
-            }
-        },
+        adaptation_indication: opt_u32("adaptation_indication")?,
         autoclose: opt_dur("autoclose")?,
+        pf_max_retrans: opt_u32("pf_max_retrans")?,
         ..AssociationConfig::default()
     };
     cfg.validate().map_err(|e| error(obj.py(), e))?;

@@ -11,6 +11,7 @@ def test_config_defaults_are_rfc9260() -> None:
     assert (c.rto_initial, c.rto_min, c.rto_max) == (1.0, 1.0, 60.0)
     assert (c.max_init_retransmits, c.max_association_retransmits, c.max_path_retransmits) == (8, 10, 5)
     assert c.heartbeat_interval == 30.0 and c.cookie_lifetime == 60.0 and c.max_burst == 4
+    assert c.pf_max_retrans == 0  # RFC 7829 §6: SCTP-PF on the first timeout
 
 
 def test_bad_config_raises_config_error_naming_the_field() -> None:
@@ -20,6 +21,10 @@ def test_bad_config_raises_config_error_naming_the_field() -> None:
         Endpoint(sack_delay=0.9)
     with pytest.raises(anysctp.ConfigError, match="outbound_streams"):
         Endpoint(outbound_streams=70000)
+    with pytest.raises(anysctp.ConfigError, match="pf_max_retrans must be below max_path_retransmits"):
+        Endpoint(pf_max_retrans=5)
+    Endpoint(pf_max_retrans=None)  # SCTP-PF off
+    Endpoint(max_path_retransmits=8, pf_max_retrans=5)
     with pytest.raises(TypeError):
         Endpoint(no_such_setting=1)
     with pytest.raises(ValueError, match="32 bytes"):

@@ -26,6 +26,14 @@ pub struct AssociationConfig {
     pub max_association_retransmits: u32,
     /// Path.Max.Retrans (RFC 9260 §16: 5).
     pub max_path_retransmits: u32,
+    /// 'PotentiallyFailed.Max.Retrans' (PFMR, RFC 7829 §4): a path whose
+    /// error counter exceeds this becomes Potentially Failed, and new data
+    /// and retransmissions move to an active alternate at once instead of
+    /// after [`max_path_retransmits`](Self::max_path_retransmits) + 1
+    /// timeouts. `Some(0)` (the default, RFC 7829 §6) switches on the first
+    /// timeout; `None` turns SCTP-PF off (plain RFC 9260 §8.2 failover).
+    /// Must be below `max_path_retransmits` when set.
+    pub pf_max_retrans: Option<u32>,
     /// HB.interval (RFC 9260 §16: 30 s). `None` disables heartbeats.
     pub heartbeat_interval: Option<Duration>,
     /// Delayed SACK timeout (RFC 9260 §6.2: at most 500 ms; 200 ms is the
@@ -76,6 +84,7 @@ impl Default for AssociationConfig {
             max_init_retransmits: 8,
             max_association_retransmits: 10,
             max_path_retransmits: 5,
+            pf_max_retrans: Some(0),
             heartbeat_interval: Some(Duration::from_secs(30)),
             sack_delay: Duration::from_millis(200),
             sack_frequency: 2,
@@ -126,6 +135,11 @@ impl AssociationConfig {
         }
         if self.receive_buffer < 1500 {
             return bad("receive_buffer must be at least 1500 bytes (RFC 9260 §6.2)");
+        }
+        if matches!(self.pf_max_retrans, Some(pf) if pf >= self.max_path_retransmits) {
+            return bad(
+                "pf_max_retrans must be below max_path_retransmits (RFC 7829 §4); use None to turn SCTP-PF off",
+            );
         }
         if self.max_burst == 0 {
             return bad("max_burst must be at least 1");
@@ -276,6 +290,17 @@ mod filter_tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn pf_threshold_must_be_below_path_max_retrans() {
+        let mut c = AssociationConfig::default();
+        assert_eq!(c.pf_max_retrans, Some(0));
+        c.pf_max_retrans = Some(5);
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("pf_max_retrans"), "{err}");
+        c.pf_max_retrans = None;
+        assert!(c.validate().is_ok());
     }
 
     #[test]

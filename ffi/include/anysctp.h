@@ -86,6 +86,9 @@
 // SCTP_PEER_ADDR_PARAMS (`anysctp_paddrparams`).
 #define ANYSCTP_PEER_ADDR_PARAMS 9
 
+// SCTP_PEER_ADDR_THLDS (`anysctp_paddrthlds`, RFC 7829 §7.2).
+#define ANYSCTP_PEER_ADDR_THLDS 31
+
 // SCTP_MAXSEG (`anysctp_assoc_value`, or an int).
 #define ANYSCTP_MAXSEG 13
 
@@ -428,6 +431,13 @@ typedef struct {
   uint32_t adaptation_indication;
   // Close after this much idle time, ms; 0 never (SCTP_AUTOCLOSE).
   uint32_t autoclose_ms;
+  // SCTP-PF, RFC 7829: move traffic off a path as soon as its error
+  // counter exceeds `pf_max_retrans` (true). False: only when it exceeds
+  // `max_path_retransmits` (plain RFC 9260 failover).
+  bool pf_enabled;
+  // PotentiallyFailed.Max.Retrans (0: on the first timeout); below
+  // `max_path_retransmits`.
+  uint32_t pf_max_retrans;
 } anysctp_association_config;
 
 // Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.
@@ -756,6 +766,22 @@ typedef struct {
   // SPP_HB_ENABLE 1, SPP_HB_DISABLE 2, SPP_PMTUD_ENABLE 8, SPP_PMTUD_DISABLE 16.
   uint32_t spp_flags;
 } anysctp_paddrparams;
+
+// SCTP_PEER_ADDR_THLDS (RFC 7829 §7.2): SCTP-PF thresholds. A
+// `spt_pathpfthld` at or above `spt_pathmaxrxt` turns SCTP-PF off.
+typedef struct {
+  // The association, 0 = future associations.
+  uint64_t spt_assoc_id;
+  // A peer address, or family 0 for all (per-address is not supported).
+  anysctp_sockaddr spt_address;
+  // Path.Max.Retrans (0 = unchanged).
+  uint16_t spt_pathmaxrxt;
+  // PotentiallyFailed.Max.Retrans.
+  uint16_t spt_pathpfthld;
+  // When the primary stops being used: 0 or equal to the PF threshold
+  // (`spt_pathmaxrxt` with SCTP-PF off).
+  uint16_t spt_pathcpthld;
+} anysctp_paddrthlds;
 
 // SCTP_MAXSEG.
 typedef struct {

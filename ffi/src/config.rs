@@ -62,6 +62,13 @@ pub struct anysctp_association_config {
     pub adaptation_indication: u32,
     /// Close after this much idle time, ms; 0 never (SCTP_AUTOCLOSE).
     pub autoclose_ms: u32,
+    /// SCTP-PF, RFC 7829: move traffic off a path as soon as its error
+    /// counter exceeds `pf_max_retrans` (true). False: only when it exceeds
+    /// `max_path_retransmits` (plain RFC 9260 failover).
+    pub pf_enabled: bool,
+    /// PotentiallyFailed.Max.Retrans (0: on the first timeout); below
+    /// `max_path_retransmits`.
+    pub pf_max_retrans: u32,
 }
 
 /// Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.
@@ -114,6 +121,8 @@ impl From<&sctp::AssociationConfig> for anysctp_association_config {
             has_adaptation_indication: c.adaptation_indication.is_some(),
             adaptation_indication: c.adaptation_indication.unwrap_or(0),
             autoclose_ms: c.autoclose.map_or(0, ms),
+            pf_enabled: c.pf_max_retrans.is_some(),
+            pf_max_retrans: c.pf_max_retrans.unwrap_or(0),
         }
     }
 }
@@ -150,6 +159,7 @@ impl anysctp_association_config {
                 .has_adaptation_indication
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
+            pf_max_retrans: self.pf_enabled.then_some(self.pf_max_retrans),
         };
         c.validate()?;
         Ok(c)

@@ -20,9 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use sctp::socket::{
-    AssocInfo, BindxOp, EventType, InitMsg, Notification, PeerAddrParams, PrPolicy, RecvMsg,
-    RtoInfo, Shutdown, SndInfo, SocketError, SocketId, SocketKind, SocketOption, SocketStack,
-    StackConfig,
+    AssocInfo, BindxOp, EventType, InitMsg, Notification, PeerAddrParams, PeerAddrThresholds,
+    PrPolicy, RecvMsg, RtoInfo, Shutdown, SndInfo, SocketError, SocketId, SocketKind, SocketOption,
+    SocketStack, StackConfig,
 };
 use sctp::{AssociationId, Instant};
 
@@ -56,6 +56,8 @@ pub const ANYSCTP_ADAPTATION_LAYER: c_int = 7;
 pub const ANYSCTP_DISABLE_FRAGMENTS: c_int = 8;
 /// SCTP_PEER_ADDR_PARAMS (`anysctp_paddrparams`).
 pub const ANYSCTP_PEER_ADDR_PARAMS: c_int = 9;
+/// SCTP_PEER_ADDR_THLDS (`anysctp_paddrthlds`, RFC 7829 §7.2).
+pub const ANYSCTP_PEER_ADDR_THLDS: c_int = 31;
 /// SCTP_MAXSEG (`anysctp_assoc_value`, or an int).
 pub const ANYSCTP_MAXSEG: c_int = 13;
 /// SCTP_STATUS (`anysctp_status`, get only).
@@ -282,6 +284,24 @@ pub struct anysctp_paddrparams {
     pub spp_pathmtu: u32,
     /// SPP_HB_ENABLE 1, SPP_HB_DISABLE 2, SPP_PMTUD_ENABLE 8, SPP_PMTUD_DISABLE 16.
     pub spp_flags: u32,
+}
+
+/// SCTP_PEER_ADDR_THLDS (RFC 7829 §7.2): SCTP-PF thresholds. A
+/// `spt_pathpfthld` at or above `spt_pathmaxrxt` turns SCTP-PF off.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_paddrthlds {
+    /// The association, 0 = future associations.
+    pub spt_assoc_id: u64,
+    /// A peer address, or family 0 for all (per-address is not supported).
+    pub spt_address: anysctp_sockaddr,
+    /// Path.Max.Retrans (0 = unchanged).
+    pub spt_pathmaxrxt: u16,
+    /// PotentiallyFailed.Max.Retrans.
+    pub spt_pathpfthld: u16,
+    /// When the primary stops being used: 0 or equal to the PF threshold
+    /// (`spt_pathmaxrxt` with SCTP-PF off).
+    pub spt_pathcpthld: u16,
 }
 
 /// SCTP_MAXSEG.
@@ -642,6 +662,14 @@ fn blocking<T>(
         // SAFETY: one valid pollfd; the epoll fd stays open while `s` lives.
         unsafe { libc::poll(&mut pfd, 1, timeout) };
     }
+}
+
+/// An option's peer address: family 0 means "all addresses".
+fn any_addr(a: &anysctp_sockaddr) -> Result<Option<SocketAddr>, Fail> {
+    if a.family == 0 {
+        return Ok(None);
+    }
+    a.to_socket_addr().map(Some).map_err(|f| einval(f.message))
 }
 
 fn assoc_opt(id: u64) -> Option<AssociationId> {
@@ -1397,22 +1425,23 @@ fn to_option(
         }
         (ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_PARAMS) => {
             let v: anysctp_paddrparams = read_opt(val, len)?;
-            let address = if v.spp_address.family == 0 {
-                None
-            } else {
-                Some(
-                    v.spp_address
-                        .to_socket_addr()
-                        .map_err(|f| einval(f.message))?,
-                )
-            };
             SocketOption::PeerAddrParams(PeerAddrParams {
                 assoc_id: assoc_opt(v.spp_assoc_id),
-                address,
+                address: any_addr(&v.spp_address)?,
                 hbinterval: v.spp_hbinterval,
                 pathmaxrxt: v.spp_pathmaxrxt,
                 pathmtu: v.spp_pathmtu,
                 flags: v.spp_flags,
+            })
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_THLDS) => {
+            let v: anysctp_paddrthlds = read_opt(val, len)?;
+            SocketOption::PeerAddrThresholds(PeerAddrThresholds {
+                assoc_id: assoc_opt(v.spt_assoc_id),
+                address: any_addr(&v.spt_address)?,
+                pathmaxrxt: v.spt_pathmaxrxt,
+                pathpfthld: v.spt_pathpfthld,
+                pathcpthld: v.spt_pathcpthld,
             })
         }
         (ANYSCTP_IPPROTO_SCTP, ANYSCTP_NODELAY) => SocketOption::NoDelay(read_int(val, len)? != 0),
@@ -1610,6 +1639,17 @@ pub extern "C" fn anysctp_getsockopt(
                     spp_pathmaxrxt: v.pathmaxrxt,
                     spp_pathmtu: v.pathmtu,
                     spp_flags: v.flags,
+                },
+            )?,
+            SocketOption::PeerAddrThresholds(v) => write_opt(
+                val,
+                len,
+                anysctp_paddrthlds {
+                    spt_assoc_id: v.assoc_id.map_or(0, |a| a.0),
+                    spt_address: v.address.map(Into::into).unwrap_or_default(),
+                    spt_pathmaxrxt: v.pathmaxrxt,
+                    spt_pathpfthld: v.pathpfthld,
+                    spt_pathcpthld: v.pathcpthld,
                 },
             )?,
             SocketOption::DefaultSndInfo(v) => write_opt(

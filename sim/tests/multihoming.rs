@@ -67,12 +67,18 @@ impl Pair {
     /// second from the INIT ACK. Returns once both sides confirmed both
     /// peer addresses.
     fn connect(d1: u64, d2: u64, seed: u64) -> Pair {
+        Pair::connect_with(d1, d2, seed, AssociationConfig::default())
+    }
+
+    /// [`Pair::connect`] with `cfg` for both sides (buffers and the
+    /// maximum message size raised for bulk transfers).
+    fn connect_with(d1: u64, d2: u64, seed: u64, cfg: AssociationConfig) -> Pair {
         let mut sim = Sim::new(seed);
         let cfg = AssociationConfig {
             send_buffer: 4 << 20,
             receive_buffer: 4 << 20,
             max_message_size: 1 << 20,
-            ..AssociationConfig::default()
+            ..cfg
         };
         let sent_by: [Log; 2] = Default::default();
         for host in [CLIENT, SERVER] {
@@ -263,6 +269,31 @@ impl Pair {
             .count()
     }
 
+    /// Keeps data flowing until the primary network fails for good `after`
+    /// from now; returns the failure time and the primary's RTO just
+    /// before it.
+    fn fail_primary_in(&mut self, after: Duration) -> (Instant, Duration) {
+        let fail_at = self.sim.now() + after;
+        self.sim.schedule(
+            fail_at,
+            Action::SetPathUp {
+                a: addr(1, 1),
+                b: addr(1, 2),
+                up: false,
+            },
+        );
+        let mut rto = Duration::ZERO;
+        let done = self.run_until(fail_at, |p| {
+            while p.sim.node(CLIENT).endpoint.buffered_amount(p.ids[CLIENT]) < Some(64 << 10)
+                && p.send(1000)
+            {}
+            rto = p.primary_rto(CLIENT);
+            false
+        });
+        assert!(!done);
+        (fail_at, rto)
+    }
+
     fn primary_rto(&self, n: usize) -> Duration {
         let s = self.sim.node(n).endpoint.stats(self.ids[n]).unwrap();
         s.paths.iter().find(|p| p.primary).unwrap().rto
@@ -328,26 +359,7 @@ fn both_addresses_are_advertised_confirmed_and_used_from_their_own_local_address
 #[test]
 fn primary_fails_for_good_and_data_moves_to_the_alternate_within_one_rto() {
     let mut p = Pair::connect(5, 5, 2);
-    let t0 = p.sim.now();
-    let fail_at = t0 + Duration::from_secs(2);
-    p.sim.schedule(
-        fail_at,
-        Action::SetPathUp {
-            a: addr(1, 1),
-            b: addr(1, 2),
-            up: false,
-        },
-    );
-    // Run to just before the failure with data flowing, note the RTO.
-    let mut rto = Duration::ZERO;
-    let done = p.run_until(fail_at, |p| {
-        while p.sim.node(CLIENT).endpoint.buffered_amount(p.ids[CLIENT]) < Some(64 << 10)
-            && p.send(1000)
-        {}
-        rto = p.primary_rto(CLIENT);
-        false
-    });
-    assert!(!done);
+    let (fail_at, rto) = p.fail_primary_in(Duration::from_secs(2));
     assert!(p.transfer(3000, 1000, fail_at + Duration::from_secs(60)));
     let switched = p
         .first_data_to(addr(2, 2), fail_at)
@@ -477,4 +489,173 @@ fn very_different_rtts_fail_over_to_the_slow_path_and_heartbeat_at_the_configure
         switched - fail_at
     );
     p.assert_clean();
+}
+
+/// The failover bound without SCTP-PF (RFC 9260 §8.2, §6.3.3 E2): the
+/// primary is declared unreachable when its error counter exceeds
+/// Path.Max.Retrans. The first T3-rtx expiry comes at most one RTO after
+/// T3's last restart, and that restart can itself come up to one RTO after
+/// the failure (a SACK the peer sent just before it). Chunks that reached
+/// the peer before the failure may then be acknowledged, which clears the
+/// counter once (§8.3: an acknowledged TSN clears the counter of the
+/// address it was last sent to); after that, PMR + 1 consecutive expiries,
+/// each RTO doubled and capped at RTO.Max.
+fn failover_bound_without_pf(rto: Duration, cfg: &AssociationConfig) -> Duration {
+    rto * 2
+        + (1..=cfg.max_path_retransmits + 1)
+            .map(|k| (rto * 2u32.saturating_pow(k)).min(cfg.rto_max))
+            .sum::<Duration>()
+}
+
+#[test]
+fn without_sctp_pf_the_primary_is_abandoned_after_path_max_retrans_timeouts() {
+    // Short timers so the full RFC 9260 §8.2 procedure fits in the test:
+    // RTO 200 ms .. 2 s, Path.Max.Retrans 3 -> bound 0.4 + 0.4+0.8+1.6+2 s.
+    let cfg = AssociationConfig {
+        rto_initial: Duration::from_millis(200),
+        rto_min: Duration::from_millis(200),
+        rto_max: Duration::from_secs(2),
+        max_path_retransmits: 3,
+        pf_max_retrans: None,
+        ..AssociationConfig::default()
+    };
+    let mut p = Pair::connect_with(5, 5, 6, cfg.clone());
+    let (fail_at, rto) = p.fail_primary_in(Duration::from_secs(2));
+    assert!(p.transfer(3000, 1000, fail_at + Duration::from_secs(60)));
+    let primary: Vec<_> = p.changes[CLIENT]
+        .iter()
+        .filter(|c| c.1 == addr(1, 2))
+        .map(|c| (c.0, c.2))
+        .collect();
+    assert!(
+        primary
+            .iter()
+            .all(|c| c.1 != PeerAddressState::PotentiallyFailed),
+        "SCTP-PF is off: {primary:?}"
+    );
+    let (down_at, _) = *primary
+        .iter()
+        .find(|c| c.1 == PeerAddressState::Unreachable)
+        .expect("the primary was declared unreachable");
+    let bound = failover_bound_without_pf(rto, &cfg);
+    assert!(
+        down_at - fail_at <= bound,
+        "primary abandoned {:?} after the failure; bound {bound:?} (RTO {rto:?})",
+        down_at - fail_at
+    );
+    // Not before PMR + 1 timeouts either: 0.2 + 0.4 + 0.8 + 1.6 s.
+    assert!(down_at - fail_at >= Duration::from_secs(3), "{down_at:?}");
+    // Retransmissions already went to the alternate (§6.4) before that.
+    assert!(p.data_packets_to(addr(2, 2), fail_at, down_at) > 0);
+    // From then on, new data goes to the alternate only.
+    let now = p.sim.now();
+    assert!(p.transfer(500, 1000, now + Duration::from_secs(30)));
+    assert_eq!(p.data_packets_to(addr(1, 2), now, p.sim.now()), 0);
+    p.assert_clean();
+}
+
+/// Issue 5's benchmark figure: W1 (64 KiB ordered messages on one stream)
+/// over two 100 Mbit/s, 10 ms RTT networks, the primary failing for good
+/// when half the bytes have arrived, against the same transfer without
+/// failure. Simulated time, so the figures are exact and repeatable:
+/// `cargo test --release -p anysctp-sim --test multihoming failover_figure -- --nocapture`
+struct Figure {
+    seconds: f64,
+    mbit_s: f64,
+    stall: Duration,
+}
+
+fn w1_with_failover(cfg: AssociationConfig, fail: bool) -> Figure {
+    const MESSAGES: u64 = 512; // 32 MiB
+    const LEN: usize = 64 << 10;
+    let mut p = Pair::connect_with(5, 5, 7, cfg);
+    let t0 = p.sim.now();
+    let deadline = t0 + Duration::from_secs(600);
+    if fail {
+        assert!(p.transfer(MESSAGES / 2, LEN, deadline));
+        let now = p.sim.now();
+        p.sim.set_path_up(addr(1, 1), addr(1, 2), false);
+        assert!(p.transfer(MESSAGES - MESSAGES / 2, LEN, deadline));
+        assert!(p.first_data_to(addr(2, 2), now).is_some());
+    } else {
+        assert!(p.transfer(MESSAGES, LEN, deadline));
+    }
+    let elapsed = p.sim.now() - t0;
+    // The longest gap between deliveries to the server.
+    let stall = {
+        let log = p.sent_by[CLIENT].borrow();
+        let data: Vec<Instant> = log
+            .iter()
+            .filter(|e| e.0 >= t0 && e.3.contains(&chunk_type::DATA))
+            .map(|e| e.0)
+            .collect();
+        data.windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or_default()
+    };
+    p.assert_clean();
+    let secs = elapsed.as_secs_f64();
+    Figure {
+        seconds: secs,
+        mbit_s: (MESSAGES as f64 * LEN as f64 * 8.0) / secs / 1e6,
+        stall,
+    }
+}
+
+#[test]
+fn failover_figure_w1_with_the_primary_failing_half_way() {
+    let quick = AssociationConfig {
+        rto_initial: Duration::from_millis(200),
+        rto_min: Duration::from_millis(200),
+        rto_max: Duration::from_secs(2),
+        ..AssociationConfig::default()
+    };
+    let runs = [
+        (
+            "defaults (RTO.Min 1 s), SCTP-PF on",
+            AssociationConfig::default(),
+        ),
+        ("RTO.Min 200 ms, SCTP-PF on", quick.clone()),
+        (
+            "RTO.Min 200 ms, SCTP-PF off",
+            AssociationConfig {
+                pf_max_retrans: None,
+                ..quick
+            },
+        ),
+    ];
+    println!("W1 failover: 32 MiB in 64 KiB messages, two 100 Mbit/s 10 ms RTT paths, primary fails at 16 MiB");
+    println!(
+        "{:<38} {:>14} {:>14} {:>12} {:>14}",
+        "config", "no failure", "with failure", "share", "longest stall"
+    );
+    for (name, cfg) in runs {
+        let base = w1_with_failover(cfg.clone(), false);
+        let fo = w1_with_failover(cfg.clone(), true);
+        println!(
+            "{name:<38} {:>9.1} Mb/s {:>9.1} Mb/s {:>11.0}% {:>11.2} s",
+            base.mbit_s,
+            fo.mbit_s,
+            100.0 * fo.mbit_s / base.mbit_s,
+            fo.stall.as_secs_f64()
+        );
+        // Without failure the transfer fills most of the 100 Mbit/s link.
+        assert!(base.mbit_s > 80.0, "{name}: {:.1} Mbit/s", base.mbit_s);
+        // The failover costs at most what RFC 9260 allows: with SCTP-PF the
+        // switch happens at the first T3 expiry (one RTO, which may have
+        // backed off at most once more while the alternate ramps up);
+        // without it, after Path.Max.Retrans + 1 expiries.
+        let rto = cfg.rto_min.max(Duration::from_millis(20));
+        let allowed = match cfg.pf_max_retrans {
+            Some(_) => rto * 3,
+            None => failover_bound_without_pf(rto, &cfg),
+        };
+        assert!(
+            fo.stall <= allowed,
+            "{name}: stalled {:?}, allowed {allowed:?}",
+            fo.stall
+        );
+        assert!(fo.seconds > base.seconds);
+    }
 }

@@ -24,6 +24,9 @@ class AssociationConfig:
     max_init_retransmits: int = 8
     max_association_retransmits: int = 10
     max_path_retransmits: int = 5
+    #: SCTP-PF (RFC 7829): a path is left as soon as its error counter
+    #: exceeds this (0: on the first timeout); ``None`` turns SCTP-PF off.
+    pf_max_retrans: Optional[int] = 0
     heartbeat_interval: Optional[float] = 30.0
     sack_delay: float = 0.2
     sack_frequency: int = 2

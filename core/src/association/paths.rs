@@ -41,6 +41,7 @@ pub(crate) fn new_path_set(remotes: &[SocketAddr], cfg: &AssociationConfig) -> P
                 ..RtoConfig::default()
             },
             path_max_retrans: cfg.max_path_retransmits,
+            pf_max_retrans: cfg.pf_max_retrans,
             hb_interval: cfg.heartbeat_interval.unwrap_or(Duration::from_secs(30)),
             heartbeat_enabled: cfg.heartbeat_interval.is_some(),
             pmtu: cfg.mtu,
@@ -48,7 +49,6 @@ pub(crate) fn new_path_set(remotes: &[SocketAddr], cfg: &AssociationConfig) -> P
                 max_burst: cfg.max_burst,
                 ..Default::default()
             },
-            ..PathConfig::default()
         },
         association_max_retrans: cfg.max_association_retransmits,
         ..PathSetConfig::default()

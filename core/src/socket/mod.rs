@@ -33,8 +33,8 @@ mod options;
 pub use errno::{Errno, SocketError};
 pub use notification::{AssocChangeState, EventMask, EventType, Notification, PeerAddrChangeState};
 pub use options::{
-    spp_flags, AssocInfo, InitMsg, PeerAddrInfo, PeerAddrParams, PeerAddrState, RtoInfo,
-    SocketOption, Status,
+    spp_flags, AssocInfo, InitMsg, PeerAddrInfo, PeerAddrParams, PeerAddrState, PeerAddrThresholds,
+    RtoInfo, SocketOption, Status,
 };
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -1979,6 +1979,7 @@ fn assoc_key(opt: &SocketOption) -> Option<AssociationId> {
         SocketOption::RtoInfo(r) => r.assoc_id,
         SocketOption::AssocInfo(a) => a.assoc_id,
         SocketOption::PeerAddrParams(p) => p.assoc_id,
+        SocketOption::PeerAddrThresholds(t) => t.assoc_id,
         _ => None,
     }
 }

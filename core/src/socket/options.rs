@@ -93,6 +93,31 @@ pub struct PeerAddrParams {
     pub flags: u32,
 }
 
+/// SCTP_PEER_ADDR_THLDS (RFC 7829 §7.2): the path error thresholds of
+/// SCTP-PF.
+///
+/// A path becomes Potentially Failed when its error counter exceeds
+/// `pathpfthld` and unreachable when it exceeds `pathmaxrxt`. A
+/// `pathpfthld` at or above `pathmaxrxt` turns SCTP-PF off (the Linux
+/// convention); reading then returns `pathpfthld == pathmaxrxt`. The core
+/// stops sending to a primary as soon as it is Potentially Failed (or
+/// unreachable when PF is off), so `pathcpthld` must equal that threshold,
+/// or be 0 on set ("the matching value").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeerAddrThresholds {
+    /// The association, or `None` for future associations.
+    pub assoc_id: Option<AssociationId>,
+    /// Must be `None` (all peer addresses): the core configures all paths
+    /// alike.
+    pub address: Option<SocketAddr>,
+    /// Path.Max.Retrans (0 = unchanged).
+    pub pathmaxrxt: u16,
+    /// PotentiallyFailed.Max.Retrans.
+    pub pathpfthld: u16,
+    /// The threshold at which the primary stops being used.
+    pub pathcpthld: u16,
+}
+
 /// A path's state in SCTP_GET_PEER_ADDR_INFO / SCTP_STATUS.
 pub type PeerAddrState = PathState;
 
@@ -159,6 +184,8 @@ pub enum SocketOption {
     AssocInfo(AssocInfo),
     /// SCTP_PEER_ADDR_PARAMS.
     PeerAddrParams(PeerAddrParams),
+    /// SCTP_PEER_ADDR_THLDS (RFC 7829 §7.2).
+    PeerAddrThresholds(PeerAddrThresholds),
     /// SCTP_NODELAY.
     NoDelay(bool),
     /// SCTP_MAXSEG: largest user-data fragment, bytes (0 = the path MTU
@@ -208,6 +235,7 @@ impl SocketOption {
             Self::RtoInfo(_) => "SCTP_RTOINFO",
             Self::AssocInfo(_) => "SCTP_ASSOCINFO",
             Self::PeerAddrParams(_) => "SCTP_PEER_ADDR_PARAMS",
+            Self::PeerAddrThresholds(_) => "SCTP_PEER_ADDR_THLDS",
             Self::NoDelay(_) => "SCTP_NODELAY",
             Self::MaxSeg(_) => "SCTP_MAXSEG",
             Self::DefaultSndInfo(_) => "SCTP_DEFAULT_SNDINFO",
@@ -232,6 +260,7 @@ impl SocketOption {
                 | Self::RtoInfo(_)
                 | Self::AssocInfo(_)
                 | Self::PeerAddrParams(_)
+                | Self::PeerAddrThresholds(_)
                 | Self::NoDelay(_)
                 | Self::MaxSeg(_)
                 | Self::AutoClose(_)
@@ -359,6 +388,25 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
                 c.mtu = p.pathmtu as usize;
             }
         }
+        SocketOption::PeerAddrThresholds(t) => {
+            if t.address.is_some() {
+                return Err(SocketError::new(
+                    Errno::EOPNOTSUPP,
+                    "SCTP_PEER_ADDR_THLDS: per-address settings are not supported; leave the address empty to set all paths",
+                ));
+            }
+            if t.pathmaxrxt != 0 {
+                c.max_path_retransmits = u32::from(t.pathmaxrxt);
+            }
+            let pf = u32::from(t.pathpfthld);
+            c.pf_max_retrans = (pf < c.max_path_retransmits).then_some(pf);
+            let switch = c.pf_max_retrans.unwrap_or(c.max_path_retransmits);
+            if t.pathcpthld != 0 && u32::from(t.pathcpthld) != switch {
+                return Err(einval(
+                    "SCTP_PEER_ADDR_THLDS: spt_pathcpthld must equal spt_pathpfthld (or spt_pathmaxrxt with SCTP-PF off), or be 0",
+                ));
+            }
+        }
         SocketOption::NoDelay(on) => c.nodelay = on,
         SocketOption::MaxSeg(n) => {
             if n != 0 {
@@ -420,6 +468,18 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
             } | spp_flags::PMTUD_DISABLE,
             ..p
         }),
+        SocketOption::PeerAddrThresholds(t) => {
+            let pmr = u16::try_from(cfg.max_path_retransmits).unwrap_or(u16::MAX);
+            let pf = cfg
+                .pf_max_retrans
+                .map_or(pmr, |v| u16::try_from(v).unwrap_or(u16::MAX));
+            SocketOption::PeerAddrThresholds(PeerAddrThresholds {
+                pathmaxrxt: pmr,
+                pathpfthld: pf,
+                pathcpthld: pf,
+                ..t
+            })
+        }
         SocketOption::NoDelay(_) => SocketOption::NoDelay(cfg.nodelay),
         SocketOption::MaxSeg(_) => SocketOption::MaxSeg(
             u32::try_from(cfg.mtu.saturating_sub(DATA_OVERHEAD)).unwrap_or(u32::MAX),
@@ -460,6 +520,53 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.rto_initial, Duration::from_millis(300));
         assert_eq!(cfg.rto_max, Duration::from_millis(6000));
+    }
+
+    #[test]
+    fn peer_addr_thresholds_switch_sctp_pf_on_and_off() {
+        let mut cfg = AssociationConfig::default();
+        let get = |cfg: &AssociationConfig| match read(
+            cfg,
+            SocketOption::PeerAddrThresholds(PeerAddrThresholds::default()),
+        ) {
+            SocketOption::PeerAddrThresholds(t) => (t.pathmaxrxt, t.pathpfthld, t.pathcpthld),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            get(&cfg),
+            (5, 0, 0),
+            "RFC 7829 defaults: PF on the first timeout"
+        );
+        let set = |pmr, pf, cp| {
+            SocketOption::PeerAddrThresholds(PeerAddrThresholds {
+                pathmaxrxt: pmr,
+                pathpfthld: pf,
+                pathcpthld: cp,
+                ..PeerAddrThresholds::default()
+            })
+        };
+        apply(&mut cfg, &set(4, 2, 0)).unwrap();
+        assert_eq!((cfg.max_path_retransmits, cfg.pf_max_retrans), (4, Some(2)));
+        assert_eq!(get(&cfg), (4, 2, 2));
+        // pathpfthld >= pathmaxrxt: SCTP-PF off.
+        apply(&mut cfg, &set(0, 4, 4)).unwrap();
+        assert_eq!((cfg.max_path_retransmits, cfg.pf_max_retrans), (4, None));
+        assert_eq!(get(&cfg), (4, 4, 4));
+        // The primary is left at the PF threshold: other values are EINVAL.
+        let before = cfg.clone();
+        let err = apply(&mut cfg, &set(6, 1, 0xffff)).unwrap_err();
+        assert_eq!(err.errno, Errno::EINVAL);
+        assert!(err.hint.contains("spt_pathcpthld"), "{err}");
+        assert_eq!(cfg, before);
+        let err = apply(
+            &mut cfg,
+            &SocketOption::PeerAddrThresholds(PeerAddrThresholds {
+                address: Some(SocketAddr::from(([10, 0, 0, 1], 9899))),
+                ..PeerAddrThresholds::default()
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(err.errno, Errno::EOPNOTSUPP);
     }
 
     #[test]

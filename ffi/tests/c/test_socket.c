@@ -206,6 +206,19 @@ static void options_round_trip(void) {
   CHECK(anysctp_setsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_ASSOCINFO, &ap, sizeof ap) == 0);
   anysctp_paddrparams pp = {.spp_hbinterval = 5000, .spp_flags = 1};
   CHECK(anysctp_setsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_PARAMS, &pp, sizeof pp) == 0);
+  /* SCTP-PF thresholds (RFC 7829 §7.2): defaults PMR 5 / PFMR 0, then PF off. */
+  anysctp_paddrthlds th = {0}; /* in: assoc id and address (family 0 = all) */
+  len = sizeof th;
+  CHECK(anysctp_getsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_THLDS, &th, &len) == 0);
+  CHECK(th.spt_pathmaxrxt == 5 && th.spt_pathpfthld == 0 && th.spt_pathcpthld == 0);
+  anysctp_paddrthlds off = {.spt_pathmaxrxt = 4, .spt_pathpfthld = 4};
+  CHECK(anysctp_setsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_THLDS, &off, sizeof off) == 0);
+  th = (anysctp_paddrthlds){0};
+  len = sizeof th;
+  CHECK(anysctp_getsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_THLDS, &th, &len) == 0);
+  CHECK(th.spt_pathmaxrxt == 4 && th.spt_pathpfthld == 4 && th.spt_pathcpthld == 4);
+  anysctp_paddrthlds bad = {.spt_pathmaxrxt = 6, .spt_pathpfthld = 1, .spt_pathcpthld = 0xffff};
+  CHECK(anysctp_setsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_ADDR_THLDS, &bad, sizeof bad) == -1 && errno == EINVAL);
   anysctp_assoc_value mseg = {.assoc_value = 500};
   CHECK(anysctp_setsockopt(s, ANYSCTP_IPPROTO_SCTP, ANYSCTP_MAXSEG, &mseg, sizeof mseg) == 0);
   /* Errors. */
