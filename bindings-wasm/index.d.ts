@@ -20,6 +20,14 @@ export interface AssociationOptions {
   rtoMax?: number;
   maxInitRetransmits?: number;
   maxAssociationRetransmits?: number;
+  /** Path.Max.Retrans: a path is unreachable after this many consecutive timeouts plus one (default 5). */
+  maxPathRetransmits?: number;
+  /**
+   * SCTP-PF (RFC 7829): traffic leaves a path as soon as its error counter
+   * exceeds this (default 0: on the first timeout); `null` turns SCTP-PF off.
+   * Must be below `maxPathRetransmits`.
+   */
+  pfMaxRetrans?: number | null;
   /** Heartbeat interval; `null` disables heartbeats. */
   heartbeatInterval?: number | null;
   /** Delayed SACK timeout, at most 500. */
