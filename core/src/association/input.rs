@@ -74,6 +74,15 @@ impl Association {
                     // and stop processing the packet (§3.2 spirit: never
                     // trust a length).
                     tracing::debug!(id = %self.id, error = %e, "malformed chunk");
+                    if self.state == S::CookieWait {
+                        // The peer's tag is not known yet, so an ABORT
+                        // would reach no association (§8.5); discard the
+                        // packet and let T1-init retransmit the INIT
+                        // (§5.1 C), as FreeBSD does (ETSI TS 102 369
+                        // sctp-imh-i-3-2). A forged reply cannot end the
+                        // setup this way either.
+                        return;
+                    }
                     self.queue_error_text(ctx, true, "malformed chunk");
                     return;
                 }
