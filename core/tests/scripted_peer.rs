@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anysctp::wire::{
-    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, InitChunk, List, Packet,
-    PacketWriter, Param, ShutdownChunk,
+    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, ForwardTsnChunk,
+    ForwardTsnStream, InitChunk, List, Packet, PacketWriter, Param, ShutdownChunk,
 };
 use anysctp::{
     AssociationConfig, Endpoint, EndpointConfig, Instant, Ppid, SendOptions, Ssn, StreamId, Tsn,
@@ -550,5 +550,51 @@ fn max_init_timeout_caps_the_setup_timer_backoff() {
     assert_eq!(
         gaps(Some(Duration::from_secs(2))),
         vec![100, 200, 400, 800, 1600]
+    );
+}
+
+#[test]
+fn forward_tsn_without_having_offered_pr_sctp_is_reported_not_fatal() {
+    // RFC 3758 §3.3.2: an endpoint that did not include Forward-TSN-Supported
+    // acts as if it did not support the chunk: an ERROR (Unrecognized Chunk
+    // Type; 192 has the upper bits 11, skip and report), the association
+    // goes on.
+    let mut p = Peer::established(AssociationConfig {
+        partial_reliability: false,
+        ..AssociationConfig::default()
+    });
+    let id = p.ep.associations()[0];
+    let streams = [ForwardTsnStream {
+        stream: StreamId(0),
+        ssn: Ssn(0),
+    }];
+    p.send(
+        p.local_tag,
+        &[Chunk::ForwardTsn(ForwardTsnChunk {
+            new_cum_tsn: Tsn(100),
+            streams: List::Items(&streams),
+        })],
+    );
+    let out = p.sent();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].types(), vec![9], "ERROR, not ABORT");
+    assert_eq!(out[0].vtag, PEER_TAG);
+    let cause = &out[0].chunks[0].2;
+    assert_eq!(&cause[..2], &[0, 6], "Unrecognized Chunk Type");
+    assert_eq!(cause[4], 192, "the FORWARD-TSN itself");
+    assert!(p.ep.state(id).is_some(), "still established");
+    // DATA still flows: TSN 100 was not skipped.
+    p.send(p.local_tag, &[data(100, b"after")]);
+    p.advance(Duration::from_millis(250));
+    let sacks: Vec<Out> = p
+        .sent()
+        .into_iter()
+        .filter(|o| o.types() == vec![3])
+        .collect();
+    assert_eq!(sacks.len(), 1);
+    assert_eq!(
+        &sacks[0].chunks[0].2[..4],
+        &100u32.to_be_bytes(),
+        "cum TSN 100"
     );
 }
