@@ -241,6 +241,55 @@ pub enum Chunk {
         /// Flags.
         flags: Val<u8>,
     },
+    /// I-DATA (RFC 8260 §2.1): `ppid=` on a first fragment, `fsn=`
+    /// otherwise (the same field).
+    IData {
+        /// Flags (`I`, `U`, `B`, `E`).
+        flags: Val<u8>,
+        /// Chunk length (header included, padding excluded).
+        len: Val<u16>,
+        /// TSN.
+        tsn: Val<u32>,
+        /// Stream identifier.
+        sid: Val<u16>,
+        /// Message identifier.
+        mid: Val<u32>,
+        /// Payload protocol identifier (B bit set) or fragment sequence
+        /// number.
+        ppid_fsn: Val<u32>,
+    },
+    /// FORWARD-TSN (RFC 3758 §3.2).
+    ForwardTsn {
+        /// Flags.
+        flags: Val<u8>,
+        /// Chunk length.
+        len: Val<u16>,
+        /// New cumulative TSN.
+        cum_tsn: Val<u32>,
+        /// `ids=[{sid, ssn}, ...]`: stream and stream sequence number.
+        ids: Val<Vec<(u16, u16)>>,
+    },
+    /// I-FORWARD-TSN (RFC 8260 §2.3.1).
+    IForwardTsn {
+        /// Flags.
+        flags: Val<u8>,
+        /// Chunk length.
+        len: Val<u16>,
+        /// New cumulative TSN.
+        cum_tsn: Val<u32>,
+        /// `ids=[{sid, u, mid}, ...]`: stream, U flag (0 or 1) and message
+        /// identifier.
+        ids: Val<Vec<(u16, bool, u32)>>,
+    },
+    /// RE-CONFIG (RFC 6525 §3.1) with its parameters.
+    Reconfig {
+        /// Flags.
+        flags: Val<u8>,
+        /// Chunk length.
+        len: Val<u16>,
+        /// The parameters (`...` at the end allows more).
+        params: ReconfigParams,
+    },
     /// `CHUNK[type=.., flgs=.., len=.., val=[..]]`: any chunk as raw fields.
     Generic {
         /// Chunk type.
@@ -271,6 +320,10 @@ impl Chunk {
             Chunk::CookieEcho { .. } => "COOKIE_ECHO",
             Chunk::CookieAck { .. } => "COOKIE_ACK",
             Chunk::ShutdownComplete { .. } => "SHUTDOWN_COMPLETE",
+            Chunk::IData { .. } => "I_DATA",
+            Chunk::ForwardTsn { .. } => "FORWARD_TSN",
+            Chunk::IForwardTsn { .. } => "I_FORWARD_TSN",
+            Chunk::Reconfig { .. } => "RECONFIG",
             Chunk::Generic { .. } => "CHUNK",
         }
     }
@@ -302,6 +355,75 @@ pub struct ParamList {
     pub items: Vec<Param>,
     /// `...` was given: further (or other) parameters are allowed.
     pub more: bool,
+}
+
+/// The parameters of a RE-CONFIG chunk; `more` when the list ends in `...`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReconfigParams {
+    /// The parameters written in the script, in order.
+    pub items: Vec<ReconfigParam>,
+    /// `...` was given: further (or other) parameters are allowed.
+    pub more: bool,
+}
+
+/// A RE-CONFIG parameter (RFC 6525 §4). Sequence numbers and TSNs are in
+/// the TSN space of the endpoint that chose them: `req_sn` and `last_tsn`
+/// of a request and `sender_next_tsn` of a response are the sender's;
+/// `resp_sn` of an Outgoing SSN Reset Request and `req_sn` and
+/// `receiver_next_tsn` of a response are the receiver's. The runner maps
+/// the stack's side onto the script's numbering, as it does for TSNs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReconfigParam {
+    /// `OUTGOING_SSN_RESET[req_sn, resp_sn, last_tsn, sids=[..]]` (13).
+    OutgoingSsnReset {
+        /// Re-configuration request sequence number.
+        req_sn: Val<u32>,
+        /// Re-configuration response sequence number.
+        resp_sn: Val<u32>,
+        /// Sender's last assigned TSN.
+        last_tsn: Val<u32>,
+        /// Streams to reset (empty: all).
+        sids: Val<Vec<u16>>,
+    },
+    /// `INCOMING_SSN_RESET[req_sn, sids=[..]]` (14).
+    IncomingSsnReset {
+        /// Re-configuration request sequence number.
+        req_sn: Val<u32>,
+        /// Streams to reset (empty: all).
+        sids: Val<Vec<u16>>,
+    },
+    /// `SSN_TSN_RESET[req_sn]` (15).
+    SsnTsnReset {
+        /// Re-configuration request sequence number.
+        req_sn: Val<u32>,
+    },
+    /// `RECONFIG_RESPONSE[req_sn, result, sender_next_tsn, receiver_next_tsn]`
+    /// (16); the two TSNs are present only when written.
+    Response {
+        /// The request answered.
+        req_sn: Val<u32>,
+        /// Result (RFC 6525 §4.4: 0 success nothing to do, 1 performed,
+        /// 2 denied, ...).
+        result: Val<u32>,
+        /// Next TSN of the sender (SSN/TSN reset only).
+        sender_next_tsn: Option<Val<u32>>,
+        /// Next TSN of the receiver (SSN/TSN reset only).
+        receiver_next_tsn: Option<Val<u32>>,
+    },
+    /// `ADD_OUTGOING_STREAMS[req_sn, number_of_new_streams]` (17).
+    AddOutgoingStreams {
+        /// Re-configuration request sequence number.
+        req_sn: Val<u32>,
+        /// Streams to add.
+        number_of_new_streams: Val<u16>,
+    },
+    /// `ADD_INCOMING_STREAMS[req_sn, number_of_new_streams]` (18).
+    AddIncomingStreams {
+        /// Re-configuration request sequence number.
+        req_sn: Val<u32>,
+        /// Streams to add.
+        number_of_new_streams: Val<u16>,
+    },
 }
 
 /// A list of error causes; `more` when the list ends in `...`.

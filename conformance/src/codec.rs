@@ -6,7 +6,7 @@
 //! a reader that does not share the stack's code. The reader never panics and
 //! never trusts a length field.
 
-use crate::ast::{AddressType, Cause, Chunk, Param, Payload, Val};
+use crate::ast::{AddressType, Cause, Chunk, Param, Payload, ReconfigParam, Val};
 use crate::parse::chunk_type_by_name;
 
 /// Values the runner substitutes while building an injected packet
@@ -71,6 +71,15 @@ fn chunk_with(out: &mut Vec<u8>, ty: u8, flags: u8, len: Option<u16>, body: &[u8
     pad4(out);
 }
 
+/// A DATA or I-DATA chunk whose `fields` are written: user data (zeros)
+/// fills it up to `len` (none when `len` is `...`); flags default to BE.
+fn data_like(out: &mut Vec<u8>, ty: u8, flags: &Val<u8>, len: &Val<u16>, mut fields: Vec<u8>) {
+    let header = 4 + fields.len();
+    let total = usize::from(or(len, 0)).max(header);
+    fields.resize(total - 4, 0);
+    chunk_with(out, ty, or(flags, 3), len.get().copied(), &fields);
+}
+
 fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
     let mut body = Vec::new();
     match c {
@@ -86,9 +95,7 @@ fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
             body.extend_from_slice(&or(sid, 0).to_be_bytes());
             body.extend_from_slice(&or(ssn, 0).to_be_bytes());
             body.extend_from_slice(&or(ppid, 0).to_be_bytes());
-            let total = usize::from(or(len, 16)).max(16);
-            body.resize(total - 4, 0);
-            chunk_with(out, 0, or(flags, 3), len.get().copied(), &body);
+            data_like(out, 0, flags, len, body);
         }
         Chunk::Init(i) | Chunk::InitAck(i) => {
             body.extend_from_slice(&or(&i.tag, 1).to_be_bytes());
@@ -161,6 +168,57 @@ fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
             }
             chunk_with(out, 10, or(flags, 0), len.get().copied(), &body);
         }
+        Chunk::IData {
+            flags,
+            len,
+            tsn,
+            sid,
+            mid,
+            ppid_fsn,
+        } => {
+            // RFC 8260 §2.1: TSN, SID, reserved, MID, PPID / FSN.
+            body.extend_from_slice(&or(tsn, 0).to_be_bytes());
+            body.extend_from_slice(&or(sid, 0).to_be_bytes());
+            body.extend_from_slice(&[0, 0]);
+            body.extend_from_slice(&or(mid, 0).to_be_bytes());
+            body.extend_from_slice(&or(ppid_fsn, 0).to_be_bytes());
+            data_like(out, 64, flags, len, body);
+        }
+        Chunk::ForwardTsn {
+            flags,
+            len,
+            cum_tsn,
+            ids,
+        } => {
+            // RFC 3758 §3.2; the peer's own TSN space: not mapped.
+            body.extend_from_slice(&or(cum_tsn, 0).to_be_bytes());
+            for (sid, ssn) in ids.get().map_or(&[][..], Vec::as_slice) {
+                body.extend_from_slice(&sid.to_be_bytes());
+                body.extend_from_slice(&ssn.to_be_bytes());
+            }
+            chunk_with(out, 192, or(flags, 0), len.get().copied(), &body);
+        }
+        Chunk::IForwardTsn {
+            flags,
+            len,
+            cum_tsn,
+            ids,
+        } => {
+            // RFC 8260 §2.3.1: SID, 15 reserved bits and U, MID.
+            body.extend_from_slice(&or(cum_tsn, 0).to_be_bytes());
+            for (sid, u, mid) in ids.get().map_or(&[][..], Vec::as_slice) {
+                body.extend_from_slice(&sid.to_be_bytes());
+                body.extend_from_slice(&u16::from(*u).to_be_bytes());
+                body.extend_from_slice(&mid.to_be_bytes());
+            }
+            chunk_with(out, 194, or(flags, 0), len.get().copied(), &body);
+        }
+        Chunk::Reconfig { flags, len, params } => {
+            for p in &params.items {
+                encode_reconfig_param(&mut body, p, map);
+            }
+            chunk_with(out, 130, or(flags, 0), len.get().copied(), &body);
+        }
         Chunk::Generic {
             ty,
             flags,
@@ -170,6 +228,76 @@ fn encode_chunk(out: &mut Vec<u8>, c: &Chunk, map: &dyn Mapper) {
             body.extend_from_slice(val.get().map_or(&[][..], Vec::as_slice));
             chunk_with(out, or(ty, 0), or(flags, 0), len.get().copied(), &body);
         }
+    }
+}
+
+/// A RE-CONFIG parameter the scripted peer sends: the fields in the
+/// receiver's (the stack's) TSN space are mapped to the live values.
+fn encode_reconfig_param(out: &mut Vec<u8>, p: &ReconfigParam, map: &dyn Mapper) {
+    let mut body = Vec::new();
+    let mut put = |v: u32| body.extend_from_slice(&v.to_be_bytes());
+    let ty = match p {
+        ReconfigParam::OutgoingSsnReset {
+            req_sn,
+            resp_sn,
+            last_tsn,
+            sids,
+        } => {
+            put(or(req_sn, 0));
+            put(map.local_tsn(or(resp_sn, 0)));
+            put(or(last_tsn, 0));
+            sid_list(&mut body, sids);
+            13
+        }
+        ReconfigParam::IncomingSsnReset { req_sn, sids } => {
+            put(or(req_sn, 0));
+            sid_list(&mut body, sids);
+            14
+        }
+        ReconfigParam::SsnTsnReset { req_sn } => {
+            put(or(req_sn, 0));
+            15
+        }
+        ReconfigParam::Response {
+            req_sn,
+            result,
+            sender_next_tsn,
+            receiver_next_tsn,
+        } => {
+            put(map.local_tsn(or(req_sn, 0)));
+            put(or(result, 0));
+            if let Some(s) = sender_next_tsn {
+                put(or(s, 0));
+            }
+            if let Some(r) = receiver_next_tsn {
+                put(map.local_tsn(or(r, 0)));
+            }
+            16
+        }
+        ReconfigParam::AddOutgoingStreams {
+            req_sn,
+            number_of_new_streams,
+        }
+        | ReconfigParam::AddIncomingStreams {
+            req_sn,
+            number_of_new_streams,
+        } => {
+            put(or(req_sn, 0));
+            body.extend_from_slice(&or(number_of_new_streams, 0).to_be_bytes());
+            body.extend_from_slice(&[0, 0]);
+            if matches!(p, ReconfigParam::AddOutgoingStreams { .. }) {
+                17
+            } else {
+                18
+            }
+        }
+    };
+    tlv(out, ty, None, &body);
+}
+
+fn sid_list(body: &mut Vec<u8>, sids: &Val<Vec<u16>>) {
+    for sid in sids.get().map_or(&[][..], Vec::as_slice) {
+        body.extend_from_slice(&sid.to_be_bytes());
     }
 }
 
@@ -385,6 +513,10 @@ pub fn chunk_name(ty: u8) -> String {
         "COOKIE_ECHO",
         "COOKIE_ACK",
         "SHUTDOWN_COMPLETE",
+        "I_DATA",
+        "RECONFIG",
+        "FORWARD_TSN",
+        "I_FORWARD_TSN",
     ];
     NAMES
         .iter()
@@ -449,7 +581,24 @@ impl std::fmt::Display for RawChunk {
                 h(8),
                 h(10)
             )?,
-            7 => write!(f, ", cum_tsn={}", u(0))?,
+            7 | 192 | 194 => write!(f, ", cum_tsn={}", u(0))?,
+            64 => write!(
+                f,
+                ", tsn={}, sid={}, mid={}, ppid/fsn={}",
+                u(0),
+                h(4),
+                u(8),
+                u(12)
+            )?,
+            130 => write!(
+                f,
+                ", params=[{}]",
+                read_tlvs(&self.value)
+                    .iter()
+                    .map(|t| t.ty.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?,
             6 | 9 => write!(
                 f,
                 ", causes=[{}]",
@@ -524,6 +673,43 @@ mod tests {
         assert_eq!(r.chunks[2].value, vec![9, 9, 9]);
         let bad = build_packet(1, 2, 3, &p, true, &NoMap);
         assert!(!read_packet(&bad).unwrap().checksum_ok);
+    }
+
+    #[test]
+    fn extension_chunks_are_built_as_the_rfcs_lay_them_out() {
+        let p = payload(
+            "+0 < sctp: I_DATA[flgs=BE, len=24, tsn=5, sid=1, mid=2, ppid=3]; \
+             FORWARD_TSN[flgs=0, len=..., cum_tsn=9, ids=[{1,2}]]; \
+             I_FORWARD_TSN[flgs=0, len=..., cum_tsn=9, ids=[{1,1,7}]]; \
+             RECONFIG[flgs=0, OUTGOING_SSN_RESET[req_sn=1, resp_sn=2, last_tsn=3, sids=[4]], \
+             RECONFIG_RESPONSE[req_sn=5, result=1, sender_next_tsn=6, receiver_next_tsn=7]]",
+        );
+        let r = read_packet(&build_packet(1, 2, 3, &p, false, &NoMap)).unwrap();
+        let types: Vec<u8> = r.chunks.iter().map(|c| c.ty).collect();
+        assert_eq!(types, vec![64, 192, 194, 130]);
+        // RFC 8260 §2.1: TSN, SID, reserved, MID, PPID, then 4 data bytes.
+        assert_eq!(r.chunks[0].len, 24);
+        assert_eq!(
+            r.chunks[0].value,
+            vec![0, 0, 0, 5, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0]
+        );
+        // The peer's own TSNs are not mapped.
+        assert_eq!(r.chunks[1].value, vec![0, 0, 0, 9, 0, 1, 0, 2]);
+        assert_eq!(r.chunks[2].value, vec![0, 0, 0, 9, 0, 1, 0, 1, 0, 0, 0, 7]);
+        let params = read_tlvs(&r.chunks[3].value);
+        assert_eq!((params[0].ty, params[1].ty), (13, 16));
+        // Outgoing SSN Reset: req 1 and last TSN 3 are the peer's, the
+        // response sequence number answers ours (mapped: + 100).
+        assert_eq!(
+            params[0].value,
+            vec![0, 0, 0, 1, 0, 0, 0, 102, 0, 0, 0, 3, 0, 4]
+        );
+        // Response: the request answered and the receiver's next TSN are
+        // ours (mapped), the sender's next TSN the peer's.
+        assert_eq!(
+            params[1].value,
+            vec![0, 0, 0, 105, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0, 107]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! time.
 //!
 //! - [`parse`] reads the packetdrill language into the typed [`ast`].
-//! - [`suite`] finds the scripts, their groups and the declared lists
+//! - [`suite`] finds the scripts (the suite's and the project's own in
+//!   `conformance/scripts/`), their groups and the declared lists
 //!   (`expected-pass.txt`, `NOT_APPLICABLE.md`).
 
 #![forbid(unsafe_code)]

@@ -471,17 +471,20 @@ impl<'a> Reader<'a> {
             return Ok(GVal::Any);
         }
         match self.peek() {
-            Some(b'[') => {
+            // `[a, b]` is a list; `{a, b}` a tuple inside one (FORWARD_TSN
+            // ids), read the same way.
+            Some(open @ (b'[' | b'{')) => {
+                let close = if open == b'[' { b']' } else { b'}' };
                 self.i += 1;
                 let mut list = Vec::new();
-                if !self.eat(b']') {
+                if !self.eat(close) {
                     loop {
                         list.push(self.value()?);
                         if !self.eat(b',') {
                             break;
                         }
                     }
-                    self.expect(b']')?;
+                    self.expect(close)?;
                 }
                 Ok(GVal::List(list))
             }
@@ -821,6 +824,10 @@ pub fn chunk_type_by_name(name: &str) -> Option<u8> {
         "COOKIE_ECHO" => 10,
         "COOKIE_ACK" => 11,
         "SHUTDOWN_COMPLETE" => 14,
+        "I_DATA" => 64,
+        "RECONFIG" => 130,
+        "FORWARD_TSN" => 192,
+        "I_FORWARD_TSN" => 194,
         _ => return None,
     })
 }
@@ -923,6 +930,65 @@ fn chunk(e: &GElem) -> PResult<Chunk> {
             len: f.num("len")?,
             val: f.bytes("val")?,
         },
+        "I_DATA" => {
+            let flags = f.flags(DATA_FLAGS)?;
+            let len = f.num("len")?;
+            let tsn = f.num("tsn")?;
+            let sid = f.num("sid")?;
+            let mid = f.num("mid")?;
+            // RFC 8260 §2.1: one field, the PPID in a first fragment and
+            // the FSN in the others.
+            let ppid_fsn = match (f.take("ppid"), f.take("fsn")) {
+                (GVal::Any, v) | (v, GVal::Any) => num(&v, e.line)?,
+                _ => return perr(e.line, "I_DATA takes ppid or fsn, not both"),
+            };
+            Chunk::IData {
+                flags,
+                len,
+                tsn,
+                sid,
+                mid,
+                ppid_fsn,
+            }
+        }
+        "FORWARD_TSN" => Chunk::ForwardTsn {
+            flags: f.flags(&[])?,
+            len: f.num("len")?,
+            cum_tsn: f.num("cum_tsn")?,
+            ids: tuples(f.take("ids"), e.line, |t: &[u16]| match t {
+                [sid, ssn] => Some((*sid, *ssn)),
+                _ => None,
+            })?,
+        },
+        "I_FORWARD_TSN" => Chunk::IForwardTsn {
+            flags: f.flags(&[])?,
+            len: f.num("len")?,
+            cum_tsn: f.num("cum_tsn")?,
+            ids: tuples(f.take("ids"), e.line, |t: &[i64]| match t {
+                [sid, u, mid] if *u <= 1 => Some((
+                    u16::try_from(*sid).ok()?,
+                    *u == 1,
+                    u32::try_from(*mid).ok()?,
+                )),
+                _ => None,
+            })?,
+        },
+        "RECONFIG" => {
+            let flags = f.flags(&[])?;
+            let len = f.num("len")?;
+            let items = std::mem::take(&mut f.elems)
+                .iter()
+                .map(reconfig_param)
+                .collect::<PResult<_>>()?;
+            Chunk::Reconfig {
+                flags,
+                len,
+                params: ReconfigParams {
+                    items,
+                    more: f.ellipsis,
+                },
+            }
+        }
         "CHUNK" => {
             let ty = match f.take("type") {
                 GVal::Word(w) if chunk_type_by_name(&w).is_some() => {
@@ -942,6 +1008,109 @@ fn chunk(e: &GElem) -> PResult<Chunk> {
     f.no_nested()?;
     f.finish()?;
     Ok(c)
+}
+
+/// `[{a, b}, {c, d}]` (or `...`): a list of integer tuples, each turned
+/// into a `T` by `make` (`None`: wrong arity or range).
+fn tuples<T, N: TryFrom<i64> + Copy>(
+    v: GVal,
+    line: u32,
+    make: impl Fn(&[N]) -> Option<T>,
+) -> PResult<Val<Vec<T>>> {
+    let GVal::List(items) = v else {
+        return match v {
+            GVal::Any => Ok(Val::Any),
+            other => perr(
+                line,
+                format!("expected a list of {{...}} tuples, found {other:?}"),
+            ),
+        };
+    };
+    items
+        .iter()
+        .map(|t| {
+            let nums = match t {
+                GVal::List(fields) => fields
+                    .iter()
+                    .map(|x| match num::<N>(x, line)? {
+                        Val::Is(n) => Ok(n),
+                        Val::Any => perr(line, "'...' inside a tuple"),
+                    })
+                    .collect::<PResult<Vec<N>>>()?,
+                other => return perr(line, format!("expected a {{...}} tuple, found {other:?}")),
+            };
+            make(&nums).map_or_else(|| perr(line, format!("bad tuple {t:?}")), Ok)
+        })
+        .collect::<PResult<_>>()
+        .map(Val::Is)
+}
+
+/// `sids=[0, 1]` or `...`.
+fn u16_list(v: GVal, line: u32) -> PResult<Val<Vec<u16>>> {
+    match v {
+        GVal::Any => Ok(Val::Any),
+        GVal::List(items) => items
+            .iter()
+            .map(|i| match num::<u16>(i, line)? {
+                Val::Is(n) => Ok(n),
+                Val::Any => perr(line, "'...' inside a number list"),
+            })
+            .collect::<PResult<_>>()
+            .map(Val::Is),
+        other => perr(line, format!("expected a number list, found {other:?}")),
+    }
+}
+
+fn reconfig_param(e: &GElem) -> PResult<ReconfigParam> {
+    let mut f = Fields::of(e);
+    let line = e.line;
+    let p = match e.name.as_str() {
+        "OUTGOING_SSN_RESET" => ReconfigParam::OutgoingSsnReset {
+            req_sn: f.num("req_sn")?,
+            resp_sn: f.num("resp_sn")?,
+            last_tsn: f.num("last_tsn")?,
+            sids: u16_list(f.take("sids"), line)?,
+        },
+        "INCOMING_SSN_RESET" => ReconfigParam::IncomingSsnReset {
+            req_sn: f.num("req_sn")?,
+            sids: u16_list(f.take("sids"), line)?,
+        },
+        "SSN_TSN_RESET" => ReconfigParam::SsnTsnReset {
+            req_sn: f.num("req_sn")?,
+        },
+        "RECONFIG_RESPONSE" => {
+            let present = |f: &Fields, k: &str| f.fields.iter().any(|(n, _)| n == k);
+            let has_sender = present(&f, "sender_next_tsn");
+            let has_receiver = present(&f, "receiver_next_tsn");
+            ReconfigParam::Response {
+                req_sn: f.num("req_sn")?,
+                result: f.num("result")?,
+                sender_next_tsn: has_sender.then(|| f.num("sender_next_tsn")).transpose()?,
+                receiver_next_tsn: has_receiver
+                    .then(|| f.num("receiver_next_tsn"))
+                    .transpose()?,
+            }
+        }
+        "ADD_OUTGOING_STREAMS" | "ADD_INCOMING_STREAMS" => {
+            let req_sn = f.num("req_sn")?;
+            let number_of_new_streams = f.num("number_of_new_streams")?;
+            if e.name == "ADD_OUTGOING_STREAMS" {
+                ReconfigParam::AddOutgoingStreams {
+                    req_sn,
+                    number_of_new_streams,
+                }
+            } else {
+                ReconfigParam::AddIncomingStreams {
+                    req_sn,
+                    number_of_new_streams,
+                }
+            }
+        }
+        other => return perr(line, format!("unknown RECONFIG parameter '{other}'")),
+    };
+    f.no_nested()?;
+    f.finish()?;
+    Ok(p)
 }
 
 fn gap(v: &GVal, line: u32) -> PResult<(u16, u16)> {
@@ -1170,6 +1339,106 @@ mod tests {
         };
         assert_eq!(c.ret, Expr::Int(-1));
         assert_eq!(c.errno, None);
+    }
+
+    /// The chunks of the single packet line `line`.
+    fn chunks_of(line: &str) -> Vec<Chunk> {
+        match events(line).remove(0).action {
+            Action::Packet(PacketEvent {
+                payload: Payload::Chunks(c),
+                ..
+            }) => c,
+            other => panic!("not a chunk list: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn extension_chunks_i_data_forward_tsn_and_reconfig() {
+        let c = chunks_of(
+            "+0 > sctp: I_DATA[flgs=UB, len=120, tsn=1, sid=2, mid=3, ppid=4]; \
+             I_DATA[flgs=E, len=..., tsn=2, sid=2, mid=3, fsn=1]; \
+             FORWARD_TSN[flgs=0, len=..., cum_tsn=7, ids=[{0,1}, {2,3}]]; \
+             I_FORWARD_TSN[flgs=0, len=..., cum_tsn=8, ids=[{1,1,9}]]",
+        );
+        assert_eq!(
+            c[0],
+            Chunk::IData {
+                flags: Val::Is(0x06),
+                len: Val::Is(120),
+                tsn: Val::Is(1),
+                sid: Val::Is(2),
+                mid: Val::Is(3),
+                ppid_fsn: Val::Is(4)
+            }
+        );
+        assert!(matches!(
+            &c[1],
+            Chunk::IData {
+                flags: Val::Is(1),
+                ppid_fsn: Val::Is(1),
+                ..
+            }
+        ));
+        assert!(
+            matches!(&c[2], Chunk::ForwardTsn { cum_tsn: Val::Is(7), ids: Val::Is(ids), .. }
+            if ids == &vec![(0, 1), (2, 3)])
+        );
+        assert!(matches!(&c[3], Chunk::IForwardTsn { ids: Val::Is(ids), .. }
+            if ids == &vec![(1, true, 9)]));
+        let c = chunks_of(
+            "+0 < sctp: RECONFIG[flgs=0, OUTGOING_SSN_RESET[req_sn=1, resp_sn=2, last_tsn=3, sids=[0, 5]], \
+             INCOMING_SSN_RESET[req_sn=4, sids=[]], SSN_TSN_RESET[req_sn=5], \
+             RECONFIG_RESPONSE[req_sn=6, result=1], \
+             RECONFIG_RESPONSE[req_sn=7, result=1, sender_next_tsn=8, receiver_next_tsn=9], \
+             ADD_OUTGOING_STREAMS[req_sn=10, number_of_new_streams=2], \
+             ADD_INCOMING_STREAMS[req_sn=11, number_of_new_streams=...], ...]",
+        );
+        let Chunk::Reconfig { params, .. } = &c[0] else {
+            panic!("{c:?}")
+        };
+        assert!(params.more);
+        assert_eq!(params.items.len(), 7);
+        assert_eq!(
+            params.items[0],
+            ReconfigParam::OutgoingSsnReset {
+                req_sn: Val::Is(1),
+                resp_sn: Val::Is(2),
+                last_tsn: Val::Is(3),
+                sids: Val::Is(vec![0, 5])
+            }
+        );
+        assert!(matches!(
+            &params.items[3],
+            ReconfigParam::Response {
+                sender_next_tsn: None,
+                receiver_next_tsn: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &params.items[4],
+            ReconfigParam::Response {
+                sender_next_tsn: Some(Val::Is(8)),
+                receiver_next_tsn: Some(Val::Is(9)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &params.items[6],
+            ReconfigParam::AddIncomingStreams {
+                number_of_new_streams: Val::Any,
+                ..
+            }
+        ));
+        for bad in [
+            "+0 < sctp: I_DATA[flgs=B, tsn=1, sid=0, mid=0, ppid=1, fsn=2]",
+            "+0 < sctp: FORWARD_TSN[flgs=0, cum_tsn=1, ids=[{1,2,3}]]",
+            "+0 < sctp: I_FORWARD_TSN[flgs=0, cum_tsn=1, ids=[{1,2,3}]]",
+            "+0 < sctp: RECONFIG[flgs=0, SSN_TSN_RESET[req_sn=1, sids=[1]]]",
+            "+0 < sctp: RECONFIG[flgs=0, BOGUS[req_sn=1]]",
+        ] {
+            assert!(parse_script(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

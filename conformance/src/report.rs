@@ -114,15 +114,23 @@ pub fn render(results: &[TestResult]) -> String {
     out
 }
 
-/// Loads the suite and the declared lists, runs them and returns the
-/// results, `expected-pass.txt` and the rendered report.
+/// Loads the suite, the project's own scripts and the declared lists,
+/// runs them and returns the results, `expected-pass.txt` and the
+/// rendered report.
 pub fn run_default(
     filter: &str,
     factory: TargetFactory<'_>,
 ) -> Result<(Vec<TestResult>, Vec<String>, String), String> {
     let dir = suite::suite_dir();
-    let scripts = suite::discover(&dir)
+    let mut scripts = suite::discover(&dir)
         .map_err(|e| format!("cannot read the suite at {}: {e}", dir.display()))?;
+    // The project's own scripts follow as their own groups.
+    scripts.extend(suite::discover_project().map_err(|e| {
+        format!(
+            "cannot read the project's scripts at {}: {e}",
+            suite::project_dir().display()
+        )
+    })?);
     let crate_dir = suite::crate_dir();
     let na = std::fs::read_to_string(crate_dir.join("NOT_APPLICABLE.md"))
         .map(|t| suite::read_not_applicable(&t))

@@ -382,10 +382,7 @@ impl Runner<'_> {
                 ssn,
                 ppid,
             } => {
-                chk("flgs", flags, a.flags)?;
-                chk("len", len, a.len)?;
-                let script_tsn = u(0)?.wrapping_sub(self.learned.tsn_offset);
-                chk("tsn", tsn, script_tsn)?;
+                self.match_head_tsn(flags, len, "tsn", tsn, a)?;
                 chk("sid", sid, h(4)?)?;
                 chk("ssn", ssn, h(6)?)?;
                 chk("ppid", ppid, u(8)?)?;
@@ -463,6 +460,66 @@ impl Runner<'_> {
                 chk("len", len, a.len)?;
                 chk("val", val, a.value.clone())?;
             }
+            Chunk::IData {
+                flags,
+                len,
+                tsn,
+                sid,
+                mid,
+                ppid_fsn,
+            } => {
+                self.match_head_tsn(flags, len, "tsn", tsn, a)?;
+                chk("sid", sid, h(4)?)?;
+                chk("mid", mid, u(8)?)?;
+                let name = if a.flags & 0x02 != 0 { "ppid" } else { "fsn" };
+                chk(name, ppid_fsn, u(12)?)?;
+            }
+            Chunk::ForwardTsn {
+                flags,
+                len,
+                cum_tsn,
+                ids,
+            } => {
+                self.match_head_tsn(flags, len, "cum_tsn", cum_tsn, a)?;
+                let actual = forward_tsn_entries(a, 4, |at| Ok((h(at)?, h(at + 2)?)))?;
+                chk("ids", ids, actual)?;
+            }
+            Chunk::IForwardTsn {
+                flags,
+                len,
+                cum_tsn,
+                ids,
+            } => {
+                self.match_head_tsn(flags, len, "cum_tsn", cum_tsn, a)?;
+                let actual =
+                    forward_tsn_entries(a, 8, |at| Ok((h(at)?, h(at + 2)? & 1 == 1, u(at + 4)?)))?;
+                chk("ids", ids, actual)?;
+            }
+            Chunk::Reconfig { flags, len, params } => {
+                chk("flgs", flags, a.flags)?;
+                chk("len", len, a.len)?;
+                let offset = self.learned.tsn_offset;
+                let actual = codec::read_tlvs(&a.value);
+                if !params.more && params.items.len() != actual.len() {
+                    return Err(format!(
+                        "{} parameters expected, {} sent (types {:?})",
+                        params.items.len(),
+                        actual.len(),
+                        actual.iter().map(|t| t.ty).collect::<Vec<_>>()
+                    ));
+                }
+                let mut rest = actual.iter();
+                for want in &params.items {
+                    let mut last = Err("a listed RECONFIG parameter is missing".to_string());
+                    for got in rest.by_ref() {
+                        last = match_reconfig_param(want, got, offset);
+                        if last.is_ok() || !params.more {
+                            break;
+                        }
+                    }
+                    last?;
+                }
+            }
             Chunk::Generic {
                 flags, len, val, ..
             } => {
@@ -472,6 +529,28 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Flags, length and the first field, a TSN of the stack's TSN space
+    /// called `name`, of a DATA, I-DATA, FORWARD-TSN or I-FORWARD-TSN chunk
+    /// the stack sent.
+    fn match_head_tsn(
+        &self,
+        flags: &Val<u8>,
+        len: &Val<u16>,
+        name: &str,
+        tsn: &Val<u32>,
+        a: &RawChunk,
+    ) -> Result<(), String> {
+        chk("flgs", flags, a.flags)?;
+        chk("len", len, a.len)?;
+        let live = a.u32_at(0).ok_or("truncated")?;
+        chk(name, tsn, self.script_tsn(live))
+    }
+
+    /// A TSN of the stack's TSN space in the script's numbering.
+    fn script_tsn(&self, live: u32) -> u32 {
+        live.wrapping_sub(self.learned.tsn_offset)
     }
 
     fn syscall(&mut self, c: &Syscall) -> Result<(), Failure> {
@@ -569,6 +648,28 @@ impl Runner<'_> {
                 fd: self.fd(arg(0))?,
                 len: len(arg(2))?,
             },
+            // RFC 6458 §9.7: sctp_sendmsg(sd, msg, len, to, tolen, ppid,
+            // flags, stream_no, timetolive, context); a time to live
+            // selects SCTP_PR_SCTP_TTL (as FreeBSD and Linux do).
+            "sctp_sendmsg" => {
+                let small = |i: usize, what: &str| -> Result<u32, String> {
+                    match arg(i) {
+                        None | Some(Expr::Ellipsis) => Ok(0),
+                        e => int(e)
+                            .and_then(|v| u32::try_from(v).ok())
+                            .ok_or_else(|| format!("bad {what} in sctp_sendmsg()")),
+                    }
+                };
+                SysCall::SendMsg {
+                    fd: self.fd(arg(0))?,
+                    len: len(arg(2))?,
+                    ppid: small(5, "ppid")?,
+                    unordered: has_flag(arg(6), "SCTP_UNORDERED"),
+                    stream: u16::try_from(small(7, "stream_no")?)
+                        .map_err(|_| "bad stream_no in sctp_sendmsg()".to_string())?,
+                    ttl_ms: small(8, "timetolive")?,
+                }
+            }
             "close" => SysCall::Close {
                 fd: self.fd(arg(0))?,
             },
@@ -612,6 +713,10 @@ impl Runner<'_> {
                         path_max_rxt: u16o("spp_pathmaxrxt"),
                         hb_disable: has_flag(val.field("spp_flags"), "SPP_HB_DISABLE"),
                         hb_enable: has_flag(val.field("spp_flags"), "SPP_HB_ENABLE"),
+                    },
+                    ("setsockopt", "SCTP_INTERLEAVING_SUPPORTED") => SysCall::SetInterleaving {
+                        fd,
+                        on: int(val.field("assoc_value")).is_some_and(|v| v != 0),
                     },
                     ("getsockopt", "SO_ERROR") => SysCall::GetSoError { fd },
                     ("getsockopt", "SCTP_STATUS") => SysCall::GetStatus { fd },
@@ -846,6 +951,104 @@ impl AddrOctets for Val<std::net::Ipv6Addr> {
     }
 }
 
+/// The `size`-byte entries after the new cumulative TSN of a FORWARD-TSN
+/// or I-FORWARD-TSN, each read by `entry` from its offset in the value.
+fn forward_tsn_entries<T>(
+    a: &RawChunk,
+    size: usize,
+    entry: impl Fn(usize) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let n = a.value.len().saturating_sub(4) / size;
+    (0..n).map(|k| entry(4 + size * k)).collect()
+}
+
+/// A RE-CONFIG parameter the stack sent: the fields in the sender's (the
+/// stack's) TSN space are compared in the script's numbering (`offset`).
+fn match_reconfig_param(p: &ReconfigParam, a: &RawTlv, offset: u32) -> Result<(), String> {
+    let v = &a.value;
+    let be32 = |at: usize| {
+        v.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| format!("RECONFIG parameter {} truncated", a.ty))
+    };
+    let ours = |at: usize| be32(at).map(|t| t.wrapping_sub(offset));
+    let sids = |from: usize| -> Vec<u16> {
+        v.get(from..)
+            .unwrap_or(&[])
+            .chunks_exact(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect()
+    };
+    let ty = match p {
+        ReconfigParam::OutgoingSsnReset { .. } => 13,
+        ReconfigParam::IncomingSsnReset { .. } => 14,
+        ReconfigParam::SsnTsnReset { .. } => 15,
+        ReconfigParam::Response { .. } => 16,
+        ReconfigParam::AddOutgoingStreams { .. } => 17,
+        ReconfigParam::AddIncomingStreams { .. } => 18,
+    };
+    if a.ty != ty {
+        return Err(format!("RECONFIG parameter {} sent, expected {ty}", a.ty));
+    }
+    match p {
+        ReconfigParam::OutgoingSsnReset {
+            req_sn,
+            resp_sn,
+            last_tsn,
+            sids: s,
+        } => {
+            chk("req_sn", req_sn, ours(0)?)?;
+            chk("resp_sn", resp_sn, be32(4)?)?;
+            chk("last_tsn", last_tsn, ours(8)?)?;
+            chk("sids", s, sids(12))
+        }
+        ReconfigParam::IncomingSsnReset { req_sn, sids: s } => {
+            chk("req_sn", req_sn, ours(0)?)?;
+            chk("sids", s, sids(4))
+        }
+        ReconfigParam::SsnTsnReset { req_sn } => chk("req_sn", req_sn, ours(0)?),
+        ReconfigParam::Response {
+            req_sn,
+            result,
+            sender_next_tsn,
+            receiver_next_tsn,
+        } => {
+            chk("req_sn", req_sn, be32(0)?)?;
+            chk("result", result, be32(4)?)?;
+            match (sender_next_tsn, receiver_next_tsn) {
+                (None, None) if v.len() > 8 => {
+                    Err("RECONFIG_RESPONSE carries next TSNs the script does not list".into())
+                }
+                (s, r) => {
+                    if let Some(s) = s {
+                        chk("sender_next_tsn", s, ours(8)?)?;
+                    }
+                    if let Some(r) = r {
+                        chk("receiver_next_tsn", r, be32(12)?)?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        ReconfigParam::AddOutgoingStreams {
+            req_sn,
+            number_of_new_streams,
+        }
+        | ReconfigParam::AddIncomingStreams {
+            req_sn,
+            number_of_new_streams,
+        } => {
+            chk("req_sn", req_sn, ours(0)?)?;
+            let n = be32(4)? >> 16;
+            chk(
+                "number_of_new_streams",
+                number_of_new_streams,
+                u16::try_from(n).unwrap_or(u16::MAX),
+            )
+        }
+    }
+}
+
 fn match_cause(c: &Cause, a: &RawTlv) -> Result<(), String> {
     let code = match c {
         Cause::InvalidStreamIdentifier(_) => 1,
@@ -1053,6 +1256,55 @@ mod tests {
         let f = run(&late).0.unwrap_err();
         assert_eq!(f.line, 5);
         assert!(f.message.contains("not sent"), "{f}");
+    }
+
+    #[test]
+    fn reconfig_parameters_sent_by_the_stack_are_read_in_the_scripts_numbering() {
+        let tlv = |ty: u16, words: &[u32]| RawTlv {
+            ty,
+            len: 4 + 4 * u16::try_from(words.len()).unwrap(),
+            value: words.iter().flat_map(|w| w.to_be_bytes()).collect(),
+        };
+        let script = |line: &str| -> ReconfigParam {
+            let s = parse_script(&format!("+0 > sctp: RECONFIG[flgs=0, {line}]")).unwrap();
+            match &s.events[0].action {
+                Action::Packet(PacketEvent {
+                    payload: Payload::Chunks(c),
+                    ..
+                }) => match &c[0] {
+                    Chunk::Reconfig { params, .. } => params.items[0].clone(),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        };
+        // Live TSNs of the stack = script + 1000.
+        let out = tlv(13, &[1001, 7, 1005, 0x0003_0000]);
+        let want = script("OUTGOING_SSN_RESET[req_sn=1, resp_sn=7, last_tsn=5, sids=[3, 0]]");
+        assert_eq!(match_reconfig_param(&want, &out, 1000), Ok(()));
+        let off_by_one = script("OUTGOING_SSN_RESET[req_sn=1, resp_sn=7, last_tsn=6, sids=...]");
+        assert!(match_reconfig_param(&off_by_one, &out, 1000)
+            .unwrap_err()
+            .contains("last_tsn"));
+        // A response: the request answered is the peer's, the sender's
+        // next TSN ours.
+        let resp = tlv(16, &[7, 1, 1010, 55]);
+        let want = script(
+            "RECONFIG_RESPONSE[req_sn=7, result=1, sender_next_tsn=10, receiver_next_tsn=55]",
+        );
+        assert_eq!(match_reconfig_param(&want, &resp, 1000), Ok(()));
+        let short = script("RECONFIG_RESPONSE[req_sn=7, result=1]");
+        assert!(match_reconfig_param(&short, &resp, 1000).is_err());
+        assert!(match_reconfig_param(&short, &tlv(15, &[1001]), 1000).is_err());
+        // Truncated values never panic.
+        let cut = RawTlv {
+            ty: 13,
+            len: 6,
+            value: vec![0, 1],
+        };
+        assert!(match_reconfig_param(&want, &cut, 0).is_err());
+        let any = script("OUTGOING_SSN_RESET[req_sn=1, resp_sn=..., last_tsn=..., sids=...]");
+        assert!(match_reconfig_param(&any, &cut, 0).is_err());
     }
 
     #[test]

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use anysctp::socket::{
-    InitMsg, PeerAddrParams, RtoInfo, Shutdown, SocketError, SocketId, SocketKind, SocketOption,
-    SocketStack, StackConfig,
+    snd_flags, InitMsg, PeerAddrParams, PrPolicy, RtoInfo, Shutdown, SndInfo, SocketError,
+    SocketId, SocketKind, SocketOption, SocketStack, StackConfig,
 };
 use anysctp::{AssociationConfig, AssociationState, Instant};
 use bytes::Bytes;
@@ -184,6 +184,31 @@ impl SocketTarget {
                     Ok(n) => done(i64::try_from(n).unwrap_or(i64::MAX)),
                     Err(e) => failed(e),
                 }
+            }
+            SysCall::SendMsg {
+                fd,
+                len,
+                ppid,
+                unordered,
+                stream,
+                ttl_ms,
+            } => {
+                let id = self.id(*fd)?;
+                let info = SndInfo {
+                    stream: *stream,
+                    flags: if *unordered { snd_flags::UNORDERED } else { 0 },
+                    ppid: *ppid,
+                    pr: (*ttl_ms != 0).then_some(PrPolicy::Ttl(*ttl_ms)),
+                    ..SndInfo::default()
+                };
+                let data = Bytes::from(vec![0u8; *len]);
+                match self.stack.sendmsg(now, id, data, Some(&info), None) {
+                    Ok(n) => done(i64::try_from(n).unwrap_or(i64::MAX)),
+                    Err(e) => failed(e),
+                }
+            }
+            SysCall::SetInterleaving { fd, on } => {
+                self.set(now, *fd, SocketOption::InterleavingSupported(*on))?
             }
             SysCall::Close { fd } => {
                 let id = self.id(*fd)?;
@@ -366,9 +391,10 @@ impl ScriptTarget for SocketTarget {
     fn call(&mut self, now: Instant, call: &SysCall) -> CallResult {
         let (r, would_block) = self.run(now, call);
         let fd = match call {
-            SysCall::Accept { fd } | SysCall::Read { fd, .. } | SysCall::Write { fd, .. } => {
-                Some(*fd)
-            }
+            SysCall::Accept { fd }
+            | SysCall::Read { fd, .. }
+            | SysCall::Write { fd, .. }
+            | SysCall::SendMsg { fd, .. } => Some(*fd),
             _ => None,
         };
         match (would_block, fd.and_then(|fd| self.ids.get(&fd).copied())) {

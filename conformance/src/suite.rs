@@ -40,6 +40,24 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Group-name prefix of the project's own scripts.
+pub const PROJECT_GROUP_PREFIX: &str = "anysctp-";
+
+/// The project's own packet-level scripts, written from the RFCs:
+/// `conformance/scripts/<group>/*.pkt`.
+pub fn project_dir() -> PathBuf {
+    crate_dir().join("scripts")
+}
+
+/// The project's scripts, their groups named `anysctp-<directory>`.
+pub fn discover_project() -> io::Result<Vec<TestScript>> {
+    let mut scripts = discover(&project_dir())?;
+    for s in &mut scripts {
+        s.group.insert_str(0, PROJECT_GROUP_PREFIX);
+    }
+    Ok(scripts)
+}
+
 /// One script of the suite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestScript {

@@ -73,6 +73,22 @@ pub enum SysCall {
         /// Bytes to write.
         len: usize,
     },
+    /// `sctp_sendmsg(fd, buf, len, ..., ..., ppid, flags, stream_no,
+    /// timetolive, context)` of `len` bytes; returns the byte count.
+    SendMsg {
+        /// Socket.
+        fd: Fd,
+        /// Bytes to send.
+        len: usize,
+        /// Payload protocol identifier.
+        ppid: u32,
+        /// SCTP_UNORDERED given.
+        unordered: bool,
+        /// Stream.
+        stream: u16,
+        /// Time to live in ms (0: fully reliable), SCTP_PR_SCTP_TTL.
+        ttl_ms: u32,
+    },
     /// `close(fd)`.
     Close {
         /// Socket.
@@ -135,6 +151,13 @@ pub enum SysCall {
         hb_disable: bool,
         /// SPP_HB_ENABLE given.
         hb_enable: bool,
+    },
+    /// `setsockopt(SCTP_INTERLEAVING_SUPPORTED)` (RFC 8260 §4.3.1).
+    SetInterleaving {
+        /// Socket.
+        fd: Fd,
+        /// `assoc_value` non-zero.
+        on: bool,
     },
     /// `getsockopt(SOL_SOCKET, SO_ERROR)`; output: `Expr::Int(0)` or the
     /// errno name as `Expr::Ident`.

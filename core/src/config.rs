@@ -22,6 +22,12 @@ pub struct AssociationConfig {
     pub rto_max: Duration,
     /// Max.Init.Retransmits (RFC 9260 §16: 8).
     pub max_init_retransmits: u32,
+    /// Largest T1-init / T1-cookie timeout while setting up (RFC 6458
+    /// §8.1.3 `sinit_max_init_timeo`): the doubling of the timeout after
+    /// each retransmitted INIT or COOKIE ECHO (RFC 9260 §5.1 C/D) stops
+    /// here. `None` (the default) uses `rto_max`, as RFC 9260 §6.3.3 E2
+    /// does; a value may be above or below `rto_max`.
+    pub max_init_timeout: Option<Duration>,
     /// Association.Max.Retrans (RFC 9260 §16: 10).
     pub max_association_retransmits: u32,
     /// Path.Max.Retrans (RFC 9260 §16: 5).
@@ -82,6 +88,7 @@ impl Default for AssociationConfig {
             rto_min: Duration::from_secs(1),
             rto_max: Duration::from_secs(60),
             max_init_retransmits: 8,
+            max_init_timeout: None,
             max_association_retransmits: 10,
             max_path_retransmits: 5,
             pf_max_retrans: Some(0),
@@ -123,6 +130,9 @@ impl AssociationConfig {
         }
         if self.rto_initial.is_zero() || self.rto_min.is_zero() {
             return bad("rto_initial and rto_min must be greater than zero");
+        }
+        if self.max_init_timeout.is_some_and(|t| t.is_zero()) {
+            return bad("max_init_timeout must be greater than zero (None uses rto_max)");
         }
         if self.sack_delay > Duration::from_millis(500) {
             return bad("sack_delay must be at most 500 ms (RFC 9260 §6.2)");

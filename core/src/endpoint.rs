@@ -506,7 +506,7 @@ impl Endpoint {
                         Some(ErrorCause::InvalidMandatoryParameter)
                     }
                     InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
-                    InitReject::StopOnUnrecognized | InitReject::Malformed => None,
+                    InitReject::Malformed => None,
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
                 self.queue_stateless_abort(

@@ -139,6 +139,8 @@ impl anysctp_association_config {
             rto_min: d(self.rto_min_ms),
             rto_max: d(self.rto_max_ms),
             max_init_retransmits: self.max_init_retransmits,
+            // Not in the C struct: RTO.Max bounds the setup timer.
+            max_init_timeout: None,
             max_association_retransmits: self.max_association_retransmits,
             max_path_retransmits: self.max_path_retransmits,
             heartbeat_interval: opt(self.heartbeat_interval_ms),

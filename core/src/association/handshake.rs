@@ -40,9 +40,6 @@ pub(crate) enum InitReject {
     InvalidMandatory,
     /// A host name address: "Unresolvable Address" (§5.1.2 / §3.3.10.5).
     HostName,
-    /// A parameter with the stop bits was not recognised and must be
-    /// reported (§3.2.1: 01 / 00 both stop processing).
-    StopOnUnrecognized,
     /// The packet is malformed.
     Malformed,
     /// An INIT ACK without a State Cookie: "Missing Mandatory Parameter"
@@ -92,7 +89,7 @@ pub(crate) fn parse_peer_init(
         cookie_preservative_ms: 0,
     };
     let mut supported_families: Option<(bool, bool)> = None;
-    for param in init.params.iter() {
+    'params: for param in init.params.iter() {
         let param = param.map_err(|_| InitReject::Malformed)?;
         match param {
             Param::Address(ip) => {
@@ -152,7 +149,11 @@ pub(crate) fn parse_peer_init(
                     p.unrecognized.push(bytes);
                 }
                 if !action.continues() {
-                    return Err(InitReject::StopOnUnrecognized);
+                    // RFC 9260 §3.2.1: 00 and 01 stop processing this
+                    // parameter and the ones after it in the chunk; the
+                    // chunk itself is still processed (the INIT is
+                    // answered, the INIT ACK accepted if it is complete).
+                    break 'params;
                 }
             }
             _ => {}
@@ -206,7 +207,16 @@ pub(crate) fn encode_init(
 ) -> Vec<u8> {
     let mut ext = [0u8; 4];
     let n = our_extensions(cfg, &mut ext);
-    let mut params: Vec<Param<'_>> = Vec::with_capacity(8 + local_addresses.len());
+    let mut params: Vec<Param<'_>> =
+        Vec::with_capacity(8 + local_addresses.len() + unrecognized.len());
+    // Unrecognized parameters of the peer's INIT travel as Unrecognized
+    // Parameter parameters in the INIT ACK (§3.3.3). They come first, in
+    // the order the INIT listed them, before the State Cookie: §3.3.3 fixes
+    // no order, and this is what FreeBSD sends (ETSI TS 102 369
+    // sctp-as-i-1-8-*).
+    for u in unrecognized {
+        params.push(Param::UnrecognizedParameter(u));
+    }
     if let Some(c) = cookie {
         params.push(Param::StateCookie(c));
     }
@@ -224,11 +234,6 @@ pub(crate) fn encode_init(
     }
     if let Some(a) = cfg.adaptation_indication {
         params.push(Param::AdaptationLayerIndication(a));
-    }
-    // Unrecognized parameters travel as Unrecognized Parameter params in
-    // the INIT ACK (§3.3.3).
-    for u in unrecognized {
-        params.push(Param::UnrecognizedParameter(u));
     }
     let chunk = InitChunk {
         initiate_tag: tag.0,

@@ -74,6 +74,15 @@ impl Association {
                     // and stop processing the packet (§3.2 spirit: never
                     // trust a length).
                     tracing::debug!(id = %self.id, error = %e, "malformed chunk");
+                    if self.state == S::CookieWait {
+                        // The peer's tag is not known yet, so an ABORT
+                        // would reach no association (§8.5); discard the
+                        // packet and let T1-init retransmit the INIT
+                        // (§5.1 C), as FreeBSD does (ETSI TS 102 369
+                        // sctp-imh-i-3-2). A forged reply cannot end the
+                        // setup this way either.
+                        return;
+                    }
                     self.queue_error_text(ctx, true, "malformed chunk");
                     return;
                 }
@@ -182,6 +191,14 @@ impl Association {
                 Chunk::CookieAck => self.on_cookie_ack(ctx),
                 Chunk::Init(i) => self.on_init_existing(ctx, from, &i),
                 Chunk::InitAck(i) => self.on_init_ack(ctx, from, &i),
+                Chunk::ForwardTsn(_) | Chunk::IForwardTsn(_) if !self.offered(&chunk) => {
+                    // RFC 3758 §3.3.2: an endpoint that did not offer
+                    // PR-SCTP acts as if it did not know the chunk: an
+                    // ERROR (the types' upper bits 11: skip and report).
+                    if !self.on_unknown_chunk(ctx, raw, datagram) {
+                        break;
+                    }
+                }
                 Chunk::ForwardTsn(f) => {
                     had_data = true;
                     let skipped = f
@@ -241,6 +258,17 @@ impl Association {
         }
         self.deliver_messages(ctx);
         self.progress_shutdown(ctx);
+    }
+
+    /// Whether we offered the extension `chunk` belongs to in our INIT or
+    /// INIT ACK (FORWARD-TSN: RFC 3758 §3.3.1; I-FORWARD-TSN: RFC 8260
+    /// §2.3 needs I-DATA too).
+    fn offered(&self, chunk: &Chunk<'_>) -> bool {
+        match chunk {
+            Chunk::ForwardTsn(_) => self.config.partial_reliability,
+            Chunk::IForwardTsn(_) => self.config.partial_reliability && self.config.i_data,
+            _ => true,
+        }
     }
 
     /// §3.2: unknown chunk actions by the upper two bits of the type.

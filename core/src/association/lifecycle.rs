@@ -11,6 +11,8 @@ use crate::config::AssociationConfig;
 use crate::error::Error;
 use crate::event::{AssociationId, CloseReason, Event, SendOptions};
 use crate::stats::AssociationState as S;
+use core::time::Duration;
+
 use crate::time::Instant;
 use crate::types::{StreamId, Tsn, VerificationTag};
 use crate::wire::{self, Chunk, ErrorCause, InitChunk};
@@ -163,7 +165,7 @@ impl Association {
             vtag: Some(VerificationTag(0)),
             to: None,
         });
-        a.t1.start(now + a.config.rto_initial);
+        a.t1.start(now + a.config.rto_initial.min(t1_cap(&a.config)));
         a
     }
 
@@ -258,6 +260,13 @@ impl Association {
     /// §8.1, §9.2): the association closes. An ABORT goes out first in case
     /// the peer still hears us, so it does not keep a half-dead association.
     pub(crate) fn fail_unreachable(&mut self, ctx: &mut Ctx<'_>) {
+        self.queue_bare_abort();
+        self.close(ctx, CloseReason::Timeout);
+    }
+
+    /// Replaces the queued control chunks with an ABORT without causes,
+    /// to the peer's tag.
+    fn queue_bare_abort(&mut self) {
         let bytes = handshake::encode_with_cause(true, false, None);
         self.control.clear();
         self.queue_control(Control {
@@ -266,7 +275,6 @@ impl Association {
             vtag: Some(self.peer_tag),
             to: None,
         });
-        self.close(ctx, CloseReason::Timeout);
     }
 
     pub(crate) fn abort_protocol_violation(&mut self, ctx: &mut Ctx<'_>, why: &str) {
@@ -317,7 +325,7 @@ impl Association {
                 }
                 self.state = S::CookieEchoed;
                 self.t1.stop();
-                self.t1.start(ctx.now + self.primary_rto());
+                self.t1.start(ctx.now + self.t1_timeout(0));
             }
             Err(reason) => {
                 // §8.5: the ABORT answering a bad INIT ACK carries the
@@ -335,9 +343,6 @@ impl Association {
         let text = match reason {
             InitReject::InvalidMandatory => "invalid mandatory parameter in INIT ACK",
             InitReject::HostName => "the peer listed a host name address",
-            InitReject::StopOnUnrecognized => {
-                "the peer sent an unrecognized parameter that stops processing"
-            }
             InitReject::Malformed => "malformed INIT ACK",
             InitReject::MissingCookie => "INIT ACK without a State Cookie",
         };
@@ -394,7 +399,7 @@ impl Association {
                 to: None,
             });
         }
-        self.t1.start(ctx.now + self.backed_off_rto(self.t1.count));
+        self.t1.start(ctx.now + self.t1_timeout(self.t1.count));
     }
 
     /// INIT for an existing association (§5.2.1, §5.2.2).
@@ -695,6 +700,13 @@ impl Association {
         // Max.Init.Retransmits, doubling the timer.
         self.t1.count += 1;
         if self.t1.count > self.config.max_init_retransmits {
+            if self.state == S::CookieEchoed {
+                // The peer's tag is known (from its INIT ACK): tell it,
+                // as after Association.Max.Retrans (§8.1), so it does not
+                // keep state for a setup we gave up. In COOKIE-WAIT there
+                // is no tag to send an ABORT with (§5.1 C: just stop).
+                self.queue_bare_abort();
+            }
             self.close(ctx, CloseReason::SetupFailed);
             return;
         }
@@ -715,13 +727,16 @@ impl Association {
                 return;
             }
         }
-        let count = self.t1.count;
-        let rto = if count == 0 {
-            self.config.rto_initial
-        } else {
-            self.backed_off_rto(count)
-        };
-        self.t1.start(ctx.now + rto);
+        self.t1.start(ctx.now + self.t1_timeout(self.t1.count));
+    }
+
+    /// The T1-init / T1-cookie timeout after `count` expiries (§5.1 C/D,
+    /// §6.3.3 E2): the RTO doubled per expiry, capped by `max_init_timeout`
+    /// (RFC 6458 §8.1.3), else by RTO.Max.
+    fn t1_timeout(&self, count: u32) -> Duration {
+        self.primary_rto()
+            .saturating_mul(1u32 << count.min(16))
+            .min(t1_cap(&self.config))
     }
 
     fn on_t2(&mut self, ctx: &mut Ctx<'_>) {
@@ -910,6 +925,12 @@ fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
         (x, None) => x,
         (None, y) => y,
     }
+}
+
+/// The largest T1-init / T1-cookie timeout: `max_init_timeout` (RFC 6458
+/// §8.1.3 `sinit_max_init_timeo`), else RTO.Max.
+fn t1_cap(config: &AssociationConfig) -> Duration {
+    config.max_init_timeout.unwrap_or(config.rto_max)
 }
 
 #[cfg(test)]

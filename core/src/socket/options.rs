@@ -26,8 +26,9 @@ pub struct InitMsg {
     pub max_instreams: u16,
     /// Max.Init.Retransmits (0 = unchanged).
     pub max_attempts: u16,
-    /// Largest RTO while setting up, ms. Only 0 (unchanged) is supported:
-    /// the core has no separate setup RTO limit (it uses RTO.Max).
+    /// Largest T1-init / T1-cookie timeout while setting up, ms (0 =
+    /// unchanged); sets [`AssociationConfig::max_init_timeout`]. May be
+    /// above or below RTO.Max, which applies while it is unset.
     pub max_init_timeo: u16,
 }
 
@@ -201,6 +202,12 @@ pub enum SocketOption {
     AutoClose(u32),
     /// SCTP_ADAPTATION_LAYER: the indication sent in INIT / INIT ACK.
     AdaptationLayer(u32),
+    /// SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1): offer I-DATA (and,
+    /// with partial reliability, I-FORWARD-TSN) to future associations;
+    /// sets [`AssociationConfig::i_data`]. The core delivers messages
+    /// whole, so RFC 8260's prerequisite (SCTP_FRAGMENT_INTERLEAVE level 2)
+    /// has no counterpart here.
+    InterleavingSupported(bool),
     /// SCTP_STATUS (get only).
     Status(Status),
     /// SCTP_EVENT: subscribe to one notification type.
@@ -242,6 +249,7 @@ impl SocketOption {
             Self::DisableFragments(_) => "SCTP_DISABLE_FRAGMENTS",
             Self::AutoClose(_) => "SCTP_AUTOCLOSE",
             Self::AdaptationLayer(_) => "SCTP_ADAPTATION_LAYER",
+            Self::InterleavingSupported(_) => "SCTP_INTERLEAVING_SUPPORTED",
             Self::Status(_) => "SCTP_STATUS",
             Self::Event { .. } => "SCTP_EVENT",
             Self::PrimaryAddr { .. } => "SCTP_PRIMARY_ADDR",
@@ -265,6 +273,7 @@ impl SocketOption {
                 | Self::MaxSeg(_)
                 | Self::AutoClose(_)
                 | Self::AdaptationLayer(_)
+                | Self::InterleavingSupported(_)
         )
     }
 }
@@ -306,10 +315,7 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
         }
         SocketOption::InitMsg(m) => {
             if m.max_init_timeo != 0 {
-                return Err(SocketError::new(
-                    Errno::EOPNOTSUPP,
-                    "SCTP_INITMSG: sinit_max_init_timeo is not supported (setup uses RTO.Max); pass 0",
-                ));
+                c.max_init_timeout = Some(ms(u32::from(m.max_init_timeo)));
             }
             if m.num_ostreams != 0 {
                 c.outbound_streams = m.num_ostreams;
@@ -422,6 +428,7 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
             c.autoclose = (secs != 0).then(|| Duration::from_secs(u64::from(secs)));
         }
         SocketOption::AdaptationLayer(v) => c.adaptation_indication = Some(v),
+        SocketOption::InterleavingSupported(on) => c.i_data = on,
         _ => return Ok(()),
     }
     c.validate().map_err(|e| match e {
@@ -443,7 +450,9 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
             num_ostreams: cfg.outbound_streams,
             max_instreams: cfg.max_inbound_streams,
             max_attempts: u16::try_from(cfg.max_init_retransmits).unwrap_or(u16::MAX),
-            max_init_timeo: 0,
+            // RFC 6458 §8.1.3: the limit in use; RTO.Max while unset.
+            max_init_timeo: u16::try_from(to_ms(cfg.max_init_timeout.unwrap_or(cfg.rto_max)))
+                .unwrap_or(u16::MAX),
         }),
         SocketOption::RtoInfo(r) => SocketOption::RtoInfo(RtoInfo {
             assoc_id: r.assoc_id,
@@ -488,6 +497,7 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
             cfg.autoclose
                 .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)),
         ),
+        SocketOption::InterleavingSupported(_) => SocketOption::InterleavingSupported(cfg.i_data),
         SocketOption::AdaptationLayer(_) => {
             SocketOption::AdaptationLayer(cfg.adaptation_indication.unwrap_or(0))
         }
@@ -653,6 +663,19 @@ mod tests {
     }
 
     #[test]
+    fn interleaving_supported_sets_i_data() {
+        let mut cfg = AssociationConfig::default();
+        apply(&mut cfg, &SocketOption::InterleavingSupported(true)).unwrap();
+        assert!(cfg.i_data);
+        assert_eq!(
+            read(&cfg, SocketOption::InterleavingSupported(false)),
+            SocketOption::InterleavingSupported(true)
+        );
+        apply(&mut cfg, &SocketOption::InterleavingSupported(false)).unwrap();
+        assert!(!cfg.i_data);
+    }
+
+    #[test]
     fn initmsg() {
         let mut cfg = AssociationConfig::default();
         apply(
@@ -673,14 +696,22 @@ mod tests {
             ),
             (5, 7, 3)
         );
-        let err = apply(
+        // sinit_max_init_timeo caps the setup timer; 0 leaves it alone.
+        apply(
             &mut cfg,
             &SocketOption::InitMsg(InitMsg {
                 max_init_timeo: 100,
                 ..InitMsg::default()
             }),
         )
-        .unwrap_err();
-        assert_eq!(err.errno, Errno::EOPNOTSUPP);
+        .unwrap();
+        assert_eq!(cfg.max_init_timeout, Some(Duration::from_millis(100)));
+        assert_eq!((cfg.outbound_streams, cfg.max_init_retransmits), (5, 3));
+        match read(&cfg, SocketOption::InitMsg(InitMsg::default())) {
+            SocketOption::InitMsg(m) => assert_eq!(m.max_init_timeo, 100),
+            other => panic!("{other:?}"),
+        }
+        apply(&mut cfg, &SocketOption::InitMsg(InitMsg::default())).unwrap();
+        assert_eq!(cfg.max_init_timeout, Some(Duration::from_millis(100)));
     }
 }
