@@ -19,6 +19,8 @@ export interface AssociationOptions {
   rtoMin?: number;
   rtoMax?: number;
   maxInitRetransmits?: number;
+  /** Upper limit of the INIT / COOKIE ECHO retransmission timeout (default: rtoMax). */
+  maxInitTimeout?: number;
   maxAssociationRetransmits?: number;
   /** Path.Max.Retrans: a path is unreachable after this many consecutive timeouts plus one (default 5). */
   maxPathRetransmits?: number;

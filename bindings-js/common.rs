@@ -72,14 +72,14 @@ pub fn association(id: f64) -> Result<AssociationId, String> {
 }
 
 /// Number of slots in the flat options list given by the JavaScript layer.
-pub const OPTION_SLOTS: usize = 18;
+pub const OPTION_SLOTS: usize = 19;
 
 /// Association options as a flat list (NaN = default), in this order:
 /// outboundStreams, maxInboundStreams, rtoInitialMs, rtoMinMs, rtoMaxMs,
 /// maxInitRetransmits, maxAssociationRetransmits, heartbeatIntervalMs (0 =
 /// off), sackDelayMs, mtu, maxMessageSize, receiveBuffer, sendBuffer,
 /// nodelay (0/1), iData (0/1), partialReliability (0/1),
-/// maxPathRetransmits, pfMaxRetrans (-1 = SCTP-PF off).
+/// maxPathRetransmits, pfMaxRetrans (-1 = SCTP-PF off), maxInitTimeoutMs.
 pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
     let mut c = AssociationConfig::default();
     let get = |i: usize| v.get(i).copied().filter(|x| !x.is_nan());
@@ -152,6 +152,9 @@ pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
         c.pf_max_retrans = None;
     } else if let Some(x) = int(17, 1e6, "pfMaxRetrans")? {
         c.pf_max_retrans = Some(x as u32);
+    }
+    if let Some(x) = int(18, DAY_MS, "maxInitTimeout")? {
+        c.max_init_timeout = Some(ms(x));
     }
     c.validate().map_err(|e| error_text(&e))?;
     Ok(c)

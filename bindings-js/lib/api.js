@@ -17,6 +17,7 @@ const OPTION_NAMES = [
   "maxInitRetransmits", "maxAssociationRetransmits", "heartbeatInterval", "sackDelay",
   "mtu", "maxMessageSize", "receiveBuffer", "sendBuffer", "nodelay", "iData",
   "partialReliability", "maxPathRetransmits", "pfMaxRetrans",
+  "maxInitTimeout",
 ];
 const BOOL_OPTIONS = new Set(["nodelay", "iData", "partialReliability"]);
 

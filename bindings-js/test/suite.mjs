@@ -53,6 +53,7 @@ export function runSuite(name, S) {
     assert.throws(() => new S.Endpoint({ association: { pfMaxRetrans: 5 } }), { name: "RangeError", message: /pf_max_retrans must be below max_path_retransmits/ });
     new S.Endpoint({ association: { maxPathRetransmits: 8, pfMaxRetrans: 5 } });
     new S.Endpoint({ association: { pfMaxRetrans: null } });
+    assert.throws(() => new S.Endpoint({ association: { maxInitTimeout: 0 } }), { name: "RangeError", message: /max_init_timeout must be greater than zero/ });
     const ep = new S.Endpoint();
     assert.throws(() => ep.connect(0, "not an address"), { name: "TypeError", message: /is not "ip:port"/ });
     assert.throws(() => ep.connect(0, []), { name: "TypeError", message: /non-empty array/ });

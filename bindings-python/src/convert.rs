@@ -212,6 +212,7 @@ pub fn association_config(obj: &Bound<'_, PyAny>) -> PyResult<AssociationConfig>
         zero_checksum: flag("zero_checksum")?,
         adaptation_indication: opt_u32("adaptation_indication")?,
         autoclose: opt_dur("autoclose")?,
+        max_init_timeout: opt_dur("max_init_timeout")?,
         pf_max_retrans: opt_u32("pf_max_retrans")?,
         ..AssociationConfig::default()
     };

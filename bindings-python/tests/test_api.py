@@ -24,6 +24,9 @@ def test_bad_config_raises_config_error_naming_the_field() -> None:
     with pytest.raises(anysctp.ConfigError, match="pf_max_retrans must be below max_path_retransmits"):
         Endpoint(pf_max_retrans=5)
     Endpoint(pf_max_retrans=None)  # SCTP-PF off
+    with pytest.raises(anysctp.ConfigError, match="max_init_timeout must be greater than zero"):
+        Endpoint(max_init_timeout=0.0)
+    Endpoint(max_init_timeout=3.0)
     Endpoint(max_path_retransmits=8, pf_max_retrans=5)
     with pytest.raises(TypeError):
         Endpoint(no_such_setting=1)

@@ -438,6 +438,9 @@ typedef struct {
   // PotentiallyFailed.Max.Retrans (0: on the first timeout); below
   // `max_path_retransmits`.
   uint32_t pf_max_retrans;
+  // Upper limit of the INIT / COOKIE ECHO retransmission timeout, ms
+  // (SCTP_INITMSG sinit_max_init_timeo); 0 uses `rto_max_ms`.
+  uint32_t max_init_timeout_ms;
 } anysctp_association_config;
 
 // Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.

@@ -69,6 +69,9 @@ pub struct anysctp_association_config {
     /// PotentiallyFailed.Max.Retrans (0: on the first timeout); below
     /// `max_path_retransmits`.
     pub pf_max_retrans: u32,
+    /// Upper limit of the INIT / COOKIE ECHO retransmission timeout, ms
+    /// (SCTP_INITMSG sinit_max_init_timeo); 0 uses `rto_max_ms`.
+    pub max_init_timeout_ms: u32,
 }
 
 /// Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.
@@ -123,6 +126,7 @@ impl From<&sctp::AssociationConfig> for anysctp_association_config {
             autoclose_ms: c.autoclose.map_or(0, ms),
             pf_enabled: c.pf_max_retrans.is_some(),
             pf_max_retrans: c.pf_max_retrans.unwrap_or(0),
+            max_init_timeout_ms: c.max_init_timeout.map_or(0, ms),
         }
     }
 }
@@ -140,7 +144,7 @@ impl anysctp_association_config {
             rto_max: d(self.rto_max_ms),
             max_init_retransmits: self.max_init_retransmits,
             // Not in the C struct: RTO.Max bounds the setup timer.
-            max_init_timeout: None,
+            max_init_timeout: opt(self.max_init_timeout_ms),
             max_association_retransmits: self.max_association_retransmits,
             max_path_retransmits: self.max_path_retransmits,
             heartbeat_interval: opt(self.heartbeat_interval_ms),

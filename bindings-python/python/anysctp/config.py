@@ -22,6 +22,9 @@ class AssociationConfig:
     rto_min: float = 1.0
     rto_max: float = 60.0
     max_init_retransmits: int = 8
+    #: Upper limit of the INIT / COOKIE ECHO retransmission timeout, seconds
+    #: (SCTP_INITMSG ``sinit_max_init_timeo``); ``None`` uses ``rto_max``.
+    max_init_timeout: Optional[float] = None
     max_association_retransmits: int = 10
     max_path_retransmits: int = 5
     #: SCTP-PF (RFC 7829): a path is left as soon as its error counter

@@ -88,6 +88,18 @@ static void bad_values_rejected(void) {
   CHECK_RC(anysctp_endpoint_config_default(&cfg), ANYSCTP_OK);
   cfg.association.sack_delay_ms = 501;
   CHECK_RC(anysctp_endpoint_new(&cfg, SEED, &ep), ANYSCTP_ERR_INVALID_CONFIG);
+  /* SCTP-PF on by default (RFC 7829 §6); its threshold must stay below Path.Max.Retrans. */
+  CHECK_RC(anysctp_endpoint_config_default(&cfg), ANYSCTP_OK);
+  CHECK(cfg.association.pf_enabled && cfg.association.pf_max_retrans == 0 && cfg.association.max_init_timeout_ms == 0);
+  cfg.association.pf_max_retrans = 5;
+  CHECK_RC(anysctp_endpoint_new(&cfg, SEED, &ep), ANYSCTP_ERR_INVALID_CONFIG);
+  anysctp_last_error(err, sizeof err);
+  CHECK(strstr(err, "pf_max_retrans") != NULL);
+  cfg.association.pf_enabled = false; /* off: the threshold is ignored */
+  cfg.association.max_init_timeout_ms = 3000;
+  CHECK_RC(anysctp_endpoint_new(&cfg, SEED, &ep), ANYSCTP_OK);
+  anysctp_endpoint_free(ep);
+  ep = NULL;
   CHECK_RC(anysctp_endpoint_config_default(&cfg), ANYSCTP_OK);
   cfg.max_associations = 0;
   CHECK_RC(anysctp_endpoint_new(&cfg, SEED, &ep), ANYSCTP_ERR_INVALID_CONFIG);
