@@ -150,6 +150,8 @@ impl anysctp_association_config {
                 .has_adaptation_indication
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
+            // Settings the C struct does not carry keep their defaults.
+            ..sctp::AssociationConfig::default()
         };
         c.validate()?;
         Ok(c)
