@@ -910,6 +910,21 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Changes which re-configuration requests (RFC 6525) of the peer
+    /// association `id` accepts from now on.
+    pub fn set_reconfig_policy(
+        &mut self,
+        id: AssociationId,
+        policy: crate::config::ReconfigPolicy,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.config.reconfig_policy = policy;
+        Ok(())
+    }
+
     /// Makes `addr` the primary path of association `id` (RFC 9260 §6.4).
     pub fn set_primary(&mut self, id: AssociationId, addr: SocketAddr) -> Result<(), Error> {
         let a = self

@@ -766,3 +766,59 @@ fn reconfig_is_an_unknown_chunk_when_not_offered() {
     assert!(p.events().is_empty());
     assert!(p.ep.stats(p.id).is_some());
 }
+
+mod arbitrary {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One parameter TLV: a RE-CONFIG type (or any type), a request number
+    /// near the expected one, and arbitrary bytes after it.
+    fn param() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![4 => 13u16..=18, 1 => any::<u16>()],
+            0u32..4,
+            proptest::collection::vec(any::<u8>(), 0..24),
+            any::<bool>(),
+        )
+            .prop_map(|(ty, sn, rest, lie)| {
+                let mut v = (PEER_TSN + sn).to_be_bytes().to_vec();
+                v.extend_from_slice(&rest);
+                // Sometimes a length field that does not match the bytes.
+                let len = if lie {
+                    4 + rest.len() as u16
+                } else {
+                    4 + v.len() as u16
+                };
+                let mut b = ty.to_be_bytes().to_vec();
+                b.extend_from_slice(&len.to_be_bytes());
+                b.extend_from_slice(&v);
+                while b.len() % 4 != 0 {
+                    b.push(0);
+                }
+                b
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any RE-CONFIG chunks: no panic, the association stays up, and
+        /// every RE-CONFIG it sends back parses.
+        #[test]
+        fn arbitrary_reconfig_chunks_are_answered_without_harm(
+            chunks in proptest::collection::vec(
+                proptest::collection::vec(param(), 0..4), 1..6),
+        ) {
+            let mut p = Peer::new(AssociationConfig::default(), true);
+            for params in chunks {
+                p.send_chunks(p.tag, &[&RawChunk(RE_CONFIG, params.concat())]);
+                let out = p.out();
+                prop_assert!(out.reconfigs.iter().flatten().all(|r| !matches!(r, R::Other(_))));
+                prop_assert_eq!(
+                    p.ep.stats(p.id).map(|s| s.state),
+                    Some(anysctp::AssociationState::Established)
+                );
+            }
+        }
+    }
+}
