@@ -319,7 +319,7 @@ impl Association {
     /// against Association.Max.Retrans unless the peer said "In progress"
     /// (§5.2.7 H2). Returns true if the association failed.
     pub(crate) fn on_reconfig_timer(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if !self.reconfig.timer.due(ctx.now) {
+        if self.closed || !self.reconfig.timer.due(ctx.now) {
             return false;
         }
         let Some(o) = self.reconfig.outstanding.as_ref() else {
