@@ -70,6 +70,9 @@ pub struct AssociationConfig {
     pub partial_reliability: bool,
     /// Offer stream reconfiguration (RE-CONFIG, RFC 6525).
     pub reconfig: bool,
+    /// Which re-configuration requests of the peer are accepted (RFC 6525
+    /// §5.2); the others are answered "Denied".
+    pub reconfig_policy: ReconfigPolicy,
     /// Accept packets with a zero checksum when the peer offers it (RFC
     /// 9653); only safe below a lower layer with integrity, e.g. DTLS.
     pub zero_checksum: bool,
@@ -105,6 +108,7 @@ impl Default for AssociationConfig {
             i_data: false,
             partial_reliability: true,
             reconfig: true,
+            reconfig_policy: ReconfigPolicy::default(),
             zero_checksum: false,
             adaptation_indication: None,
             autoclose: None,
@@ -155,6 +159,39 @@ impl AssociationConfig {
             return bad("max_burst must be at least 1");
         }
         Ok(())
+    }
+}
+
+/// Which stream re-configuration requests (RFC 6525) from the peer an
+/// association accepts; refused requests are answered "Denied" (§5.2.1:
+/// "an administrative decision"). The socket option
+/// `SCTP_ENABLE_STREAM_RESET` (RFC 6525 §6.3.1) sets the first two.
+///
+/// SSN/TSN Reset Requests (§5.2.4) are always denied: this implementation
+/// does not reset TSNs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReconfigPolicy {
+    /// Accept Outgoing and Incoming SSN Reset Requests (§5.2.2, §5.2.3).
+    /// On by default: WebRTC data channels close by resetting their
+    /// streams (RFC 8831 §6.7).
+    pub accept_stream_reset: bool,
+    /// Accept Add Outgoing and Add Incoming Streams Requests (§5.2.5,
+    /// §5.2.6). Inbound streams stay within
+    /// [`AssociationConfig::max_inbound_streams`], outbound ones within
+    /// [`max_outbound_streams`](Self::max_outbound_streams).
+    pub accept_add_streams: bool,
+    /// Most outbound streams the peer may make us open with Add Incoming
+    /// Streams Requests (§5.2.6).
+    pub max_outbound_streams: u16,
+}
+
+impl Default for ReconfigPolicy {
+    fn default() -> Self {
+        Self {
+            accept_stream_reset: true,
+            accept_add_streams: true,
+            max_outbound_streams: 65535,
+        }
     }
 }
 

@@ -800,6 +800,49 @@ impl Endpoint {
         })
     }
 
+    /// Resets outgoing `streams` of association `id` (RFC 6525 §5.1.2):
+    /// their next message carries SSN/MID 0 again, as when a WebRTC data
+    /// channel closes (RFC 8831 §6.7).
+    ///
+    /// Nothing already sent is lost: messages queued on these streams
+    /// before this call are still sent (and delivered) with the old
+    /// numbering, then the Outgoing SSN Reset Request goes out. Messages
+    /// sent on these streams after this call are accepted and queued; they
+    /// go out once the peer answered, numbered from 0 when it performed the
+    /// reset, with the old numbering when it refused. The answer comes as
+    /// [`Event::StreamsReset`] with [`StreamDirection::Outgoing`](crate::StreamDirection::Outgoing).
+    ///
+    /// Errors: [`Error::ReconfigUnavailable`] when RE-CONFIG was not
+    /// negotiated, [`Error::ReconfigInProgress`] while a previous request
+    /// is unanswered (one at a time, RFC 6525 §5.1.1),
+    /// [`Error::InvalidStream`] for a stream id out of range,
+    /// [`Error::InvalidReconfig`] for an empty list or one too long for a
+    /// packet, [`Error::InvalidState`] unless ESTABLISHED.
+    pub fn reset_streams(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        streams: &[StreamId],
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams))
+    }
+
+    /// Asks the peer for `outgoing` more outbound streams on association
+    /// `id` (RFC 6525 §5.1.5). The new streams are numbered after the
+    /// existing ones and usable once [`Event::StreamsAdded`] reports them
+    /// with [`ReconfigResult::Success`](crate::ReconfigResult::Success).
+    ///
+    /// Errors as for [`reset_streams`](Self::reset_streams);
+    /// [`Error::InvalidReconfig`] for 0 streams or a total above 65535.
+    pub fn add_streams(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        outgoing: u16,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, outgoing))
+    }
+
     /// Figures about association `id`.
     pub fn stats(&self, id: AssociationId) -> Option<AssociationStats> {
         self.associations.get(&id).map(|a| a.stats())
@@ -864,6 +907,21 @@ impl Endpoint {
             .get_mut(&id)
             .ok_or(Error::NoSuchAssociation)?;
         a.set_heartbeat(now, interval);
+        Ok(())
+    }
+
+    /// Changes which re-configuration requests (RFC 6525) of the peer
+    /// association `id` accepts from now on.
+    pub fn set_reconfig_policy(
+        &mut self,
+        id: AssociationId,
+        policy: crate::config::ReconfigPolicy,
+    ) -> Result<(), Error> {
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        a.config.reconfig_policy = policy;
         Ok(())
     }
 

@@ -56,4 +56,15 @@ pub enum Error {
     /// An address argument is unusable.
     #[error("invalid address: {0}")]
     InvalidAddress(&'static str),
+    /// Stream re-configuration (RFC 6525) is not available on this
+    /// association.
+    #[error("stream re-configuration unavailable: {0}")]
+    ReconfigUnavailable(&'static str),
+    /// A stream re-configuration request is still outstanding (RFC 6525
+    /// §5.1.1: one at a time).
+    #[error("a stream re-configuration request is already outstanding: wait for its StreamsReset or StreamsAdded event, then retry")]
+    ReconfigInProgress,
+    /// A stream re-configuration request was malformed.
+    #[error("invalid stream re-configuration request: {0}")]
+    InvalidReconfig(&'static str),
 }

@@ -95,6 +95,28 @@ pub enum PeerAddressState {
     PotentiallyFailed,
 }
 
+/// Which streams a reset concerns, seen from this endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamDirection {
+    /// Streams the peer sends on: their sequence numbers restart at 0 on
+    /// our side (RFC 6458 SCTP_STREAM_RESET_INCOMING_SSN).
+    Incoming,
+    /// Streams we send on (RFC 6458 SCTP_STREAM_RESET_OUTGOING_SSN).
+    Outgoing,
+}
+
+/// How a stream re-configuration ended (RFC 6525 §6.1.1, §6.1.3 flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReconfigResult {
+    /// Performed (or there was nothing to do).
+    Success,
+    /// The peer refused (its result "Denied").
+    Denied,
+    /// The peer answered with an error result, or did not answer the
+    /// request's retransmissions.
+    Failed,
+}
+
 /// Something the host or application should know, from
 /// [`crate::Endpoint::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +171,31 @@ pub enum Event {
     SenderDry,
     /// The bytes queued for sending fell to or below the low-water mark.
     BufferedAmountLow,
+    /// Streams were reset (RFC 6525; SCTP_STREAM_RESET_EVENT, RFC 6525
+    /// §6.1.1). Outgoing: the answer to
+    /// [`crate::Endpoint::reset_streams`]; with `Success` the next message
+    /// on each of these streams carries SSN/MID 0. Incoming: the peer reset
+    /// its streams; every message it sent before the reset was delivered
+    /// before this event, and the streams' sequence restarts at 0.
+    StreamsReset {
+        /// Whose streams.
+        direction: StreamDirection,
+        /// The streams; empty means all streams.
+        streams: Vec<crate::types::StreamId>,
+        /// The outcome.
+        result: ReconfigResult,
+    },
+    /// Streams were added (RFC 6525 §5.1.5, §5.2.5;
+    /// SCTP_STREAM_CHANGE_EVENT, RFC 6525 §6.1.3): the counts now in force.
+    StreamsAdded {
+        /// Inbound streams now.
+        inbound_streams: u16,
+        /// Outbound streams now.
+        outbound_streams: u16,
+        /// `Success`, or why our request did not add streams (the counts
+        /// are then unchanged).
+        result: ReconfigResult,
+    },
     /// The association ended. No more events come for it.
     Closed(CloseReason),
 }

@@ -166,6 +166,8 @@ impl anysctp_association_config {
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
             pf_max_retrans: self.pf_enabled.then_some(self.pf_max_retrans),
+            // Settings the C struct does not carry keep their defaults.
+            ..sctp::AssociationConfig::default()
         };
         c.validate()?;
         Ok(c)

@@ -14,7 +14,10 @@
  * Scenario flags: --streams N --count N --size B --unordered 0|1|mixed
  * --send-streams N --big BYTES --echo --expect N --timeout SECS
  * [--linger SECS: after a graceful end, keep answering the peer; SIGTERM ends it]
- * [--immediate-sack: no delayed SACKs].
+ * [--immediate-sack: no delayed SACKs]
+ * [--reset-every N: after every N messages sent, reset the outgoing streams
+ *  0..send-streams-1 (RFC 6525, SCTP_RESET_STREAMS); every reset must be
+ *  confirmed by an SCTP_STREAM_RESET_EVENT before the shutdown].
  * Prints exactly one line `RESULT {json}`; exits 0 only if ok.
  * See ../README.md for the message format.
  */
@@ -45,6 +48,7 @@ static struct {
 	int streams, count, size, unordered, send_streams, big, echo, expect;
 	double timeout, linger;
 	int immediate_sack;
+	int reset_every;
 } opt = {.sctp_port = 5000, .streams = 16, .size = 100, .send_streams = 1, .timeout = 30};
 
 static int is_unordered(uint64_t id)
@@ -60,6 +64,7 @@ static uint16_t stream_of(uint64_t id) { return (uint16_t)(id % (uint64_t)opt.se
 static pthread_mutex_t res_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t res_cv = PTHREAD_COND_INITIALIZER;
 static long long n_sent, n_received, n_bytes;
+static int n_resets, n_resets_ok, n_resets_refused; /* --reset-every */
 static int n_errors, printed;
 static char errors[MAX_ERRORS][160];
 static const char *shutdown_kind = "none";
@@ -121,6 +126,9 @@ static void finish(const char *extra)
 		if (n_received > opt.expect)
 			add_error_locked("received %lld messages, expected %d", n_received, opt.expect);
 	}
+	if (n_resets_ok != n_resets)
+		add_error_locked("%d of %d stream resets confirmed (%d refused)", n_resets_ok, n_resets,
+		                 n_resets_refused);
 	if (strcmp(shutdown_kind, "graceful") != 0)
 		add_error_locked("association did not shut down gracefully: %s", shutdown_kind);
 	int ok = n_errors == 0;
@@ -213,7 +221,14 @@ static int send_msg(uint16_t sid, uint64_t id, const uint8_t *m, size_t len)
 	si.snd_sid = sid;
 	si.snd_flags = is_unordered(id) ? SCTP_UNORDERED : 0;
 	si.snd_ppid = htonl(53); /* WebRTC binary, as pion's default */
-	if (usrsctp_sendv(sock, m, len, NULL, 0, &si, sizeof si, SCTP_SENDV_SNDINFO, 0) < 0) {
+	for (int tries = 0; usrsctp_sendv(sock, m, len, NULL, 0, &si, sizeof si, SCTP_SENDV_SNDINFO, 0) < 0;
+	     tries++) {
+		/* usrsctp refuses new data on a stream whose reset is pending
+		 * (RFC 6525 §5.1.2 A1 leaves the queueing to the application). */
+		if (errno == EAGAIN && opt.reset_every > 0 && tries < 30000) {
+			usleep(1000);
+			continue;
+		}
 		add_error("send id %llu: %s", (unsigned long long)id, strerror(errno));
 		return -1;
 	}
@@ -221,6 +236,37 @@ static int send_msg(uint16_t sid, uint64_t id, const uint8_t *m, size_t len)
 	n_sent++;
 	pthread_mutex_unlock(&res_mu);
 	return 0;
+}
+
+/* RFC 6525 §6.3.2: resets our outgoing streams 0..send_streams-1. One
+ * request at a time: while the previous one is unanswered usrsctp says
+ * EALREADY (or EAGAIN / EBUSY), so wait and retry. */
+static void reset_streams(void)
+{
+	size_t n = (size_t)opt.send_streams;
+	socklen_t len = (socklen_t)(sizeof(struct sctp_reset_streams) + n * sizeof(uint16_t));
+	struct sctp_reset_streams *srs = calloc(1, len);
+	if (!srs)
+		finish("out of memory");
+	srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
+	srs->srs_number_streams = (uint16_t)n;
+	for (size_t i = 0; i < n; i++)
+		srs->srs_stream_list[i] = (uint16_t)i;
+	for (int tries = 0;; tries++) {
+		if (usrsctp_setsockopt(sock, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, len) == 0) {
+			pthread_mutex_lock(&res_mu);
+			n_resets++;
+			pthread_mutex_unlock(&res_mu);
+			break;
+		}
+		if ((errno == EALREADY || errno == EAGAIN || errno == EBUSY) && tries < 3000) {
+			usleep(10000);
+			continue;
+		}
+		add_error("SCTP_RESET_STREAMS: %s", strerror(errno));
+		break;
+	}
+	free(srs);
 }
 
 static void send_all(void)
@@ -236,6 +282,8 @@ static void send_all(void)
 			m[j] = (uint8_t)((id + (uint64_t)j) % 251);
 		if (send_msg(stream_of(id), id, m, (size_t)opt.size) < 0)
 			break;
+		if (opt.reset_every > 0 && (i + 1) % opt.reset_every == 0 && i + 1 < opt.count)
+			reset_streams();
 	}
 	free(m);
 }
@@ -283,6 +331,21 @@ static void handle_notification(const union sctp_notification *n, size_t len)
 	case SCTP_SHUTDOWN_EVENT:
 		set_end("shutdown-received");
 		break;
+	case SCTP_STREAM_RESET_EVENT: {
+		if (len < sizeof n->sn_strreset_event)
+			return;
+		uint16_t f = n->sn_strreset_event.strreset_flags;
+		if (!(f & SCTP_STREAM_RESET_OUTGOING_SSN))
+			break;
+		pthread_mutex_lock(&res_mu);
+		if (f & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
+			n_resets_refused++;
+		else
+			n_resets_ok++;
+		pthread_cond_broadcast(&res_cv);
+		pthread_mutex_unlock(&res_mu);
+		break;
+	}
 	default:
 		break;
 	}
@@ -377,6 +440,7 @@ static void parse(int argc, char **argv)
 		NUM("--send-streams", opt.send_streams)
 		NUM("--big", opt.big)
 		NUM("--expect", opt.expect)
+		NUM("--reset-every", opt.reset_every)
 		if (!strcmp(a, "--echo")) {
 			opt.echo = 1;
 			continue;
@@ -594,7 +658,7 @@ int main(int argc, char **argv)
 	struct sctp_initmsg im = {.sinit_num_ostreams = (uint16_t)opt.streams,
 	                          .sinit_max_instreams = (uint16_t)opt.streams};
 	setopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof im, "SCTP_INITMSG");
-	const uint16_t events[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT};
+	const uint16_t events[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT, SCTP_STREAM_RESET_EVENT};
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
 		struct sctp_event ev = {.se_assoc_id = SCTP_ALL_ASSOC, .se_type = events[i], .se_on = 1};
 		setopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev, "SCTP_EVENT");
@@ -638,7 +702,8 @@ int main(int argc, char **argv)
 		 * sends SHUTDOWN only once all outstanding data is acknowledged
 		 * (RFC 9260 §9.2) */
 		pthread_mutex_lock(&res_mu);
-		while (n_received < opt.expect && !assoc_ended)
+		while ((n_received < opt.expect || n_resets_ok + n_resets_refused < n_resets) &&
+		       !assoc_ended)
 			pthread_cond_wait(&res_cv, &res_mu);
 		pthread_mutex_unlock(&res_mu);
 		if (usrsctp_shutdown(sock, SHUT_WR) < 0)

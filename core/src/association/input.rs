@@ -226,6 +226,7 @@ impl Association {
                     self.on_forward_tsn(ctx, f.new_cum_tsn, skipped);
                 }
                 Chunk::Pad(_) | Chunk::Ecne(_) | Chunk::Cwr(_) => {}
+                Chunk::ReConfig(r) if self.config.reconfig => self.on_reconfig(ctx, &r),
                 Chunk::ReConfig(_) | Chunk::Asconf(_) | Chunk::AsconfAck(_) | Chunk::Auth(_) => {
                     // Not negotiated by this implementation yet: treat like
                     // an unrecognised chunk whose type asks to skip and
@@ -256,6 +257,7 @@ impl Association {
                 self.t2.start(ctx.now + self.primary_rto());
             }
         }
+        self.reconfig_after_data(ctx);
         self.deliver_messages(ctx);
         self.progress_shutdown(ctx);
     }

@@ -129,6 +129,7 @@ impl Association {
             queued: false,
             scheduled: None,
             closed: false,
+            reconfig: Default::default(),
             config,
         }
     }
@@ -635,6 +636,7 @@ impl Association {
         // iterator over an array of options compiled to ~1000 instructions).
         let mut d = earlier(self.t1.deadline, self.t2.deadline);
         d = earlier(d, self.t5.deadline);
+        d = earlier(d, self.reconfig.deadline());
         d = earlier(d, self.tracker.sack_deadline());
         d = earlier(d, self.paths_next_deadline());
         earlier(d, self.autoclose_deadline())
@@ -663,6 +665,10 @@ impl Association {
                 ErrorCause::UserInitiatedAbort(b"shutdown guard timer expired"),
                 "T5-shutdown-guard expired",
             );
+            return;
+        }
+        if self.on_reconfig_timer(ctx) {
+            self.fail_unreachable(ctx);
             return;
         }
         self.tracker.handle_timeout(now);

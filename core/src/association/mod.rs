@@ -5,7 +5,8 @@
 //!   and restart (§5);
 //! - `input.rs`: dispatch of received chunks (§6, §8, §9);
 //! - `output.rs`: building packets (bundling, §6.1 sending rules);
-//! - `cookie.rs`: the signed State Cookie.
+//! - `cookie.rs`: the signed State Cookie;
+//! - `reconfig.rs`: stream re-configuration (RFC 6525).
 
 pub mod cookie;
 pub(crate) mod handshake;
@@ -13,6 +14,7 @@ mod input;
 mod lifecycle;
 mod output;
 mod paths;
+mod reconfig;
 
 pub(crate) use output::{pad4, Encoded};
 
@@ -162,6 +164,8 @@ pub(crate) struct Association {
     /// so it is only rescheduled when it changed.
     pub scheduled: Option<Instant>,
     pub closed: bool,
+    /// Stream re-configuration (RFC 6525).
+    pub reconfig: reconfig::ReconfigState,
 }
 
 /// Running counters for [`AssociationStats`].

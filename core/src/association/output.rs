@@ -57,6 +57,7 @@ impl Association {
 
     /// The next packet to send, written into `buf`.
     pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.reconfig_progress(now);
         let primary = self.paths.primary();
         let mtu = self.path_mtu(primary).min(buf.len());
         // A control chunk that travels alone or under another tag (INIT,

@@ -231,6 +231,12 @@ pub(crate) fn from_core(err: &crate::Error) -> SocketError {
             "the endpoint holds its maximum number of associations",
         ),
         E::InvalidAddress(msg) => SocketError::new(Errno::EINVAL, msg),
+        E::ReconfigUnavailable(msg) => SocketError::new(Errno::EOPNOTSUPP, msg),
+        E::ReconfigInProgress => SocketError::new(
+            Errno::EALREADY,
+            "a stream re-configuration request is outstanding: wait for its notification (RFC 6525 §5.1.1)",
+        ),
+        E::InvalidReconfig(msg) => SocketError::new(Errno::EINVAL, msg),
         #[allow(unreachable_patterns)]
         _ => SocketError::new(Errno::EINVAL, "rejected by the association"),
     }

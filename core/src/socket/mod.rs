@@ -31,10 +31,12 @@ mod notification;
 mod options;
 
 pub use errno::{Errno, SocketError};
-pub use notification::{AssocChangeState, EventMask, EventType, Notification, PeerAddrChangeState};
+pub use notification::{
+    stream_flags, AssocChangeState, EventMask, EventType, Notification, PeerAddrChangeState,
+};
 pub use options::{
-    spp_flags, AssocInfo, InitMsg, PeerAddrInfo, PeerAddrParams, PeerAddrState, PeerAddrThresholds,
-    RtoInfo, SocketOption, Status,
+    enable_reset, spp_flags, AssocInfo, InitMsg, PeerAddrInfo, PeerAddrParams, PeerAddrState,
+    PeerAddrThresholds, RtoInfo, SocketOption, Status,
 };
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -47,7 +49,9 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::config::{AssociationConfig, EndpointConfig};
 use crate::endpoint::Endpoint;
-use crate::event::{AssociationId, CloseReason, Event, SendFailure, SendOptions, Transmit};
+use crate::event::{
+    AssociationId, CloseReason, Event, SendFailure, SendOptions, StreamDirection, Transmit,
+};
 use crate::stats::{AssociationStats, PathStats};
 use crate::time::Instant;
 use crate::types::{Ppid, StreamId};
@@ -1114,6 +1118,86 @@ impl SocketStack {
         }))
     }
 
+    /// SCTP_RESET_STREAMS (RFC 6525 §6.3.2): resets our outgoing
+    /// `streams` (`flags` must be [`reset_streams_flags::OUTGOING`]). See
+    /// [`Endpoint::reset_streams`]: messages queued before are still
+    /// delivered, later ones wait for the peer's answer, which arrives as
+    /// an SCTP_STREAM_RESET_EVENT notification. Resetting incoming streams
+    /// (asking the peer to reset its own) gives EOPNOTSUPP; an empty list
+    /// (all streams) gives EINVAL; a request still outstanding EALREADY.
+    pub fn reset_streams(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+        flags: u16,
+        streams: &[u16],
+    ) -> SResult<()> {
+        if flags & reset_streams_flags::INCOMING != 0 {
+            return Err(err(
+                Errno::EOPNOTSUPP,
+                "SCTP_RESET_STREAMS: only SCTP_STREAM_RESET_OUTGOING is supported (the peer resets the streams it sends on)",
+            ));
+        }
+        if flags != reset_streams_flags::OUTGOING {
+            return Err(err(
+                Errno::EINVAL,
+                "SCTP_RESET_STREAMS: set srs_flags to SCTP_STREAM_RESET_OUTGOING",
+            ));
+        }
+        let ids: Vec<StreamId> = streams.iter().map(|s| StreamId(*s)).collect();
+        self.on_endpoint(now, id, assoc, |ep, aid| {
+            ep.reset_streams(now, aid, &ids)
+                .map_err(|e| errno::from_core(&e))
+        })
+    }
+
+    /// SCTP_ADD_STREAMS (RFC 6525 §6.3.4): asks the peer for `outstrms`
+    /// more outbound streams (see [`Endpoint::add_streams`]); the answer
+    /// arrives as an SCTP_STREAM_CHANGE_EVENT notification. Asking for
+    /// more inbound streams (`instrms` > 0) gives EOPNOTSUPP: raise
+    /// SCTP_INITMSG's sinit_max_instreams and let the peer add them.
+    pub fn add_streams(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+        instrms: u16,
+        outstrms: u16,
+    ) -> SResult<()> {
+        if instrms != 0 {
+            return Err(err(
+                Errno::EOPNOTSUPP,
+                "SCTP_ADD_STREAMS: sas_instrms is not supported; pass 0 (the peer adds the streams it sends on)",
+            ));
+        }
+        self.on_endpoint(now, id, assoc, |ep, aid| {
+            ep.add_streams(now, aid, outstrms)
+                .map_err(|e| errno::from_core(&e))
+        })
+    }
+
+    /// Runs a command on the endpoint for the socket's association, then
+    /// turns the events it caused into notifications.
+    fn on_endpoint(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+        f: impl FnOnce(&mut Endpoint, AssociationId) -> SResult<()>,
+    ) -> SResult<()> {
+        let s = self.sock(id)?;
+        let aid = self.pick_assoc(s, assoc)?;
+        let port_no = s.port.unwrap_or(0);
+        let port = self
+            .ports
+            .get_mut(&port_no)
+            .ok_or(SocketError::from(Errno::ENOTCONN))?;
+        f(&mut port.endpoint, aid)?;
+        self.drain_events(now, port_no);
+        Ok(())
+    }
+
     /// `sctp_getladdrs`: the socket's local transport addresses.
     pub fn getladdrs(&self, id: SocketId) -> SResult<Vec<SocketAddr>> {
         Ok(self.sock(id)?.local.clone())
@@ -1156,28 +1240,20 @@ impl SocketStack {
     /// SCTP_INITMSG, SO_RCVBUF, ...) apply to future associations: on a
     /// one-to-one socket before connect/listen, on a one-to-many socket with
     /// `assoc_id: None`. Changing them on a live association gives
-    /// EOPNOTSUPP (the core cannot reconfigure a running association yet).
+    /// EOPNOTSUPP, except SCTP_ENABLE_STREAM_RESET and heartbeat-only
+    /// SCTP_PEER_ADDR_PARAMS, which apply at once.
     pub fn setsockopt(&mut self, now: Instant, id: SocketId, opt: SocketOption) -> SResult<()> {
         if let SocketOption::PrimaryAddr { assoc_id, address } = opt {
             let address = address.ok_or(err(
                 Errno::EINVAL,
                 "SCTP_PRIMARY_ADDR: give the peer address to make primary",
             ))?;
-            let s = self.sock(id)?;
-            let aid = self.pick_assoc(s, assoc_id)?;
-            let port_no = s.port.unwrap_or(0);
-            let port = self
-                .ports
-                .get_mut(&port_no)
-                .ok_or(SocketError::from(Errno::ENOTCONN))?;
-            port.endpoint
-                .set_primary(aid, address)
-                .map_err(|e| match e {
+            return self.on_endpoint(now, id, assoc_id, |ep, aid| {
+                ep.set_primary(aid, address).map_err(|e| match e {
                     crate::Error::InvalidAddress(m) => err(Errno::EADDRNOTAVAIL, m),
                     e => errno::from_core(&e),
-                })?;
-            self.drain_events(now, port_no);
-            return Ok(());
+                })
+            });
         }
         let s = self.sock_mut(id)?;
         match opt {
@@ -1236,8 +1312,11 @@ impl SocketStack {
         }
         if let (true, SocketOption::PeerAddrParams(pp)) = (live, opt) {
             if pp.pathmaxrxt == 0 && pp.pathmtu == 0 {
-                return self.set_live_heartbeat(now, id, &opt);
+                return self.set_live_option(now, id, &opt);
             }
+        }
+        if let (true, SocketOption::EnableStreamReset { .. }) = (live, opt) {
+            return self.set_live_option(now, id, &opt);
         }
         if live {
             return Err(err(
@@ -1252,14 +1331,10 @@ impl SocketStack {
         Ok(())
     }
 
-    /// SCTP_PEER_ADDR_PARAMS changing only heartbeats (RFC 9260 §8.3) of a
-    /// live association: applied to it at once.
-    fn set_live_heartbeat(
-        &mut self,
-        now: Instant,
-        id: SocketId,
-        opt: &SocketOption,
-    ) -> SResult<()> {
+    /// Options a live association takes at once: SCTP_PEER_ADDR_PARAMS
+    /// changing only heartbeats (RFC 9260 §8.3), SCTP_ENABLE_STREAM_RESET
+    /// (RFC 6525 §6.3.1).
+    fn set_live_option(&mut self, now: Instant, id: SocketId, opt: &SocketOption) -> SResult<()> {
         let s = self.sock(id)?;
         let mut config = s.config.clone();
         options::apply(&mut config, opt)?;
@@ -1269,11 +1344,16 @@ impl SocketStack {
         };
         let port_no = s.port.unwrap_or(0);
         let one_to_one = s.kind == SocketKind::OneToOne;
-        let interval = config.heartbeat_interval;
         if let Some(port) = self.ports.get_mut(&port_no) {
-            port.endpoint
-                .set_heartbeat(now, aid, interval)
-                .map_err(|e| errno::from_core(&e))?;
+            let r = match opt {
+                SocketOption::EnableStreamReset { .. } => port
+                    .endpoint
+                    .set_reconfig_policy(aid, config.reconfig_policy),
+                _ => port
+                    .endpoint
+                    .set_heartbeat(now, aid, config.heartbeat_interval),
+            };
+            r.map_err(|e| errno::from_core(&e))?;
         }
         if one_to_one {
             self.sock_mut(id)?.config = config;
@@ -1933,6 +2013,35 @@ impl SocketStack {
                 s.notify(Notification::Shutdown { assoc_id: aid }, aid, from);
             }
             Event::SenderDry => s.notify(Notification::SenderDry { assoc_id: aid }, aid, from),
+            Event::StreamsReset {
+                direction,
+                streams,
+                result,
+            } => {
+                let dir = match direction {
+                    StreamDirection::Incoming => stream_flags::RESET_INCOMING_SSN,
+                    StreamDirection::Outgoing => stream_flags::RESET_OUTGOING_SSN,
+                };
+                let n = Notification::StreamReset {
+                    flags: dir | stream_flags::of(result),
+                    streams: streams.iter().map(|s| s.0).collect(),
+                    assoc_id: aid,
+                };
+                s.notify(n, aid, from);
+            }
+            Event::StreamsAdded {
+                inbound_streams,
+                outbound_streams,
+                result,
+            } => {
+                let n = Notification::StreamChange {
+                    flags: stream_flags::of(result),
+                    inbound_streams,
+                    outbound_streams,
+                    assoc_id: aid,
+                };
+                s.notify(n, aid, from);
+            }
             Event::BufferedAmountLow => {}
             Event::Closed(reason) => {
                 let was_up = s.assocs.get(&aid).is_some_and(|a| a.up);
@@ -1973,6 +2082,14 @@ impl SocketStack {
     }
 }
 
+/// `srs_flags` of SCTP_RESET_STREAMS (RFC 6525 §6.3.2).
+pub mod reset_streams_flags {
+    /// SCTP_STREAM_RESET_INCOMING: ask the peer to reset its streams.
+    pub const INCOMING: u16 = 0x01;
+    /// SCTP_STREAM_RESET_OUTGOING: reset our streams.
+    pub const OUTGOING: u16 = 0x02;
+}
+
 /// The `assoc_id` key of an association-configuring option, if any.
 fn assoc_key(opt: &SocketOption) -> Option<AssociationId> {
     match opt {
@@ -1980,6 +2097,7 @@ fn assoc_key(opt: &SocketOption) -> Option<AssociationId> {
         SocketOption::AssocInfo(a) => a.assoc_id,
         SocketOption::PeerAddrParams(p) => p.assoc_id,
         SocketOption::PeerAddrThresholds(t) => t.assoc_id,
+        SocketOption::EnableStreamReset { assoc_id, .. } => *assoc_id,
         _ => None,
     }
 }

@@ -27,17 +27,23 @@ pub enum EventType {
     SenderDry,
     /// SCTP_SEND_FAILED_EVENT (§6.1.11).
     SendFailed,
+    /// SCTP_STREAM_RESET_EVENT (RFC 6458 §6.1.9, RFC 6525 §6.1.1).
+    StreamReset,
+    /// SCTP_STREAM_CHANGE_EVENT (RFC 6458 §6.1.10, RFC 6525 §6.1.3).
+    StreamChange,
 }
 
 impl EventType {
     /// All types, in `code()` order.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         Self::AssocChange,
         Self::PeerAddrChange,
         Self::RemoteError,
         Self::Shutdown,
         Self::AdaptationIndication,
         Self::SenderDry,
+        Self::StreamReset,
+        Self::StreamChange,
         Self::SendFailed,
     ];
 
@@ -50,6 +56,8 @@ impl EventType {
             Self::Shutdown => 0x8005,
             Self::AdaptationIndication => 0x8007,
             Self::SenderDry => 0x8009,
+            Self::StreamReset => 0x800a,
+            Self::StreamChange => 0x800c,
             Self::SendFailed => 0x800d,
         }
     }
@@ -80,6 +88,28 @@ impl EventMask {
             self.0 |= t.bit();
         } else {
             self.0 &= !t.bit();
+        }
+    }
+}
+
+/// `strreset_flags` of SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1) and
+/// `strchange_flags` of SCTP_STREAM_CHANGE_EVENT (§6.1.3).
+pub mod stream_flags {
+    /// SCTP_STREAM_RESET_INCOMING_SSN: the peer's streams were reset.
+    pub const RESET_INCOMING_SSN: u16 = 0x0001;
+    /// SCTP_STREAM_RESET_OUTGOING_SSN: our streams were reset.
+    pub const RESET_OUTGOING_SSN: u16 = 0x0002;
+    /// SCTP_STREAM_RESET_DENIED / SCTP_STREAM_CHANGE_DENIED.
+    pub const DENIED: u16 = 0x0004;
+    /// SCTP_STREAM_RESET_FAILED / SCTP_STREAM_CHANGE_FAILED.
+    pub const FAILED: u16 = 0x0008;
+
+    /// The DENIED / FAILED bit for a re-configuration result.
+    pub(crate) fn of(result: crate::ReconfigResult) -> u16 {
+        match result {
+            crate::ReconfigResult::Success => 0,
+            crate::ReconfigResult::Denied => DENIED,
+            crate::ReconfigResult::Failed => FAILED,
         }
     }
 }
@@ -217,6 +247,28 @@ pub enum Notification {
         /// The association.
         assoc_id: AssociationId,
     },
+    /// SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1): streams were reset, or
+    /// our request to reset them was denied or failed.
+    StreamReset {
+        /// [`stream_flags`]: direction, and DENIED / FAILED.
+        flags: u16,
+        /// The streams; empty means all.
+        streams: Vec<u16>,
+        /// The association.
+        assoc_id: AssociationId,
+    },
+    /// SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3): streams were added, or
+    /// our request to add them was denied or failed.
+    StreamChange {
+        /// [`stream_flags`]: DENIED / FAILED.
+        flags: u16,
+        /// Inbound streams now.
+        inbound_streams: u16,
+        /// Outbound streams now.
+        outbound_streams: u16,
+        /// The association.
+        assoc_id: AssociationId,
+    },
 }
 
 impl Notification {
@@ -229,6 +281,8 @@ impl Notification {
             Self::SendFailed { .. } => EventType::SendFailed,
             Self::Shutdown { .. } => EventType::Shutdown,
             Self::SenderDry { .. } => EventType::SenderDry,
+            Self::StreamReset { .. } => EventType::StreamReset,
+            Self::StreamChange { .. } => EventType::StreamChange,
         }
     }
 }

@@ -228,6 +228,30 @@ pub enum SocketOption {
     },
     /// SCTP_GET_PEER_ADDR_INFO (get only).
     PeerAddrInfo(PeerAddrInfo),
+    /// SCTP_ENABLE_STREAM_RESET (RFC 6525 §6.3.1): which re-configuration
+    /// requests of the peer are accepted, as [`enable_reset`] flags
+    /// (default: streams resets and added streams). Settable on a live
+    /// association too. Requesting resets and added streams ourselves is
+    /// `Sockets::reset_streams` / `Sockets::add_streams` (SCTP_RESET_STREAMS,
+    /// SCTP_ADD_STREAMS).
+    EnableStreamReset {
+        /// The association, or `None` for future ones.
+        assoc_id: Option<AssociationId>,
+        /// [`enable_reset`] flags.
+        value: u32,
+    },
+}
+
+/// Flags of SCTP_ENABLE_STREAM_RESET (RFC 6525 §6.3.1).
+pub mod enable_reset {
+    /// SCTP_ENABLE_RESET_STREAM_REQ: accept Outgoing and Incoming SSN Reset
+    /// Requests.
+    pub const RESET_STREAM_REQ: u32 = 0x01;
+    /// SCTP_ENABLE_RESET_ASSOC_REQ: accept SSN/TSN Reset Requests (not
+    /// supported: setting it gives EOPNOTSUPP).
+    pub const RESET_ASSOC_REQ: u32 = 0x02;
+    /// SCTP_ENABLE_CHANGE_ASSOC_REQ: accept Add Streams Requests.
+    pub const CHANGE_ASSOC_REQ: u32 = 0x04;
 }
 
 impl SocketOption {
@@ -254,6 +278,7 @@ impl SocketOption {
             Self::Event { .. } => "SCTP_EVENT",
             Self::PrimaryAddr { .. } => "SCTP_PRIMARY_ADDR",
             Self::PeerAddrInfo(_) => "SCTP_GET_PEER_ADDR_INFO",
+            Self::EnableStreamReset { .. } => "SCTP_ENABLE_STREAM_RESET",
         }
     }
 
@@ -274,6 +299,7 @@ impl SocketOption {
                 | Self::AutoClose(_)
                 | Self::AdaptationLayer(_)
                 | Self::InterleavingSupported(_)
+                | Self::EnableStreamReset { .. }
         )
     }
 }
@@ -429,6 +455,22 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
         }
         SocketOption::AdaptationLayer(v) => c.adaptation_indication = Some(v),
         SocketOption::InterleavingSupported(on) => c.i_data = on,
+        SocketOption::EnableStreamReset { value, .. } => {
+            use enable_reset::*;
+            if value & !(RESET_STREAM_REQ | RESET_ASSOC_REQ | CHANGE_ASSOC_REQ) != 0 {
+                return Err(einval(
+                    "SCTP_ENABLE_STREAM_RESET: only SCTP_ENABLE_RESET_STREAM_REQ, SCTP_ENABLE_RESET_ASSOC_REQ and SCTP_ENABLE_CHANGE_ASSOC_REQ are defined",
+                ));
+            }
+            if value & RESET_ASSOC_REQ != 0 {
+                return Err(SocketError::new(
+                    Errno::EOPNOTSUPP,
+                    "SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets are not supported (they are always denied)",
+                ));
+            }
+            c.reconfig_policy.accept_stream_reset = value & RESET_STREAM_REQ != 0;
+            c.reconfig_policy.accept_add_streams = value & CHANGE_ASSOC_REQ != 0;
+        }
         _ => return Ok(()),
     }
     c.validate().map_err(|e| match e {
@@ -500,6 +542,15 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
         SocketOption::InterleavingSupported(_) => SocketOption::InterleavingSupported(cfg.i_data),
         SocketOption::AdaptationLayer(_) => {
             SocketOption::AdaptationLayer(cfg.adaptation_indication.unwrap_or(0))
+        }
+        SocketOption::EnableStreamReset { assoc_id, .. } => {
+            let p = cfg.reconfig_policy;
+            let flag = |on: bool, f: u32| if on { f } else { 0 };
+            SocketOption::EnableStreamReset {
+                assoc_id,
+                value: flag(p.accept_stream_reset, enable_reset::RESET_STREAM_REQ)
+                    | flag(p.accept_add_streams, enable_reset::CHANGE_ASSOC_REQ),
+            }
         }
         other => other,
     }

@@ -124,6 +124,10 @@ struct OutStream {
     low_threshold: usize,
     low_pending: bool,
     paused: bool,
+    /// While paused: messages with an id below this one were queued before
+    /// the pause and are still sent (RFC 6525 §5.1.2 A1 holds only new
+    /// user data).
+    barrier: MessageId,
     priority: u16,
     weight: u16,
     /// Generation of the stream's live scheduler entry.
@@ -144,6 +148,7 @@ impl Default for OutStream {
             low_threshold: 0,
             low_pending: false,
             paused: false,
+            barrier: MessageId(0),
             priority: 0,
             weight: 1,
             gen: 0,
@@ -158,9 +163,18 @@ impl OutStream {
     fn sendable(&self) -> bool {
         match self.queue.front() {
             None => false,
-            // RFC 6525 §5.1.2: a paused stream finishes the message it has
-            // started but starts no new one.
-            Some(q) => !self.paused || q.offset > 0,
+            // RFC 6525 §5.1.2 A1: a paused stream still sends what was
+            // queued before the pause (and finishes a started message) but
+            // starts nothing queued after it.
+            Some(q) => !self.paused || q.offset > 0 || q.id < self.barrier,
+        }
+    }
+
+    /// Paused, and everything queued before the pause has been produced.
+    fn drained_for_reset(&self) -> bool {
+        match self.queue.front() {
+            None => true,
+            Some(q) => q.offset == 0 && q.id >= self.barrier,
         }
     }
 }
@@ -378,31 +392,46 @@ impl SendQueue {
         }
     }
 
-    /// Stops starting new messages on these streams (RFC 6525 §5.1.2); a
-    /// message already half sent is finished.
+    /// Holds back messages queued on these streams from now on (RFC 6525
+    /// §5.1.2 A1); messages queued before keep being sent.
     pub fn pause_streams(&mut self, streams: &[StreamId]) {
+        let barrier = MessageId(self.next_message_id);
         for &id in streams {
-            self.streams.entry(id).or_default().paused = true;
+            let s = self.streams.entry(id).or_default();
+            s.paused = true;
+            s.barrier = barrier;
         }
     }
 
-    /// True when no paused stream has a half-sent message, so the outgoing
-    /// stream reset request can be sent.
+    /// True when every message queued on a paused stream before its pause
+    /// has been produced (has its TSNs), so the Outgoing SSN Reset Request
+    /// can be sent with the Sender's Last Assigned TSN (RFC 6525 §5.1.2 A3).
     pub fn streams_paused_and_drained(&self) -> bool {
         self.streams
             .values()
             .filter(|s| s.paused)
-            .all(|s| !matches!(s.queue.front(), Some(q) if q.offset > 0))
+            .all(OutStream::drained_for_reset)
     }
 
-    /// Resets the streams' SSN and MIDs to 0 (RFC 6525 §5.2.2) and resumes
-    /// them.
+    /// Resets the streams' SSN and MIDs to 0 (RFC 6525 §5.1.2, §5.2.7 H4)
+    /// and resumes them: the messages held since the pause go out with the
+    /// new numbering.
     pub fn reset_streams(&mut self, streams: &[StreamId]) {
         for &id in streams {
             if let Some(s) = self.streams.get_mut(&id) {
                 s.next_ssn = Ssn(0);
                 s.next_mid_ordered = Mid(0);
                 s.next_mid_unordered = Mid(0);
+            }
+        }
+        self.resume_streams(streams);
+    }
+
+    /// Resumes paused streams without touching their numbering (the peer
+    /// denied the reset, RFC 6525 §5.2.7 H3): held messages are sent.
+    pub fn resume_streams(&mut self, streams: &[StreamId]) {
+        for &id in streams {
+            if let Some(s) = self.streams.get_mut(&id) {
                 s.paused = false;
                 if !s.scheduled && self.current != Some(id) && s.sendable() {
                     self.schedule(id, 0);
@@ -878,23 +907,47 @@ mod tests {
     }
 
     #[test]
-    fn pause_finishes_current_message_then_reset_restarts_numbering() {
+    fn pause_sends_what_was_queued_and_holds_the_rest_until_reset() {
         let mut sq = q(SchedulerKind::Fcfs);
         sq.enqueue(msg(1, 200), T0).unwrap();
         sq.enqueue(msg(1, 10), T0).unwrap();
         sq.enqueue(msg(2, 10), T0).unwrap();
         let f = sq.produce(T0, 100, false).unwrap();
-        assert_eq!((f.stream, f.begin), (StreamId(1), true));
+        assert_eq!((f.stream, f.begin, f.ssn), (StreamId(1), true, Ssn(0)));
         sq.pause_streams(&[StreamId(1)]);
+        // Queued after the pause: held until the reset.
+        sq.enqueue(msg(1, 30), T0).unwrap();
         assert!(!sq.streams_paused_and_drained());
         let f = sq.produce(T0, 100, false).unwrap();
-        assert_eq!((f.stream, f.end), (StreamId(1), true));
+        assert_eq!((f.stream, f.end, f.ssn), (StreamId(1), true, Ssn(0)));
+        assert!(!sq.streams_paused_and_drained());
+        // The 10-byte message was queued before the pause: it still goes.
+        let f = sq.produce(T0, 100, false).unwrap();
+        assert_eq!((f.stream, f.data.len(), f.ssn), (StreamId(1), 10, Ssn(1)));
         assert!(sq.streams_paused_and_drained());
         assert_eq!(sq.produce(T0, 100, false).unwrap().stream, StreamId(2));
         assert_eq!(sq.produce(T0, 100, false), None);
+        assert!(!sq.is_empty(), "the held message is still queued");
         sq.reset_streams(&[StreamId(1)]);
         let f = sq.produce(T0, 100, true).unwrap();
-        assert_eq!((f.stream, f.ssn, f.mid), (StreamId(1), Ssn(0), Mid(0)));
+        assert_eq!(
+            (f.stream, f.data.len(), f.ssn, f.mid),
+            (StreamId(1), 30, Ssn(0), Mid(0))
+        );
+    }
+
+    #[test]
+    fn resume_after_denial_keeps_the_numbering() {
+        let mut sq = q(SchedulerKind::Fcfs);
+        sq.enqueue(msg(1, 10), T0).unwrap();
+        assert_eq!(sq.produce(T0, 100, false).unwrap().ssn, Ssn(0));
+        sq.pause_streams(&[StreamId(1)]);
+        sq.enqueue(msg(1, 10), T0).unwrap();
+        assert!(sq.streams_paused_and_drained());
+        assert_eq!(sq.produce(T0, 100, false), None);
+        sq.resume_streams(&[StreamId(1)]);
+        assert_eq!(sq.produce(T0, 100, false).unwrap().ssn, Ssn(1));
+        assert!(sq.is_empty());
     }
 
     #[test]

@@ -1,0 +1,806 @@
+//! Stream re-configuration (RFC 6525): the RE-CONFIG chunk's requests and
+//! responses, both as sender (§5.1) and as receiver (§5.2).
+//!
+//! We send two kinds of request, one at a time (§5.1.1): Outgoing SSN
+//! Reset (for [`crate::Endpoint::reset_streams`] and in answer to the
+//! peer's Incoming SSN Reset) and Add Outgoing Streams (for
+//! [`crate::Endpoint::add_streams`] and in answer to the peer's Add
+//! Incoming Streams). We answer every request type; SSN/TSN Reset is always
+//! denied.
+
+use crate::event::{Event, ReconfigResult, StreamDirection};
+use crate::stats::AssociationState as S;
+use crate::types::{StreamId, Tsn};
+use crate::wire::{self, param_type, Chunk, List, Param};
+
+use super::input::encode_simple;
+use super::{Association, Control, Ctx, Timer};
+
+/// Result codes of the Re-configuration Response (RFC 6525 §4.4, Table 3).
+pub(crate) mod result {
+    /// Success - Nothing to do.
+    pub const NOTHING_TO_DO: u32 = 0;
+    /// Success - Performed.
+    pub const PERFORMED: u32 = 1;
+    /// Denied.
+    pub const DENIED: u32 = 2;
+    /// Error - Request already in progress.
+    pub const ALREADY_IN_PROGRESS: u32 = 4;
+    /// Error - Bad Sequence Number.
+    pub const BAD_SEQUENCE_NUMBER: u32 = 5;
+    /// In progress.
+    pub const IN_PROGRESS: u32 = 6;
+}
+
+/// Bytes of a RE-CONFIG chunk carrying an Outgoing SSN Reset Request
+/// without streams: chunk header 4, parameter header 4, fields 12.
+const OUTGOING_RESET_OVERHEAD: usize = 20;
+/// The SCTP common header.
+const COMMON_HEADER: usize = 12;
+
+/// A request of ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Request {
+    /// Outgoing SSN Reset Request for these streams (never empty).
+    OutgoingReset(Vec<StreamId>),
+    /// Add Outgoing Streams Request.
+    AddOutgoing(u16),
+}
+
+/// The request in flight (§5.1.1: at most one).
+#[derive(Debug)]
+struct Outstanding {
+    sn: u32,
+    request: Request,
+    /// The encoded RE-CONFIG chunk, for retransmission.
+    chunk: Vec<u8>,
+    /// The peer answered "In progress" (§5.2.7 H2): retransmissions do not
+    /// count as errors.
+    in_progress: bool,
+}
+
+/// An Outgoing SSN Reset Request waiting for the messages queued before it
+/// to get their TSNs (§5.1.2 A1–A3).
+#[derive(Debug)]
+struct PendingReset {
+    streams: Vec<StreamId>,
+    /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4), or
+    /// the peer's last request sequence number.
+    response_seq: u32,
+}
+
+/// The peer's Outgoing SSN Reset Request waiting for our cumulative TSN ack
+/// to reach its Sender's Last Assigned TSN (§5.2.2 E2).
+#[derive(Debug)]
+struct DeferredReset {
+    sn: u32,
+    last_tsn: Tsn,
+    streams: Vec<StreamId>,
+}
+
+/// RE-CONFIG state of one association.
+#[derive(Debug, Default)]
+pub(crate) struct ReconfigState {
+    /// Requests we numbered: our next sequence number is our initial TSN
+    /// plus this (§4.1: "initialized to the same value as the initial TSN").
+    sent: u32,
+    /// Requests of the peer processed: the next one expected carries the
+    /// peer's initial TSN plus this.
+    received: u32,
+    /// The results of the peer's last two requests (a RE-CONFIG chunk holds
+    /// up to two), answered again when they are retransmitted (§5.2.1).
+    last_results: [Option<(u32, u32)>; 2],
+    pending: Option<PendingReset>,
+    outstanding: Option<Outstanding>,
+    deferred: Option<DeferredReset>,
+    /// The Re-configuration Timer (§5.1.1).
+    timer: Timer,
+}
+
+impl ReconfigState {
+    /// A request of ours is waiting or in flight.
+    fn busy(&self) -> bool {
+        self.pending.is_some() || self.outstanding.is_some()
+    }
+
+    /// When the Re-configuration Timer expires.
+    pub(crate) fn deadline(&self) -> Option<crate::time::Instant> {
+        self.timer.deadline
+    }
+
+    fn record(&mut self, sn: u32, result: u32) {
+        self.last_results[1] = self.last_results[0];
+        self.last_results[0] = Some((sn, result));
+    }
+
+    fn stored(&self, sn: u32) -> Option<u32> {
+        self.last_results
+            .iter()
+            .flatten()
+            .find(|(s, _)| *s == sn)
+            .map(|(_, r)| *r)
+    }
+
+    fn update_stored(&mut self, sn: u32, result: u32) {
+        for (s, r) in self.last_results.iter_mut().flatten() {
+            if *s == sn {
+                *r = result;
+            }
+        }
+    }
+}
+
+/// How a received request's sequence number relates to what we expect
+/// (§5.2.1).
+enum SeqCheck {
+    /// The next request: process it.
+    New,
+    /// One of the last two: answer as before.
+    Repeat(u32),
+    /// Anything else.
+    Bad,
+}
+
+/// The parameter-type combinations a RE-CONFIG chunk may carry (§3.1).
+fn allowed_combination(types: &[u16]) -> bool {
+    use param_type::*;
+    let has = |t: u16| types.contains(&t);
+    match types {
+        [t] => matches!(
+            *t,
+            OUTGOING_SSN_RESET_REQUEST
+                | INCOMING_SSN_RESET_REQUEST
+                | SSN_TSN_RESET_REQUEST
+                | ADD_OUTGOING_STREAMS
+                | ADD_INCOMING_STREAMS
+                | RECONFIG_RESPONSE
+        ),
+        [a, b] => {
+            (has(OUTGOING_SSN_RESET_REQUEST) && has(INCOMING_SSN_RESET_REQUEST))
+                || (has(ADD_OUTGOING_STREAMS) && has(ADD_INCOMING_STREAMS))
+                || (has(RECONFIG_RESPONSE) && has(OUTGOING_SSN_RESET_REQUEST))
+                || (*a == RECONFIG_RESPONSE && *b == RECONFIG_RESPONSE)
+        }
+        _ => false,
+    }
+}
+
+/// Encodes a RE-CONFIG chunk.
+fn encode_reconfig(params: &[Param<'_>]) -> Vec<u8> {
+    encode_simple(Chunk::ReConfig(wire::ReConfigChunk {
+        params: List::Items(params),
+    }))
+}
+
+/// Sorted, without duplicates.
+fn normalize(streams: &[StreamId]) -> Vec<StreamId> {
+    let mut v = streams.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl Association {
+    /// Whether both sides offered RE-CONFIG (RFC 6525 §5.1.1).
+    fn reconfig_usable(&self) -> Result<(), crate::Error> {
+        if !self.config.reconfig {
+            return Err(crate::Error::ReconfigUnavailable(
+                "AssociationConfig::reconfig is off (turn it on to offer RE-CONFIG)",
+            ));
+        }
+        if !self.peer_caps.reconfig {
+            return Err(crate::Error::ReconfigUnavailable(
+                "the peer did not offer RE-CONFIG in its INIT / INIT ACK (RFC 6525 §5.1.1)",
+            ));
+        }
+        if self.state != S::Established {
+            return Err(crate::Error::InvalidState {
+                state: self.state.name(),
+                hint: "streams are re-configured only on an ESTABLISHED association",
+            });
+        }
+        if self.reconfig.busy() {
+            return Err(crate::Error::ReconfigInProgress);
+        }
+        Ok(())
+    }
+
+    /// The RESET STREAMS primitive for outgoing streams (RFC 6525 §5.1.2).
+    pub(crate) fn reset_streams(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        streams: &[StreamId],
+    ) -> Result<(), crate::Error> {
+        self.reconfig_usable()?;
+        if streams.is_empty() {
+            return Err(crate::Error::InvalidReconfig(
+                "list at least one stream to reset",
+            ));
+        }
+        if let Some(&stream) = streams.iter().find(|s| s.0 >= self.outbound_streams) {
+            return Err(crate::Error::InvalidStream {
+                stream,
+                streams: self.outbound_streams,
+            });
+        }
+        let streams = normalize(streams);
+        let room = self
+            .config
+            .mtu
+            .saturating_sub(COMMON_HEADER + OUTGOING_RESET_OVERHEAD)
+            / 2;
+        if streams.len() > room {
+            return Err(crate::Error::InvalidReconfig(
+                "too many streams for one request (it must fit one packet): reset them in several calls",
+            ));
+        }
+        let response_seq = self.peer_last_request_sn();
+        self.sendq.pause_streams(&streams);
+        self.reconfig.pending = Some(PendingReset {
+            streams,
+            response_seq,
+        });
+        self.reconfig_progress(ctx.now);
+        Ok(())
+    }
+
+    /// The ADD STREAMS primitive for outgoing streams (RFC 6525 §5.1.5).
+    pub(crate) fn add_streams(&mut self, ctx: &mut Ctx<'_>, n: u16) -> Result<(), crate::Error> {
+        self.reconfig_usable()?;
+        if n == 0 {
+            return Err(crate::Error::InvalidReconfig("add at least one stream"));
+        }
+        if u32::from(self.outbound_streams) + u32::from(n) > 65535 {
+            return Err(crate::Error::InvalidReconfig(
+                "an association has at most 65535 outbound streams",
+            ));
+        }
+        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        Ok(())
+    }
+
+    /// The peer's sequence number of its last request, as our requests'
+    /// Re-configuration Response Sequence Number (§5.1.2 A4).
+    fn peer_last_request_sn(&self) -> u32 {
+        self.peer_initial_tsn
+            .0
+            .wrapping_add(self.reconfig.received)
+            .wrapping_sub(1)
+    }
+
+    /// Numbers, encodes and sends a request, starting the timer (§5.1.1).
+    fn send_request(&mut self, now: crate::time::Instant, request: Request, response_seq: u32) {
+        let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
+        self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
+        let chunk = match &request {
+            Request::OutgoingReset(streams) => encode_reconfig(&[Param::OutgoingSsnResetRequest {
+                request_seq: sn,
+                response_seq,
+                // §5.1.2 A3: the next TSN we assign minus 1.
+                last_tsn: self.rtx.next_tsn().prev(),
+                streams: List::Items(streams),
+            }]),
+            Request::AddOutgoing(n) => encode_reconfig(&[Param::AddOutgoingStreams {
+                request_seq: sn,
+                new_streams: *n,
+            }]),
+        };
+        self.queue_control(Control {
+            bytes: chunk.clone(),
+            alone: false,
+            vtag: None,
+            to: None,
+        });
+        self.reconfig.outstanding = Some(Outstanding {
+            sn,
+            request,
+            chunk,
+            in_progress: false,
+        });
+        self.reconfig.timer.stop();
+        self.reconfig.timer.start(now + self.primary_rto());
+    }
+
+    /// Sends a waiting Outgoing SSN Reset Request once everything queued
+    /// before it has its TSN (§5.1.2 A3). Called before building packets.
+    pub(crate) fn reconfig_progress(&mut self, now: crate::time::Instant) {
+        if self.reconfig.pending.is_none()
+            || self.reconfig.outstanding.is_some()
+            || !self.sendq.streams_paused_and_drained()
+        {
+            return;
+        }
+        if let Some(p) = self.reconfig.pending.take() {
+            self.send_request(now, Request::OutgoingReset(p.streams), p.response_seq);
+        }
+    }
+
+    /// The Re-configuration Timer expired (§5.1.1): retransmit, counting
+    /// against Association.Max.Retrans unless the peer said "In progress"
+    /// (§5.2.7 H2). Returns true if the association failed.
+    pub(crate) fn on_reconfig_timer(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if self.closed || !self.reconfig.timer.due(ctx.now) {
+            return false;
+        }
+        let Some(o) = self.reconfig.outstanding.as_ref() else {
+            self.reconfig.timer.stop();
+            return false;
+        };
+        let chunk = o.chunk.clone();
+        let counts = !o.in_progress;
+        let mut count = self.reconfig.timer.count;
+        if counts {
+            count += 1;
+            if count > self.config.max_association_retransmits {
+                return true;
+            }
+        }
+        self.stats.timeouts += 1;
+        self.queue_control(Control {
+            bytes: chunk,
+            alone: false,
+            vtag: None,
+            to: None,
+        });
+        let rto = self.backed_off_rto(count.max(1));
+        self.reconfig.timer.start(ctx.now + rto);
+        self.reconfig.timer.count = count;
+        false
+    }
+
+    /// A RE-CONFIG chunk arrived (§5.2.1).
+    pub(crate) fn on_reconfig(&mut self, ctx: &mut Ctx<'_>, chunk: &wire::ReConfigChunk<'_>) {
+        if !matches!(
+            self.state,
+            S::Established | S::ShutdownPending | S::ShutdownSent | S::ShutdownReceived
+        ) {
+            return;
+        }
+        let mut params: [Option<Param<'_>>; 2] = [None, None];
+        let mut types = [0u16; 2];
+        let mut n = 0usize;
+        for p in chunk.params() {
+            let Ok(p) = p else {
+                self.queue_error_text(ctx, false, "malformed RE-CONFIG parameter");
+                return;
+            };
+            if n == 2 {
+                n = 3;
+                break;
+            }
+            types[n] = p.param_type();
+            params[n] = Some(p);
+            n += 1;
+        }
+        if !allowed_combination(types.get(..n).unwrap_or(&[])) {
+            // §3.1: an unsupported combination → ERROR, Protocol Violation.
+            self.queue_error_text(ctx, false, "unsupported RE-CONFIG parameter combination");
+            return;
+        }
+        let mut responses: [Option<(u32, u32)>; 2] = [None, None];
+        let mut tsn_reset = false;
+        for (i, p) in params.into_iter().flatten().enumerate() {
+            let answer = match p {
+                Param::ReconfigResponse {
+                    response_seq,
+                    result,
+                    ..
+                } => {
+                    self.on_reconfig_response(ctx, response_seq, result);
+                    None
+                }
+                Param::OutgoingSsnResetRequest {
+                    request_seq,
+                    last_tsn,
+                    streams,
+                    ..
+                } => self.peer_request(request_seq, |a| {
+                    a.on_outgoing_reset_request(ctx, request_seq, last_tsn, streams)
+                }),
+                Param::IncomingSsnResetRequest {
+                    request_seq,
+                    streams,
+                } => self.peer_request(request_seq, |a| {
+                    a.on_incoming_reset_request(ctx, request_seq, streams)
+                }),
+                Param::SsnTsnResetRequest { request_seq } => {
+                    // §5.2.4: TSNs are never reset here; "Denied" (§5.2.1:
+                    // an administrative decision).
+                    tsn_reset = true;
+                    self.peer_request(request_seq, |_| (Some(result::DENIED), result::DENIED))
+                }
+                Param::AddOutgoingStreams {
+                    request_seq,
+                    new_streams,
+                } => self.peer_request(request_seq, |a| a.on_add_outgoing(ctx, new_streams)),
+                Param::AddIncomingStreams {
+                    request_seq,
+                    new_streams,
+                } => self.peer_request(request_seq, |a| {
+                    a.on_add_incoming(ctx, request_seq, new_streams)
+                }),
+                _ => None,
+            };
+            if let (Some(r), Some(slot)) = (answer, responses.get_mut(i)) {
+                *slot = Some(r);
+            }
+            if self.closed {
+                return;
+            }
+        }
+        self.send_responses(&responses, tsn_reset);
+    }
+
+    /// Applies the §5.2.1 sequence number rules around a request handler
+    /// that returns (the response to send, if any; the result to store).
+    fn peer_request(
+        &mut self,
+        sn: u32,
+        handle: impl FnOnce(&mut Self) -> (Option<u32>, u32),
+    ) -> Option<(u32, u32)> {
+        let expected = self.peer_initial_tsn.0.wrapping_add(self.reconfig.received);
+        let check = if sn == expected {
+            SeqCheck::New
+        } else if let Some(r) = self.reconfig.stored(sn) {
+            SeqCheck::Repeat(r)
+        } else {
+            SeqCheck::Bad
+        };
+        match check {
+            SeqCheck::New => {
+                self.reconfig.received = self.reconfig.received.wrapping_add(1);
+                let (answer, stored) = handle(self);
+                self.reconfig.record(sn, stored);
+                answer.map(|r| (sn, r))
+            }
+            // §5.2.1: a retransmitted request gets the answer it got.
+            SeqCheck::Repeat(r) => Some((sn, r)),
+            SeqCheck::Bad => Some((sn, result::BAD_SEQUENCE_NUMBER)),
+        }
+    }
+
+    /// Queues one RE-CONFIG chunk with the responses (§5.2.1: "put into one
+    /// RE-CONFIG chunk"), and a SACK with it (§5.2.1 implementation note).
+    fn send_responses(&mut self, responses: &[Option<(u32, u32)>; 2], tsn_reset: bool) {
+        let next_tsns = tsn_reset.then(|| {
+            (
+                self.rtx.next_tsn(),
+                self.tracker.cumulative_tsn_ack().next(),
+            )
+        });
+        let mut params = [Param::EcnCapable, Param::EcnCapable];
+        let mut n = 0;
+        for (sn, r) in responses.iter().flatten() {
+            if let Some(slot) = params.get_mut(n) {
+                *slot = Param::ReconfigResponse {
+                    response_seq: *sn,
+                    result: *r,
+                    // §5.1.7 D3/D4: only in answers to SSN/TSN Reset
+                    // Requests.
+                    next_tsns,
+                };
+                n += 1;
+            }
+        }
+        let Some(params) = params.get(..n).filter(|p| !p.is_empty()) else {
+            return;
+        };
+        let bytes = encode_reconfig(params);
+        self.queue_control(Control {
+            bytes,
+            alone: false,
+            vtag: None,
+            to: None,
+        });
+        self.tracker.force_sack();
+    }
+
+    /// Collects a received stream list, checking each against `limit`.
+    /// `None`: a stream out of range.
+    fn stream_list(streams: List<'_, StreamId>, limit: u16) -> Option<Vec<StreamId>> {
+        let mut v = Vec::new();
+        for s in streams.iter() {
+            // The parser guarantees an even length, so items never fail.
+            let s = s.ok()?;
+            if s.0 >= limit {
+                return None;
+            }
+            v.push(s);
+        }
+        Some(v)
+    }
+
+    /// §5.2.2: the peer resets streams it sends on.
+    fn on_outgoing_reset_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sn: u32,
+        last_tsn: Tsn,
+        streams: List<'_, StreamId>,
+    ) -> (Option<u32>, u32) {
+        let denied = (Some(result::DENIED), result::DENIED);
+        if !self.config.reconfig_policy.accept_stream_reset {
+            return denied;
+        }
+        let Some(streams) = Self::stream_list(streams, self.inbound_streams) else {
+            return denied;
+        };
+        if self.reconfig.deferred.is_some() {
+            let r = result::ALREADY_IN_PROGRESS;
+            return (Some(r), r);
+        }
+        if last_tsn.gt(self.tracker.cumulative_tsn_ack()) {
+            // E2: deferred reset processing, "In progress".
+            self.reasm.defer_reset(last_tsn, &streams);
+            self.reconfig.deferred = Some(DeferredReset {
+                sn,
+                last_tsn,
+                streams,
+            });
+            let r = result::IN_PROGRESS;
+            return (Some(r), r);
+        }
+        let r = self.perform_incoming_reset(ctx, streams);
+        (Some(r), r)
+    }
+
+    /// §5.2.2 E3/E4: resets the incoming streams; the messages sent before
+    /// the reset are delivered before the event.
+    fn perform_incoming_reset(&mut self, ctx: &mut Ctx<'_>, streams: Vec<StreamId>) -> u32 {
+        self.deliver_messages(ctx);
+        if let Err(e) = self.reasm.reset_streams(&streams) {
+            self.abort_protocol_violation(ctx, &e.to_string());
+            return result::DENIED;
+        }
+        ctx.emit(
+            self.id,
+            Event::StreamsReset {
+                direction: StreamDirection::Incoming,
+                streams,
+                result: ReconfigResult::Success,
+            },
+        );
+        result::PERFORMED
+    }
+
+    /// After DATA and FORWARD TSN: performs a deferred reset once the
+    /// cumulative TSN ack reached its Sender's Last Assigned TSN (§5.2.2
+    /// E2). Its result is stored for the request's retransmission.
+    pub(crate) fn reconfig_after_data(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(d) = self.reconfig.deferred.as_ref() else {
+            return;
+        };
+        if d.last_tsn.gt(self.tracker.cumulative_tsn_ack()) {
+            return;
+        }
+        let Some(d) = self.reconfig.deferred.take() else {
+            return;
+        };
+        let r = self.perform_incoming_reset(ctx, d.streams);
+        self.reconfig.update_stored(d.sn, r);
+    }
+
+    /// §5.2.3: the peer asks us to reset streams we send on: we send an
+    /// Outgoing SSN Reset Request for them (F1), which answers it (§5.1.2
+    /// A4); no response parameter then.
+    fn on_incoming_reset_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sn: u32,
+        streams: List<'_, StreamId>,
+    ) -> (Option<u32>, u32) {
+        let denied = (Some(result::DENIED), result::DENIED);
+        if !self.config.reconfig_policy.accept_stream_reset || streams.is_empty() {
+            // All streams (an empty list) would hold every stream's new
+            // messages; refused.
+            return denied;
+        }
+        let Some(streams) = Self::stream_list(streams, self.outbound_streams) else {
+            return denied;
+        };
+        let streams = normalize(&streams);
+        let ours = match (&self.reconfig.pending, &self.reconfig.outstanding) {
+            (Some(p), _) => Some(&p.streams),
+            (
+                None,
+                Some(Outstanding {
+                    request: Request::OutgoingReset(s),
+                    ..
+                }),
+            ) => Some(s),
+            _ => None,
+        };
+        if let Some(ours) = ours {
+            // §5.2.3: our own reset of the same streams covers it.
+            if streams.iter().all(|s| ours.binary_search(s).is_ok()) {
+                let r = result::NOTHING_TO_DO;
+                return (Some(r), r);
+            }
+        }
+        if self.reconfig.busy() {
+            let r = result::ALREADY_IN_PROGRESS;
+            return (Some(r), r);
+        }
+        self.sendq.pause_streams(&streams);
+        self.reconfig.pending = Some(PendingReset {
+            streams,
+            response_seq: sn,
+        });
+        self.reconfig_progress(ctx.now);
+        (None, result::PERFORMED)
+    }
+
+    /// §5.2.5: the peer adds streams it sends on (our inbound streams).
+    fn on_add_outgoing(&mut self, ctx: &mut Ctx<'_>, n: u16) -> (Option<u32>, u32) {
+        let denied = (Some(result::DENIED), result::DENIED);
+        let total = u32::from(self.inbound_streams) + u32::from(n);
+        if !self.config.reconfig_policy.accept_add_streams
+            || total > u32::from(self.config.max_inbound_streams)
+        {
+            return denied;
+        }
+        if n == 0 {
+            let r = result::NOTHING_TO_DO;
+            return (Some(r), r);
+        }
+        // New streams expect SSN 0: the reassembly queue creates stream
+        // state on first use.
+        self.inbound_streams = u16::try_from(total).unwrap_or(u16::MAX);
+        ctx.emit(
+            self.id,
+            Event::StreamsAdded {
+                inbound_streams: self.inbound_streams,
+                outbound_streams: self.outbound_streams,
+                result: ReconfigResult::Success,
+            },
+        );
+        let r = result::PERFORMED;
+        (Some(r), r)
+    }
+
+    /// §5.2.6: the peer asks for more streams from us: we send an Add
+    /// Outgoing Streams Request (no response parameter), or deny.
+    fn on_add_incoming(&mut self, ctx: &mut Ctx<'_>, _sn: u32, n: u16) -> (Option<u32>, u32) {
+        let denied = (Some(result::DENIED), result::DENIED);
+        let total = u32::from(self.outbound_streams) + u32::from(n);
+        if !self.config.reconfig_policy.accept_add_streams
+            || total > u32::from(self.config.reconfig_policy.max_outbound_streams)
+        {
+            return denied;
+        }
+        if n == 0 {
+            let r = result::NOTHING_TO_DO;
+            return (Some(r), r);
+        }
+        if self.reconfig.busy() {
+            let r = result::ALREADY_IN_PROGRESS;
+            return (Some(r), r);
+        }
+        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        (None, result::PERFORMED)
+    }
+
+    /// §5.2.7: the peer answered one of our requests.
+    fn on_reconfig_response(&mut self, ctx: &mut Ctx<'_>, sn: u32, code: u32) {
+        // H1: only the request in flight is answered.
+        if self.reconfig.outstanding.as_ref().map(|o| o.sn) != Some(sn) {
+            return;
+        }
+        if code == result::IN_PROGRESS {
+            // H2: wait again, without counting errors.
+            if let Some(o) = self.reconfig.outstanding.as_mut() {
+                o.in_progress = true;
+            }
+            self.reconfig.timer.stop();
+            self.reconfig.timer.start(ctx.now + self.primary_rto());
+            return;
+        }
+        let Some(o) = self.reconfig.outstanding.take() else {
+            return;
+        };
+        self.reconfig.timer.stop();
+        self.error_count = 0;
+        let outcome = match code {
+            result::NOTHING_TO_DO | result::PERFORMED => ReconfigResult::Success,
+            result::DENIED => ReconfigResult::Denied,
+            _ => ReconfigResult::Failed,
+        };
+        match o.request {
+            Request::OutgoingReset(streams) => {
+                if outcome == ReconfigResult::Success {
+                    // H4: the streams restart at SSN/MID 0; held messages go.
+                    self.sendq.reset_streams(&streams);
+                } else {
+                    // H3: nothing reset; held messages go with the old
+                    // numbering (nothing the application sent is lost).
+                    self.sendq.resume_streams(&streams);
+                }
+                ctx.emit(
+                    self.id,
+                    Event::StreamsReset {
+                        direction: StreamDirection::Outgoing,
+                        streams,
+                        result: outcome,
+                    },
+                );
+            }
+            Request::AddOutgoing(n) => {
+                if outcome == ReconfigResult::Success {
+                    // H6: the new streams may be used now.
+                    let total = u32::from(self.outbound_streams) + u32::from(n);
+                    self.outbound_streams = u16::try_from(total).unwrap_or(u16::MAX);
+                    self.sendq.set_outbound_streams(self.outbound_streams);
+                }
+                ctx.emit(
+                    self.id,
+                    Event::StreamsAdded {
+                        inbound_streams: self.inbound_streams,
+                        outbound_streams: self.outbound_streams,
+                        result: outcome,
+                    },
+                );
+            }
+        }
+        // Another request may have waited for this one.
+        self.reconfig_progress(ctx.now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use param_type::*;
+
+    #[test]
+    fn rfc_combinations_are_the_only_ones_allowed() {
+        let ok: &[&[u16]] = &[
+            &[OUTGOING_SSN_RESET_REQUEST],
+            &[INCOMING_SSN_RESET_REQUEST],
+            &[OUTGOING_SSN_RESET_REQUEST, INCOMING_SSN_RESET_REQUEST],
+            &[INCOMING_SSN_RESET_REQUEST, OUTGOING_SSN_RESET_REQUEST],
+            &[SSN_TSN_RESET_REQUEST],
+            &[ADD_OUTGOING_STREAMS],
+            &[ADD_INCOMING_STREAMS],
+            &[ADD_OUTGOING_STREAMS, ADD_INCOMING_STREAMS],
+            &[RECONFIG_RESPONSE],
+            &[RECONFIG_RESPONSE, OUTGOING_SSN_RESET_REQUEST],
+            &[RECONFIG_RESPONSE, RECONFIG_RESPONSE],
+        ];
+        for c in ok {
+            assert!(allowed_combination(c), "{c:?}");
+        }
+        let bad: &[&[u16]] = &[
+            &[],
+            &[SSN_TSN_RESET_REQUEST, SSN_TSN_RESET_REQUEST],
+            &[OUTGOING_SSN_RESET_REQUEST, OUTGOING_SSN_RESET_REQUEST],
+            &[SSN_TSN_RESET_REQUEST, RECONFIG_RESPONSE],
+            &[ADD_OUTGOING_STREAMS, OUTGOING_SSN_RESET_REQUEST],
+            &[RECONFIG_RESPONSE, INCOMING_SSN_RESET_REQUEST],
+            &[HEARTBEAT_INFO],
+            &[0x7fff],
+            &[RECONFIG_RESPONSE, RECONFIG_RESPONSE, RECONFIG_RESPONSE],
+        ];
+        for c in bad {
+            assert!(!allowed_combination(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn stored_results_remember_the_last_two_requests() {
+        let mut s = ReconfigState::default();
+        s.record(10, result::PERFORMED);
+        s.record(11, result::IN_PROGRESS);
+        s.record(12, result::DENIED);
+        assert_eq!(s.stored(10), None);
+        assert_eq!(s.stored(11), Some(result::IN_PROGRESS));
+        assert_eq!(s.stored(12), Some(result::DENIED));
+        s.update_stored(11, result::PERFORMED);
+        assert_eq!(s.stored(11), Some(result::PERFORMED));
+    }
+
+    #[test]
+    fn normalize_sorts_and_removes_duplicates() {
+        let v = normalize(&[StreamId(5), StreamId(1), StreamId(5)]);
+        assert_eq!(v, vec![StreamId(1), StreamId(5)]);
+    }
+}

@@ -1,0 +1,824 @@
+//! Stream re-configuration (RFC 6525) against a hand-scripted peer that
+//! writes raw RE-CONFIG chunks: every request type, the answers the RFC
+//! pins down, and malformed input.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anysctp::wire::{
+    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, InitChunk, List, Packet,
+    PacketWriter, Param, ReConfigChunk, SackChunk,
+};
+use anysctp::{
+    AssociationConfig, AssociationId, CloseReason, Endpoint, EndpointConfig, Error, Event, Instant,
+    Ppid, ReconfigPolicy, ReconfigResult, SendOptions, Ssn, StreamDirection, StreamId, Tsn,
+    VerificationTag,
+};
+use bytes::Bytes;
+
+const PEER: &str = "10.0.0.2:6000";
+const PEER_TAG: u32 = 0x0a0b_0c0d;
+/// The peer's initial TSN, hence its first request sequence number (RFC
+/// 6525 §4.1).
+const PEER_TSN: u32 = 100;
+const RE_CONFIG: u8 = 130;
+
+/// Result codes (RFC 6525 §4.4).
+const PERFORMED: u32 = 1;
+const DENIED: u32 = 2;
+const ALREADY_IN_PROGRESS: u32 = 4;
+const BAD_SEQUENCE_NUMBER: u32 = 5;
+const IN_PROGRESS: u32 = 6;
+
+/// A RE-CONFIG parameter the endpoint sent, owned.
+#[derive(Debug, Clone, PartialEq)]
+enum R {
+    Resp {
+        sn: u32,
+        result: u32,
+        next_tsns: bool,
+    },
+    OutReq {
+        sn: u32,
+        resp_sn: u32,
+        last_tsn: u32,
+        streams: Vec<u16>,
+    },
+    AddOut {
+        sn: u32,
+        n: u16,
+    },
+    Other(u16),
+}
+
+/// What the endpoint sent, decoded enough for the tests.
+#[derive(Debug, Default)]
+struct Sent {
+    /// RE-CONFIG parameters, chunk by chunk.
+    reconfigs: Vec<Vec<R>>,
+    /// DATA chunks: (TSN, stream, SSN).
+    data: Vec<(u32, u16, u16)>,
+    /// Error cause codes of ERROR chunks.
+    errors: Vec<u16>,
+    sacks: usize,
+}
+
+/// A chunk given as raw bytes (type, flags, value), for malformed input.
+struct RawChunk(u8, Vec<u8>);
+
+impl Emit for RawChunk {
+    fn encoded_len(&self) -> usize {
+        4 + self.1.len()
+    }
+    fn emit(&self, buf: &mut [u8]) -> usize {
+        let len = self.encoded_len();
+        buf[0] = self.0;
+        buf[1] = 0;
+        buf[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        buf[4..len].copy_from_slice(&self.1);
+        let padded = (len + 3) & !3;
+        buf[len..padded].fill(0);
+        padded
+    }
+}
+
+struct Peer {
+    ep: Endpoint,
+    now: Instant,
+    id: AssociationId,
+    /// The endpoint's tag and initial TSN.
+    tag: u32,
+    tsn: u32,
+    /// The peer's next request sequence number.
+    next_sn: u32,
+}
+
+impl Peer {
+    /// An endpoint with `cfg`, ESTABLISHED with a peer that offers
+    /// RE-CONFIG (when `reconfig`) and announces 4 streams each way.
+    fn new(cfg: AssociationConfig, reconfig: bool) -> Self {
+        let config = EndpointConfig {
+            port: 5000,
+            accept_incoming: true,
+            association: cfg,
+            ..EndpointConfig::default()
+        };
+        let mut p = Peer {
+            ep: Endpoint::new(config, [9; 32]).unwrap(),
+            now: Instant::from_millis(1000),
+            id: AssociationId(0),
+            tag: 0,
+            tsn: 0,
+            next_sn: PEER_TSN,
+        };
+        let ext: &[u8] = if reconfig { &[RE_CONFIG] } else { &[] };
+        let params = [Param::SupportedExtensions(ext)];
+        p.send_chunks(
+            0,
+            &[&Chunk::Init(InitChunk {
+                initiate_tag: PEER_TAG,
+                a_rwnd: 1 << 20,
+                outbound_streams: 4,
+                inbound_streams: 4,
+                initial_tsn: Tsn(PEER_TSN),
+                params: List::Items(&params),
+            })],
+        );
+        let ack = p.raw_out().remove(0).1;
+        let ack = InitChunk::parse(2, &ack).unwrap();
+        p.tag = ack.initiate_tag;
+        p.tsn = ack.initial_tsn.0;
+        let cookie = ack
+            .params()
+            .flatten()
+            .find_map(|x| match x {
+                Param::StateCookie(c) => Some(c.to_vec()),
+                _ => None,
+            })
+            .unwrap();
+        p.send_chunks(
+            p.tag,
+            &[&Chunk::CookieEcho(CookieEchoChunk { cookie: &cookie })],
+        );
+        assert_eq!(p.raw_out()[0].0, 11, "COOKIE ACK");
+        p.id = p.ep.associations()[0];
+        while p.ep.poll_event().is_some() {}
+        p
+    }
+
+    fn send_chunks(&mut self, vtag: u32, chunks: &[&dyn Emit]) {
+        let mut buf = vec![0u8; 4096];
+        let mut w = PacketWriter::new(&mut buf, 6000, 5000, VerificationTag(vtag)).unwrap();
+        for c in chunks {
+            w.push(*c).unwrap();
+        }
+        let n = w.finish(ChecksumMode::Compute);
+        let from: SocketAddr = PEER.parse().unwrap();
+        self.ep
+            .handle_datagram(self.now, from, Bytes::copy_from_slice(&buf[..n]));
+    }
+
+    /// Every chunk the endpoint sends now: (type, value).
+    fn raw_out(&mut self) -> Vec<(u8, Vec<u8>)> {
+        let mut buf = vec![0u8; 65536];
+        let mut out = Vec::new();
+        while let Some(t) = self.ep.poll_transmit(self.now, &mut buf) {
+            let p = Packet::new_checked(&buf[..t.len], ChecksumPolicy::Required).unwrap();
+            for c in p.chunks() {
+                let c = c.unwrap();
+                out.push((c.chunk_type, c.value.to_vec()));
+            }
+        }
+        out
+    }
+
+    fn out(&mut self) -> Sent {
+        let mut s = Sent::default();
+        for (ty, v) in self.raw_out() {
+            match ty {
+                0 => {
+                    let d = DataChunk::parse(3, &v).unwrap();
+                    s.data.push((d.tsn.0, d.stream.0, d.ssn.0));
+                }
+                3 => s.sacks += 1,
+                9 => s.errors.push(u16::from_be_bytes([v[0], v[1]])),
+                RE_CONFIG => {
+                    let c = ReConfigChunk::parse(0, &v).unwrap();
+                    s.reconfigs
+                        .push(c.params().map(|p| own(p.unwrap())).collect());
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn reconfig(&mut self, params: &[Param<'_>]) -> Sent {
+        let c = Chunk::ReConfig(ReConfigChunk {
+            params: List::Items(params),
+        });
+        self.send_chunks(self.tag, &[&c]);
+        self.out()
+    }
+
+    /// The peer answers our request `sn` with `result`.
+    fn answer(&mut self, sn: u32, result: u32) -> Sent {
+        self.reconfig(&[Param::ReconfigResponse {
+            response_seq: sn,
+            result,
+            next_tsns: None,
+        }])
+    }
+
+    /// The next request sequence number of the peer.
+    fn sn(&mut self) -> u32 {
+        self.next_sn += 1;
+        self.next_sn - 1
+    }
+
+    fn data(&mut self, tsn: u32, stream: u16, ssn: u16, payload: &'static [u8]) {
+        let d = Chunk::Data(DataChunk {
+            tsn: Tsn(tsn),
+            stream: StreamId(stream),
+            ssn: Ssn(ssn),
+            ppid: Ppid(0),
+            unordered: false,
+            beginning: true,
+            ending: true,
+            immediate_sack: false,
+            payload,
+        });
+        self.send_chunks(self.tag, &[&d]);
+    }
+
+    fn sack(&mut self, cum: u32) {
+        let s = Chunk::Sack(SackChunk {
+            cum_tsn_ack: Tsn(cum),
+            a_rwnd: 1 << 20,
+            gap_blocks: List::Items(&[]),
+            duplicate_tsns: List::Items(&[]),
+        });
+        self.send_chunks(self.tag, &[&s]);
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.ep.poll_event().map(|e| e.1)).collect()
+    }
+
+    fn send(&mut self, stream: u16, data: &'static [u8]) -> Result<(), Error> {
+        self.ep.send(
+            self.now,
+            self.id,
+            StreamId(stream),
+            Bytes::from_static(data),
+            SendOptions::default(),
+        )
+    }
+
+    fn advance(&mut self, d: Duration) {
+        self.now += d;
+        self.ep.handle_timeout(self.now);
+    }
+}
+
+fn own(p: Param<'_>) -> R {
+    match p {
+        Param::ReconfigResponse {
+            response_seq,
+            result,
+            next_tsns,
+        } => R::Resp {
+            sn: response_seq,
+            result,
+            next_tsns: next_tsns.is_some(),
+        },
+        Param::OutgoingSsnResetRequest {
+            request_seq,
+            response_seq,
+            last_tsn,
+            streams,
+        } => R::OutReq {
+            sn: request_seq,
+            resp_sn: response_seq,
+            last_tsn: last_tsn.0,
+            streams: streams.iter().map(|s| s.unwrap().0).collect(),
+        },
+        Param::AddOutgoingStreams {
+            request_seq,
+            new_streams,
+        } => R::AddOut {
+            sn: request_seq,
+            n: new_streams,
+        },
+        other => R::Other(other.param_type()),
+    }
+}
+
+fn resp(sn: u32, result: u32) -> R {
+    R::Resp {
+        sn,
+        result,
+        next_tsns: false,
+    }
+}
+
+fn out_req(sn: u32, last_tsn: u32, streams: &'static [StreamId]) -> Param<'static> {
+    Param::OutgoingSsnResetRequest {
+        request_seq: sn,
+        response_seq: 0,
+        last_tsn: Tsn(last_tsn),
+        streams: List::Items(streams),
+    }
+}
+
+fn messages(events: &[Event]) -> Vec<(u16, &[u8])> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message { stream, data, .. } => Some((stream.0, &data[..])),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reset_event(direction: StreamDirection, streams: &[u16], result: ReconfigResult) -> Event {
+    Event::StreamsReset {
+        direction,
+        streams: streams.iter().map(|s| StreamId(*s)).collect(),
+        result,
+    }
+}
+
+fn incoming_reset(streams: &[u16]) -> Event {
+    reset_event(StreamDirection::Incoming, streams, ReconfigResult::Success)
+}
+
+#[test]
+fn outgoing_reset_request_restarts_the_incoming_stream_at_ssn_0() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(100, 1, 0, b"a");
+    p.data(101, 1, 1, b"b");
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 101, &[StreamId(1)])]);
+    // RFC 6525 §5.2.2 E3/E5; §5.2.1: a SACK goes with the answer.
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    assert!(out.sacks >= 1);
+    p.data(102, 1, 0, b"c");
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(1, &b"a"[..]), (1, b"b"), (1, b"c")]);
+    // The event comes after the messages sent before the reset.
+    let at = ev.iter().position(|e| *e == incoming_reset(&[1])).unwrap();
+    assert!(matches!(ev[at + 1], Event::Message { .. }));
+}
+
+#[test]
+fn reset_waits_for_the_last_tsn_in_progress_then_performs() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(100, 2, 0, b"a");
+    // TSN 101 (SSN 1) is late; the request says it was sent.
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 101, &[StreamId(2)])]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, IN_PROGRESS)]]);
+    // A message after the reset (SSN 0) arrives before the late one.
+    p.data(102, 2, 0, b"c");
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(2, &b"a"[..])]);
+    p.data(101, 2, 1, b"b");
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(2, &b"b"[..]), (2, b"c")]);
+    assert_eq!(ev.iter().filter(|e| **e == incoming_reset(&[2])).count(), 1);
+    // §5.2.1: the retransmitted request gets the final answer.
+    let out = p.reconfig(&[out_req(sn, 101, &[StreamId(2)])]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    assert!(p.events().is_empty(), "not performed twice");
+}
+
+#[test]
+fn duplicate_request_is_answered_again_but_not_performed_again() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(100, 0, 0, b"a");
+    let sn = p.sn();
+    assert_eq!(
+        p.reconfig(&[out_req(sn, 100, &[])]).reconfigs,
+        vec![vec![resp(sn, PERFORMED)]]
+    );
+    // An empty list resets every stream (§5.2.2 E3).
+    assert_eq!(messages(&p.events()), vec![(0, &b"a"[..])]);
+    p.data(101, 0, 0, b"b");
+    // The response was lost: the peer retransmits the same request.
+    assert_eq!(
+        p.reconfig(&[out_req(sn, 100, &[])]).reconfigs,
+        vec![vec![resp(sn, PERFORMED)]]
+    );
+    p.data(102, 0, 1, b"c");
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(0, &b"b"[..]), (0, b"c")]);
+    assert!(!ev.iter().any(|e| matches!(e, Event::StreamsReset { .. })));
+}
+
+#[test]
+fn unexpected_sequence_numbers_are_answered_bad_sequence_number() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    let out = p.reconfig(&[out_req(PEER_TSN + 5, 99, &[StreamId(0)])]);
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![resp(PEER_TSN + 5, BAD_SEQUENCE_NUMBER)]]
+    );
+    assert!(p.events().is_empty());
+    // The expected one is still accepted.
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 99, &[StreamId(0)])]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+}
+
+#[test]
+fn ssn_tsn_reset_is_denied_with_next_tsns() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // RFC 6525 §5.1.7 D3/D4: the answer carries both next TSNs.
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::Resp {
+            sn,
+            result: DENIED,
+            next_tsns: true
+        }]]
+    );
+}
+
+#[test]
+fn policy_denies_resets_and_added_streams() {
+    let mut p = Peer::new(
+        AssociationConfig {
+            reconfig_policy: ReconfigPolicy {
+                accept_stream_reset: false,
+                accept_add_streams: false,
+                ..ReconfigPolicy::default()
+            },
+            ..AssociationConfig::default()
+        },
+        true,
+    );
+    let a = p.sn();
+    let b = p.sn();
+    let out = p.reconfig(&[
+        out_req(a, 99, &[StreamId(0)]),
+        Param::IncomingSsnResetRequest {
+            request_seq: b,
+            streams: List::Items(&[StreamId(0)]),
+        },
+    ]);
+    assert_eq!(out.reconfigs, vec![vec![resp(a, DENIED), resp(b, DENIED)]]);
+    let c = p.sn();
+    let out = p.reconfig(&[Param::AddOutgoingStreams {
+        request_seq: c,
+        new_streams: 1,
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(c, DENIED)]]);
+    assert!(p.events().is_empty());
+}
+
+#[test]
+fn reset_of_a_stream_that_does_not_exist_is_denied() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 99, &[StreamId(0), StreamId(4)])]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, DENIED)]]);
+}
+
+#[test]
+fn peer_adds_streams_within_max_inbound_streams() {
+    let mut p = Peer::new(
+        AssociationConfig {
+            max_inbound_streams: 6,
+            ..AssociationConfig::default()
+        },
+        true,
+    );
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::AddOutgoingStreams {
+        request_seq: sn,
+        new_streams: 3,
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, DENIED)]], "4 + 3 > 6");
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::AddOutgoingStreams {
+        request_seq: sn,
+        new_streams: 2,
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    let ev = p.events();
+    assert_eq!(
+        ev,
+        vec![Event::StreamsAdded {
+            inbound_streams: 6,
+            outbound_streams: 4,
+            result: ReconfigResult::Success
+        }]
+    );
+    // §5.2.5: the new stream starts at SSN 0.
+    p.data(100, 5, 0, b"new");
+    assert_eq!(messages(&p.events()), vec![(5, &b"new"[..])]);
+    assert_eq!(p.ep.stats(p.id).unwrap().inbound_streams, 6);
+}
+
+#[test]
+fn add_incoming_streams_is_answered_with_our_add_outgoing_request() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::AddIncomingStreams {
+        request_seq: sn,
+        new_streams: 2,
+    }]);
+    // §5.2.6: an Add Outgoing Streams Request, numbered from our initial
+    // TSN (§4.1), is the answer.
+    assert_eq!(out.reconfigs, vec![vec![R::AddOut { sn: p.tsn, n: 2 }]]);
+    assert_eq!(
+        p.send(4, b"x"),
+        Err(Error::InvalidStream {
+            stream: StreamId(4),
+            streams: 4
+        })
+    );
+    let out = p.answer(p.tsn, PERFORMED);
+    assert!(out.reconfigs.is_empty(), "a response is not answered");
+    assert_eq!(
+        p.events(),
+        vec![Event::StreamsAdded {
+            inbound_streams: 4,
+            outbound_streams: 6,
+            result: ReconfigResult::Success
+        }]
+    );
+    p.send(5, b"x").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 5, 0)]);
+}
+
+#[test]
+fn incoming_reset_request_makes_us_reset_our_outgoing_streams() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.send(3, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 3, 0)]);
+    p.sack(p.tsn);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::IncomingSsnResetRequest {
+        request_seq: sn,
+        streams: List::Items(&[StreamId(3)]),
+    }]);
+    // §5.2.3 F1 / §5.1.2 A3, A4: our request names the peer's and our last
+    // TSN.
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::OutReq {
+            sn: p.tsn,
+            resp_sn: sn,
+            last_tsn: p.tsn,
+            streams: vec![3]
+        }]]
+    );
+    // New messages wait for the answer.
+    p.send(3, b"b").unwrap();
+    assert!(p.out().data.is_empty());
+    let out = p.answer(p.tsn, PERFORMED);
+    let ev = p.events();
+    let done = reset_event(StreamDirection::Outgoing, &[3], ReconfigResult::Success);
+    assert!(ev.contains(&done));
+    assert_eq!(out.data, vec![(p.tsn + 1, 3, 0)]);
+}
+
+#[test]
+fn our_reset_sends_queued_messages_first_then_holds_new_ones() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.send(1, b"a").unwrap();
+    p.send(1, b"b").unwrap();
+    p.ep.reset_streams(p.now, p.id, &[StreamId(1)]).unwrap();
+    p.send(1, b"c").unwrap();
+    let out = p.out();
+    // What was queued before the reset goes first, with the old numbering.
+    assert_eq!(out.data, vec![(p.tsn, 1, 0), (p.tsn + 1, 1, 1)]);
+    let request = vec![vec![R::OutReq {
+        sn: p.tsn,
+        resp_sn: PEER_TSN - 1,
+        last_tsn: p.tsn + 1,
+        streams: vec![1],
+    }]];
+    assert_eq!(out.reconfigs, request);
+    // One request at a time (§5.1.1).
+    assert_eq!(
+        p.ep.reset_streams(p.now, p.id, &[StreamId(2)]),
+        Err(Error::ReconfigInProgress)
+    );
+    assert_eq!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigInProgress)
+    );
+    p.sack(p.tsn + 1);
+    // The response is lost: the request is sent again, the same.
+    p.advance(Duration::from_secs(4));
+    let out = p.out();
+    assert_eq!(out.reconfigs, request);
+    assert!(out.data.is_empty(), "c is held");
+    // "In progress" keeps it waiting; then success.
+    p.answer(p.tsn, IN_PROGRESS);
+    assert!(p.out().data.is_empty());
+    let out = p.answer(p.tsn, PERFORMED);
+    // The held message goes now, numbered from 0 (RFC 6525 §5.2.7 H4).
+    assert_eq!(out.data, vec![(p.tsn + 2, 1, 0)]);
+    // The next request takes the next sequence number.
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    assert_eq!(
+        p.out().reconfigs,
+        vec![vec![R::AddOut {
+            sn: p.tsn + 1,
+            n: 1
+        }]]
+    );
+}
+
+#[test]
+fn denied_reset_sends_held_messages_with_the_old_numbering() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.send(0, b"a").unwrap();
+    p.ep.reset_streams(p.now, p.id, &[StreamId(0)]).unwrap();
+    p.send(0, b"b").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 0, 0)]);
+    // Acknowledged, so Nagle does not hold the next small message.
+    p.sack(p.tsn);
+    let out = p.answer(p.tsn, DENIED);
+    let denied = reset_event(StreamDirection::Outgoing, &[0], ReconfigResult::Denied);
+    assert!(p.events().contains(&denied));
+    assert_eq!(out.data, vec![(p.tsn + 1, 0, 1)]);
+}
+
+#[test]
+fn unanswered_request_fails_the_association_after_max_retrans() {
+    let mut p = Peer::new(
+        AssociationConfig {
+            max_association_retransmits: 2,
+            heartbeat_interval: None,
+            ..AssociationConfig::default()
+        },
+        true,
+    );
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    let mut requests = p.out().reconfigs.len();
+    for _ in 0..8 {
+        p.advance(Duration::from_secs(60));
+        requests += p.out().reconfigs.len();
+    }
+    assert_eq!(requests, 3, "the request and 2 retransmissions");
+    assert!(p.events().contains(&Event::Closed(CloseReason::Timeout)));
+}
+
+#[test]
+fn api_errors_say_what_to_change() {
+    let mut p = Peer::new(AssociationConfig::default(), false);
+    assert!(matches!(
+        p.ep.reset_streams(p.now, p.id, &[StreamId(0)]),
+        Err(Error::ReconfigUnavailable(_))
+    ));
+    assert!(matches!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigUnavailable(_))
+    ));
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    assert_eq!(
+        p.ep.reset_streams(p.now, p.id, &[StreamId(4)]),
+        Err(Error::InvalidStream {
+            stream: StreamId(4),
+            streams: 4
+        })
+    );
+    assert!(matches!(
+        p.ep.reset_streams(p.now, p.id, &[]),
+        Err(Error::InvalidReconfig(_))
+    ));
+    assert!(matches!(
+        p.ep.add_streams(p.now, p.id, 0),
+        Err(Error::InvalidReconfig(_))
+    ));
+    assert!(matches!(
+        p.ep.add_streams(p.now, p.id, 65535),
+        Err(Error::InvalidReconfig(_))
+    ));
+}
+
+#[test]
+fn incoming_request_while_ours_is_outstanding() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_streams(p.now, p.id, &[StreamId(1), StreamId(2)])
+        .unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    // §5.2.3: covered by our own reset → "nothing to do".
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::IncomingSsnResetRequest {
+        request_seq: sn,
+        streams: List::Items(&[StreamId(2)]),
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, 0)]]);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::IncomingSsnResetRequest {
+        request_seq: sn,
+        streams: List::Items(&[StreamId(3)]),
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, ALREADY_IN_PROGRESS)]]);
+}
+
+/// Malformed RE-CONFIG chunks: an ERROR with a Protocol Violation cause
+/// (13), no panic, and the association goes on.
+#[test]
+fn malformed_reconfig_chunks_get_a_protocol_violation_error() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    let tlv = |ty: u16, v: &[u8]| {
+        let mut b = ty.to_be_bytes().to_vec();
+        b.extend_from_slice(&((4 + v.len()) as u16).to_be_bytes());
+        b.extend_from_slice(v);
+        while b.len() % 4 != 0 {
+            b.push(0);
+        }
+        b
+    };
+    let sn = PEER_TSN.to_be_bytes();
+    let mut odd = sn.to_vec();
+    odd.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 99, 0, 1, 0]);
+    let three = [tlv(16, &[0; 8]), tlv(16, &[0; 8]), tlv(16, &[0; 8])].concat();
+    let cases: Vec<Vec<u8>> = vec![
+        vec![],                                // no parameter
+        tlv(13, &sn),                          // Outgoing SSN Reset Request too short
+        tlv(14, &[0, 0, 0, 100, 0]),           // odd stream list
+        odd.clone(),                           // not a TLV at all
+        tlv(13, &odd),                         // odd stream list after the fields
+        tlv(0x7777, &[1, 2, 3, 4]),            // unknown parameter type
+        tlv(1, &[1, 2, 3, 4]),                 // a parameter of another chunk
+        three,                                 // three parameters
+        [tlv(15, &sn), tlv(15, &sn)].concat(), // two SSN/TSN requests
+        tlv(16, &[0; 10]),                     // response of a wrong length
+        vec![0, 13, 0, 200, 0, 0, 0, 0],       // length beyond the chunk
+    ];
+    for (i, value) in cases.into_iter().enumerate() {
+        p.send_chunks(p.tag, &[&RawChunk(RE_CONFIG, value)]);
+        let out = p.out();
+        assert_eq!(out.errors, vec![13], "case {i}");
+        assert!(out.reconfigs.is_empty(), "case {i}");
+    }
+    // Nothing was processed: the first request number is still expected.
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 99, &[StreamId(0)])]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    assert!(p.ep.stats(p.id).is_some());
+}
+
+#[test]
+fn reconfig_is_an_unknown_chunk_when_not_offered() {
+    let mut p = Peer::new(
+        AssociationConfig {
+            reconfig: false,
+            ..AssociationConfig::default()
+        },
+        true,
+    );
+    let sn = p.sn();
+    let out = p.reconfig(&[out_req(sn, 99, &[StreamId(0)])]);
+    // RFC 9260 §3.2: type 130 (upper bits 10): skipped, not reported.
+    assert!(out.errors.is_empty());
+    assert!(out.reconfigs.is_empty());
+    assert!(p.events().is_empty());
+    assert!(p.ep.stats(p.id).is_some());
+}
+
+mod arbitrary {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One parameter TLV: a RE-CONFIG type (or any type), a request number
+    /// near the expected one, and arbitrary bytes after it.
+    fn param() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![4 => 13u16..=18, 1 => any::<u16>()],
+            0u32..4,
+            proptest::collection::vec(any::<u8>(), 0..24),
+            any::<bool>(),
+        )
+            .prop_map(|(ty, sn, rest, lie)| {
+                let mut v = (PEER_TSN + sn).to_be_bytes().to_vec();
+                v.extend_from_slice(&rest);
+                // Sometimes a length field that does not match the bytes.
+                let len = if lie {
+                    4 + rest.len() as u16
+                } else {
+                    4 + v.len() as u16
+                };
+                let mut b = ty.to_be_bytes().to_vec();
+                b.extend_from_slice(&len.to_be_bytes());
+                b.extend_from_slice(&v);
+                while b.len() % 4 != 0 {
+                    b.push(0);
+                }
+                b
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any RE-CONFIG chunks: no panic, the association stays up, and
+        /// every RE-CONFIG it sends back parses.
+        #[test]
+        fn arbitrary_reconfig_chunks_are_answered_without_harm(
+            chunks in proptest::collection::vec(
+                proptest::collection::vec(param(), 0..4), 1..6),
+        ) {
+            let mut p = Peer::new(AssociationConfig::default(), true);
+            for params in chunks {
+                p.send_chunks(p.tag, &[&RawChunk(RE_CONFIG, params.concat())]);
+                let out = p.out();
+                prop_assert!(out.reconfigs.iter().flatten().all(|r| !matches!(r, R::Other(_))));
+                prop_assert_eq!(
+                    p.ep.stats(p.id).map(|s| s.state),
+                    Some(anysctp::AssociationState::Established)
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Stream re-configuration through the socket facade: SCTP_RESET_STREAMS,
+//! SCTP_ADD_STREAMS, SCTP_ENABLE_STREAM_RESET and the
+//! SCTP_STREAM_RESET_EVENT / SCTP_STREAM_CHANGE_EVENT notifications (RFC
+//! 6525 §6).
+
+mod socket_support;
+
+use core::time::Duration;
+
+use anysctp::socket::{
+    enable_reset, reset_streams_flags as srs, stream_flags, Errno, EventType, Notification,
+    SocketId, SocketKind, SocketOption, SocketStack,
+};
+use socket_support::*;
+
+const SECS: Duration = Duration::from_secs(5);
+
+fn subscribe(stack: &mut SocketStack, s: SocketId) {
+    for event in [EventType::StreamReset, EventType::StreamChange] {
+        let on = SocketOption::Event {
+            assoc_id: None,
+            event,
+            on: true,
+        };
+        stack.setsockopt(t0(), s, on).unwrap();
+    }
+}
+
+/// A one-to-one pair subscribed to both notifications: (A's accepted
+/// socket, B's client socket).
+fn pair(net: &mut Net) -> (SocketId, SocketId) {
+    let now = net.now;
+    let l = net.a.socket(SocketKind::OneToOne);
+    subscribe(&mut net.a, l);
+    net.a.bind(l, addr(A_IP, 5000)).unwrap();
+    net.a.listen(now, l, 1).unwrap();
+    let c = net.b.socket(SocketKind::OneToOne);
+    subscribe(&mut net.b, c);
+    net.b.set_nonblocking(c, true).unwrap();
+    net.b.bind(c, addr(B_IP, 6000)).unwrap();
+    let _ = net.b.connect(now, c, addr(A_IP, 5000), 5000);
+    assert!(net.run_until(SECS, |n| n.a.readiness(l).unwrap().readable));
+    let (s, _) = net.a.accept(l).unwrap();
+    net.a.set_nonblocking(s, true).unwrap();
+    (s, c)
+}
+
+fn reset(flags: u16, stream: u16, assoc_id: anysctp::AssociationId) -> Notification {
+    Notification::StreamReset {
+        flags,
+        streams: vec![stream],
+        assoc_id,
+    }
+}
+
+/// The notifications waiting on `s` (messages are skipped).
+fn notifications(stack: &mut SocketStack, s: SocketId) -> Vec<Notification> {
+    std::iter::from_fn(|| stack.recvmsg(s).ok())
+        .filter_map(|m| m.notification)
+        .collect()
+}
+
+#[test]
+fn reset_streams_is_notified_on_both_sides() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    net.b.write(net.now, c, b"before the reset").unwrap();
+    net.b
+        .reset_streams(net.now, c, None, srs::OUTGOING, &[0])
+        .unwrap();
+    assert_eq!(
+        net.b
+            .reset_streams(net.now, c, None, srs::OUTGOING, &[1])
+            .unwrap_err(),
+        Errno::EALREADY
+    );
+    net.settle(Duration::from_millis(500));
+    let mut buf = [0u8; 64];
+    let n = net.a.read(s, &mut buf).unwrap();
+    assert_eq!(&buf[..n], b"before the reset");
+    let sid = net.a.associations(s).unwrap()[0];
+    let got = notifications(&mut net.a, s);
+    assert_eq!(got, vec![reset(stream_flags::RESET_INCOMING_SSN, 0, sid)]);
+    let cid = net.b.associations(c).unwrap()[0];
+    let got = notifications(&mut net.b, c);
+    assert_eq!(got, vec![reset(stream_flags::RESET_OUTGOING_SSN, 0, cid)]);
+}
+
+#[test]
+fn add_streams_is_notified_with_the_new_counts() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    net.b.add_streams(net.now, c, None, 0, 2).unwrap();
+    net.settle(Duration::from_millis(500));
+    let change = |inbound_streams, outbound_streams, assoc_id| Notification::StreamChange {
+        flags: 0,
+        inbound_streams,
+        outbound_streams,
+        assoc_id,
+    };
+    let sid = net.a.associations(s).unwrap()[0];
+    assert_eq!(notifications(&mut net.a, s), vec![change(12, 10, sid)]);
+    let cid = net.b.associations(c).unwrap()[0];
+    assert_eq!(notifications(&mut net.b, c), vec![change(10, 12, cid)]);
+}
+
+#[test]
+fn enable_stream_reset_on_a_live_association_denies_requests() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    let get = SocketOption::EnableStreamReset {
+        assoc_id: None,
+        value: 0,
+    };
+    let all = enable_reset::RESET_STREAM_REQ | enable_reset::CHANGE_ASSOC_REQ;
+    let on = SocketOption::EnableStreamReset {
+        assoc_id: None,
+        value: all,
+    };
+    assert_eq!(net.a.getsockopt(s, get).unwrap(), on, "the default");
+    net.a.setsockopt(net.now, s, get).unwrap();
+    assert_eq!(net.a.getsockopt(s, get).unwrap(), get);
+    net.b
+        .reset_streams(net.now, c, None, srs::OUTGOING, &[3])
+        .unwrap();
+    net.settle(Duration::from_millis(500));
+    assert!(notifications(&mut net.a, s).is_empty());
+    let cid = net.b.associations(c).unwrap()[0];
+    let denied = stream_flags::RESET_OUTGOING_SSN | stream_flags::DENIED;
+    assert_eq!(notifications(&mut net.b, c), vec![reset(denied, 3, cid)]);
+}
+
+#[test]
+fn unsupported_requests_say_so() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    let now = net.now;
+    let e = net.b.reset_streams(now, c, None, srs::INCOMING, &[0]);
+    assert_eq!(e.unwrap_err(), Errno::EOPNOTSUPP);
+    let e = net.b.reset_streams(now, c, None, srs::OUTGOING, &[]);
+    assert_eq!(e.unwrap_err(), Errno::EINVAL);
+    let e = net.b.reset_streams(now, c, None, srs::OUTGOING, &[10]);
+    assert_eq!(e.unwrap_err(), Errno::EINVAL);
+    assert_eq!(
+        net.b.add_streams(now, c, None, 1, 0).unwrap_err(),
+        Errno::EOPNOTSUPP
+    );
+    let assoc_reset = SocketOption::EnableStreamReset {
+        assoc_id: None,
+        value: enable_reset::RESET_ASSOC_REQ,
+    };
+    let e = net.a.setsockopt(now, s, assoc_reset);
+    assert_eq!(e.unwrap_err(), Errno::EOPNOTSUPP);
+}
