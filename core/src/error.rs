@@ -67,4 +67,7 @@ pub enum Error {
     /// A stream re-configuration request was malformed.
     #[error("invalid stream re-configuration request: {0}")]
     InvalidReconfig(&'static str),
+    /// An SCTP-AUTH (RFC 4895) key command cannot be done as asked.
+    #[error("SCTP-AUTH: {0}")]
+    Auth(&'static str),
 }

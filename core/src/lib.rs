@@ -32,12 +32,12 @@ pub mod tx;
 pub mod types;
 pub mod wire;
 
-pub use config::{AssociationConfig, EndpointConfig, ReconfigPolicy};
+pub use config::{AssociationConfig, AuthConfig, EndpointConfig, HmacAlgorithm, ReconfigPolicy};
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
-    AssociationId, CloseReason, Event, PeerAddressState, ReconfigResult, SendFailure, SendOptions,
-    StreamDirection, Transmit,
+    AssociationId, AuthIndication, CloseReason, Event, PeerAddressState, ReconfigResult,
+    SendFailure, SendOptions, StreamDirection, Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

@@ -7,7 +7,9 @@
 //! - `output.rs`: building packets (bundling, §6.1 sending rules);
 //! - `cookie.rs`: the signed State Cookie;
 //! - `reconfig.rs`: stream re-configuration (RFC 6525).
+//! - `auth.rs`: SCTP-AUTH (RFC 4895) keys, HMACs and chunk lists.
 
+pub(crate) mod auth;
 pub mod cookie;
 pub(crate) mod handshake;
 mod input;
@@ -166,6 +168,8 @@ pub(crate) struct Association {
     pub closed: bool,
     /// Stream re-configuration (RFC 6525).
     pub reconfig: reconfig::ReconfigState,
+    /// SCTP-AUTH (RFC 4895) state.
+    pub auth: auth::Auth,
 }
 
 /// Running counters for [`AssociationStats`].
@@ -221,6 +225,14 @@ impl Association {
         self.t1.stop();
         self.t2.stop();
         self.t5.stop();
+    }
+
+    /// Whether the chunk being handled followed a valid AUTH chunk in its
+    /// packet (RFC 4895 §6.3). Only meaningful while `handle_packet`
+    /// dispatches a chunk.
+    #[allow(dead_code)]
+    pub(crate) fn received_authenticated(&self) -> bool {
+        self.auth.rx_authenticated
     }
 
     /// Whether incoming packets may carry a zero checksum (RFC 9653).

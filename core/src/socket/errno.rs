@@ -237,6 +237,7 @@ pub(crate) fn from_core(err: &crate::Error) -> SocketError {
             "a stream re-configuration request is outstanding: wait for its notification (RFC 6525 §5.1.1)",
         ),
         E::InvalidReconfig(msg) => SocketError::new(Errno::EINVAL, msg),
+        E::Auth(msg) => SocketError::new(Errno::EINVAL, msg),
         #[allow(unreachable_patterns)]
         _ => SocketError::new(Errno::EINVAL, "rejected by the association"),
     }

@@ -31,11 +31,13 @@ pub enum EventType {
     StreamReset,
     /// SCTP_STREAM_CHANGE_EVENT (RFC 6458 §6.1.10, RFC 6525 §6.1.3).
     StreamChange,
+    /// SCTP_AUTHENTICATION_EVENT (§6.1.8).
+    Authentication,
 }
 
 impl EventType {
     /// All types, in `code()` order.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         Self::AssocChange,
         Self::PeerAddrChange,
         Self::RemoteError,
@@ -45,6 +47,7 @@ impl EventType {
         Self::StreamReset,
         Self::StreamChange,
         Self::SendFailed,
+        Self::Authentication,
     ];
 
     /// The Linux `sctp_sn_type` value (`SCTP_SN_TYPE_BASE` is `1 << 15`).
@@ -59,6 +62,7 @@ impl EventType {
             Self::StreamReset => 0x800a,
             Self::StreamChange => 0x800c,
             Self::SendFailed => 0x800d,
+            Self::Authentication => 0x8008,
         }
     }
 
@@ -269,6 +273,16 @@ pub enum Notification {
         /// The association.
         assoc_id: AssociationId,
     },
+    /// SCTP_AUTHENTICATION_EVENT (RFC 6458 §6.1.8).
+    Authentication {
+        /// `auth_keynumber`: the key concerned.
+        key_id: u16,
+        /// `auth_indication`: SCTP_AUTH_NEW_KEY, SCTP_AUTH_FREE_KEY or
+        /// SCTP_AUTH_NO_AUTH.
+        indication: crate::AuthIndication,
+        /// The association.
+        assoc_id: AssociationId,
+    },
 }
 
 impl Notification {
@@ -283,6 +297,7 @@ impl Notification {
             Self::SenderDry { .. } => EventType::SenderDry,
             Self::StreamReset { .. } => EventType::StreamReset,
             Self::StreamChange { .. } => EventType::StreamChange,
+            Self::Authentication { .. } => EventType::Authentication,
         }
     }
 }
