@@ -56,6 +56,12 @@ pub struct AssociationConfig {
     pub partial_reliability: bool,
     /// Offer stream reconfiguration (RE-CONFIG, RFC 6525).
     pub reconfig: bool,
+    /// Offer dynamic address reconfiguration (ASCONF / ASCONF-ACK, RFC
+    /// 5061): the peer may add and delete its addresses and suggest our
+    /// primary path, and `Endpoint::add_local_address` /
+    /// `remove_local_address` / `set_peer_primary` reach peers that
+    /// offer it too.
+    pub asconf: bool,
     /// Accept packets with a zero checksum when the peer offers it (RFC
     /// 9653); only safe below a lower layer with integrity, e.g. DTLS.
     pub zero_checksum: bool,
@@ -89,6 +95,7 @@ impl Default for AssociationConfig {
             i_data: false,
             partial_reliability: true,
             reconfig: true,
+            asconf: true,
             zero_checksum: false,
             adaptation_indication: None,
             autoclose: None,

@@ -36,7 +36,8 @@ pub use config::{AssociationConfig, EndpointConfig};
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
-    AssociationId, CloseReason, Event, PeerAddressState, SendFailure, SendOptions, Transmit,
+    AddressRequest, AddressRequestOutcome, AssociationId, CloseReason, Event, PeerAddressState,
+    SendFailure, SendOptions, Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

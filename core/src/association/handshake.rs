@@ -172,7 +172,7 @@ pub(crate) fn parse_peer_init(
 }
 
 /// The extensions we list in Supported Extensions (RFC 5061 §4.2.7).
-fn our_extensions(cfg: &AssociationConfig, buf: &mut [u8; 4]) -> usize {
+fn our_extensions(cfg: &AssociationConfig, buf: &mut [u8; 8]) -> usize {
     let mut n = 0;
     if cfg.partial_reliability {
         buf[n] = chunk_type::FORWARD_TSN;
@@ -190,6 +190,12 @@ fn our_extensions(cfg: &AssociationConfig, buf: &mut [u8; 4]) -> usize {
         buf[n] = chunk_type::RE_CONFIG;
         n += 1;
     }
+    if cfg.asconf {
+        // RFC 5061 §4.2.7: both chunk types are listed.
+        buf[n] = chunk_type::ASCONF;
+        buf[n + 1] = chunk_type::ASCONF_ACK;
+        n += 2;
+    }
     n
 }
 
@@ -204,7 +210,7 @@ pub(crate) fn encode_init(
     cookie: Option<&[u8]>,
     unrecognized: &[Vec<u8>],
 ) -> Vec<u8> {
-    let mut ext = [0u8; 4];
+    let mut ext = [0u8; 8];
     let n = our_extensions(cfg, &mut ext);
     let mut params: Vec<Param<'_>> = Vec::with_capacity(8 + local_addresses.len());
     if let Some(c) = cookie {

@@ -124,6 +124,8 @@ impl Association {
             last_data_path: None,
             paths_changed: false,
             local_addresses: Vec::new(),
+            asconf: super::asconf::AsconfState::new(local_initial_tsn, peer_initial_tsn),
+            removed_peer_addresses: Vec::new(),
             queued: false,
             scheduled: None,
             closed: false,
@@ -213,6 +215,8 @@ impl Association {
         };
         self.sendq.set_outbound_streams(outbound);
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
+        self.asconf =
+            super::asconf::AsconfState::new(self.local_initial_tsn, self.peer_initial_tsn);
     }
 
     pub(crate) fn queue_control(&mut self, c: Control) {
@@ -632,6 +636,7 @@ impl Association {
         d = earlier(d, self.t5.deadline);
         d = earlier(d, self.tracker.sack_deadline());
         d = earlier(d, self.paths_next_deadline());
+        d = earlier(d, self.asconf.deadline());
         earlier(d, self.autoclose_deadline())
     }
 
@@ -669,6 +674,11 @@ impl Association {
             }
         }
         if self.heartbeat_timeouts(ctx) {
+            self.fail_unreachable(ctx);
+            return;
+        }
+        // T-4 (RFC 5061 §5.1 B1-B5).
+        if self.asconf.deadline().is_some_and(|d| d <= now) && self.on_t4(ctx) {
             self.fail_unreachable(ctx);
             return;
         }

@@ -5,8 +5,10 @@
 //!   and restart (§5);
 //! - `input.rs`: dispatch of received chunks (§6, §8, §9);
 //! - `output.rs`: building packets (bundling, §6.1 sending rules);
-//! - `cookie.rs`: the signed State Cookie.
+//! - `cookie.rs`: the signed State Cookie;
+//! - `asconf.rs`: dynamic address reconfiguration (RFC 5061).
 
+mod asconf;
 pub mod cookie;
 pub(crate) mod handshake;
 mod input;
@@ -156,6 +158,11 @@ pub(crate) struct Association {
     /// Our addresses, listed in INIT / INIT ACK (§5.1.2); empty: only the
     /// packets' source address.
     pub local_addresses: Vec<std::net::IpAddr>,
+    /// ASCONF / ASCONF-ACK state (RFC 5061).
+    pub asconf: asconf::AsconfState,
+    /// Peer addresses removed (RFC 5061 Delete IP) since the endpoint
+    /// last looked: it stops mapping them to this association.
+    pub removed_peer_addresses: Vec<SocketAddr>,
     /// In the ready list of the endpoint.
     pub queued: bool,
     /// The deadline the endpoint's timer queue holds for this association,
