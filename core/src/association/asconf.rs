@@ -479,8 +479,9 @@ impl Association {
         self.asconf_flush(ctx.now);
     }
 
-    /// An ASCONF from `from` (§5.2). `first` says whether it is the first
-    /// ASCONF of its packet (E1).
+    /// An ASCONF from `from` (§5.2). Only the last answer is cached (E1
+    /// lets older ones go): several ASCONFs in one packet are answered in
+    /// order, a retransmission of the newest from the cache.
     pub(crate) fn on_asconf(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -537,15 +538,9 @@ impl Association {
                 }
                 continue;
             }
-            match param {
-                Param::AddIpAddress {
-                    correlation_id,
-                    address,
-                }
-                | Param::DeleteIpAddress {
-                    correlation_id,
-                    address,
-                } => {
+            let cid = correlation_id(&param).unwrap_or(0);
+            let answer = match param {
+                Param::AddIpAddress { address, .. } | Param::DeleteIpAddress { address, .. } => {
                     let add = matches!(param, Param::AddIpAddress { .. });
                     let answer = match failing {
                         Some(code) => Answer::Refused(code),
@@ -555,35 +550,28 @@ impl Association {
                     if let Answer::Refused(code) = answer {
                         failing.get_or_insert(code);
                     }
-                    self.push_answer(&mut out, correlation_id, Some(&param), answer);
+                    answer
                 }
-                Param::SetPrimaryAddress {
-                    correlation_id,
-                    address,
-                } => {
-                    let answer = self.peer_set_primary(ctx, from, address);
-                    self.push_answer(&mut out, correlation_id, Some(&param), answer);
+                Param::SetPrimaryAddress { address, .. } => {
+                    self.peer_set_primary(ctx, from, address)
                 }
-                // §4.2.6: may travel in an ASCONF; nothing to do.
-                Param::AdaptationLayerIndication(_) => {}
+                // §4.2.6: may travel in an ASCONF; nothing to answer.
+                Param::AdaptationLayerIndication(_) => continue,
                 other => {
                     // V2: unrecognized (or misplaced) parameters per their
                     // upper two bits (RFC 9260 §3.2.1).
                     let action = UnrecognizedAction::for_param(other.param_type());
                     if action.reports() {
-                        let cid = correlation_id(&other).unwrap_or(0);
-                        self.push_answer(
-                            &mut out,
-                            cid,
-                            Some(&other),
-                            Answer::Refused(cause_code::UNRECOGNIZED_PARAMETERS),
-                        );
+                        let a = Answer::Refused(cause_code::UNRECOGNIZED_PARAMETERS);
+                        self.push_answer(&mut out, cid, Some(&other), a);
                     }
-                    if !action.continues() {
-                        break;
+                    if action.continues() {
+                        continue;
                     }
+                    break;
                 }
-            }
+            };
+            self.push_answer(&mut out, cid, Some(&param), answer);
         }
         // E4, V4, V5.
         let bytes = super::input::encode_simple(Chunk::AsconfAck(wire::AsconfAckChunk {
@@ -647,13 +635,7 @@ impl Association {
                     p.start_heartbeats(ctx.now, r);
                 }
                 self.paths_changed = true;
-                ctx.emit(
-                    self.id,
-                    Event::PeerAddressChange {
-                        address: addr,
-                        state: PeerAddressState::Added,
-                    },
-                );
+                self.address_change(ctx, addr, PeerAddressState::Added);
                 Answer::Success
             }
             // F9.
@@ -716,13 +698,7 @@ impl Association {
                 let _ = self.paths.force_primary(new);
             }
             let address = self.path_addr(new);
-            ctx.emit(
-                self.id,
-                Event::PeerAddressChange {
-                    address,
-                    state: PeerAddressState::MadePrimary,
-                },
-            );
+            self.address_change(ctx, address, PeerAddressState::MadePrimary);
         }
         // Data outstanding on the removed path is sent again elsewhere
         // (as after a T3-rtx expiry there, RFC 9260 §6.3.3 E3); the
@@ -739,13 +715,7 @@ impl Association {
             self.asconf.pending_primary = None;
         }
         self.removed_peer_addresses.push(address);
-        ctx.emit(
-            self.id,
-            Event::PeerAddressChange {
-                address,
-                state: PeerAddressState::Removed,
-            },
-        );
+        self.address_change(ctx, address, PeerAddressState::Removed);
     }
 
     /// Set Primary Address from the peer (§4.2.4, §5.4).
@@ -758,13 +728,7 @@ impl Association {
         match self.paths.set_primary(id) {
             Ok(()) => {
                 self.asconf.pending_primary = None;
-                ctx.emit(
-                    self.id,
-                    Event::PeerAddressChange {
-                        address: addr,
-                        state: PeerAddressState::MadePrimary,
-                    },
-                );
+                self.address_change(ctx, addr, PeerAddressState::MadePrimary);
             }
             // RFC 9260 §5.4: primary once a HEARTBEAT confirms it.
             Err(_) => self.asconf.pending_primary = Some(addr),
@@ -778,14 +742,12 @@ impl Association {
         let addr = self.path_addr(id);
         if self.asconf.pending_primary == Some(addr) && self.paths.set_primary(id).is_ok() {
             self.asconf.pending_primary = None;
-            ctx.emit(
-                self.id,
-                Event::PeerAddressChange {
-                    address: addr,
-                    state: PeerAddressState::MadePrimary,
-                },
-            );
+            self.address_change(ctx, addr, PeerAddressState::MadePrimary);
         }
+    }
+
+    fn address_change(&self, ctx: &mut Ctx<'_>, address: SocketAddr, state: PeerAddressState) {
+        ctx.emit(self.id, Event::PeerAddressChange { address, state });
     }
 }
 
