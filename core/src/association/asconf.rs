@@ -766,3 +766,71 @@ fn correlation_id(p: &Param<'_>) -> Option<u32> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_numbers_start_at_the_initial_tsns() {
+        let s = AsconfState::new(Tsn(7), Tsn(0));
+        assert_eq!(s.next_serial, 7, "§5.1 A2");
+        // §5.2: the peer's first ASCONF (serial = its Initial TSN) is the
+        // one after 'Peer-Serial-Number', across the wrap.
+        assert_eq!(s.peer_serial, u32::MAX);
+        assert_eq!(s.peer_serial.wrapping_add(1), 0);
+        assert_eq!(s.deadline(), None);
+        assert_eq!(s.unanswered(), 0);
+    }
+
+    #[test]
+    fn wildcard_means_the_source_and_the_udp_port_comes_from_the_packet() {
+        let from: SocketAddr = "192.0.2.1:9899".parse().unwrap();
+        assert_eq!(peer_address("0.0.0.0".parse().unwrap(), from), from);
+        assert_eq!(
+            peer_address("192.0.2.7".parse().unwrap(), from),
+            "192.0.2.7:9899".parse::<SocketAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn correlation_ids_of_known_and_unknown_parameters() {
+        let add = Param::AddIpAddress {
+            correlation_id: 9,
+            address: "192.0.2.1".parse().unwrap(),
+        };
+        assert_eq!(correlation_id(&add), Some(9));
+        let unknown = Param::Unknown {
+            param_type: 0xC0FF,
+            value: &[0, 0, 1, 2, 3],
+        };
+        assert_eq!(correlation_id(&unknown), Some(0x102));
+        let short = Param::Unknown {
+            param_type: 0xC0FF,
+            value: &[1],
+        };
+        assert_eq!(correlation_id(&short), None);
+        assert_eq!(correlation_id(&Param::ForwardTsnSupported), None);
+    }
+
+    #[test]
+    fn refusals_carry_the_refused_parameter() {
+        let p = Param::DeleteIpAddress {
+            correlation_id: 1,
+            address: "192.0.2.1".parse().unwrap(),
+        };
+        let tlv = tlv_of(&p);
+        assert_eq!(tlv.len(), 16);
+        for code in [
+            cause_code::DELETE_LAST_REMAINING_ADDRESS,
+            cause_code::DELETE_SOURCE_ADDRESS,
+            cause_code::RESOURCE_SHORTAGE,
+            cause_code::UNRESOLVABLE_ADDRESS,
+        ] {
+            assert_eq!(refusal(code, &tlv).cause_code(), code);
+        }
+        let mut out = Vec::new();
+        push_param(&mut out, &p);
+        assert_eq!(out, tlv, "16 bytes need no padding");
+    }
+}
