@@ -333,6 +333,7 @@ impl Endpoint {
         to: Option<SocketAddr>,
         data: Bytes,
     ) {
+        let arrived_at = to;
         let to = to.filter(|_| self.config.local_addresses.len() > 1);
         if data.len() < wire::HEADER_LEN {
             tracing::trace!(%from, len = data.len(), "datagram too short for SCTP; dropped");
@@ -363,6 +364,10 @@ impl Endpoint {
         match found {
             Some(id) => {
                 if let Some(assoc) = self.associations.get_mut(&id) {
+                    if arrived_at.is_some_and(|t| assoc.ignores_abort_at(t.ip(), &packet)) {
+                        // RFC 5061 §5.3.1.
+                        return;
+                    }
                     let mut ctx = Ctx {
                         now,
                         events: &mut self.events,

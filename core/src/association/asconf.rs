@@ -42,6 +42,8 @@ pub(crate) const MAX_PENDING: usize = 32;
 /// header and the lookup address fit the smallest PMTU (RFC 5061 §5.1.1
 /// C5).
 const MAX_PER_ASCONF: usize = 16;
+/// Most deleted local addresses remembered for §5.3.1.
+const MAX_DELETED_LOCAL: usize = 4;
 /// Most parameters of a received ASCONF processed; the rest are refused
 /// with a resource shortage (the answer must stay bounded).
 const MAX_PROCESSED: usize = 64;
@@ -87,6 +89,9 @@ pub(crate) struct AsconfState {
     /// A peer address it asked us to make primary, applied once a
     /// HEARTBEAT confirms it (RFC 9260 §5.4: no data before).
     pending_primary: Option<SocketAddr>,
+    /// Our addresses deleted from the association (the newest few):
+    /// ABORTs arriving there are ignored (§5.3.1).
+    deleted_local: VecDeque<IpAddr>,
 }
 
 impl AsconfState {
@@ -180,6 +185,18 @@ impl Association {
             )
     }
 
+    /// Whether a packet that arrived at our address `to` must be ignored
+    /// because it starts with an ABORT and `to` is one of our deleted
+    /// addresses (§5.3.1: the peer answers late packets from it as out of
+    /// the blue).
+    pub(crate) fn ignores_abort_at(&self, to: IpAddr, packet: &wire::Packet<&[u8]>) -> bool {
+        self.asconf.deleted_local.contains(&to)
+            && packet
+                .chunks()
+                .next()
+                .is_some_and(|c| c.is_ok_and(|c| c.chunk_type == wire::chunk_type::ABORT))
+    }
+
     /// Queues one of our address changes for the peer (§5.1 A1–A3).
     pub(crate) fn request_address_change(
         &mut self,
@@ -216,6 +233,13 @@ impl Association {
             // §5.3 F4, F6: the address is no source from now on.
             self.local_addresses.retain(|a| *a != ip);
             self.stop_using_local(ip);
+            let deleted = &mut self.asconf.deleted_local;
+            if !deleted.contains(&ip) {
+                if deleted.len() >= MAX_DELETED_LOCAL {
+                    deleted.pop_front();
+                }
+                deleted.push_back(ip);
+            }
         }
         self.asconf.pending.push_back(request);
         self.asconf_flush(now);
@@ -381,6 +405,7 @@ impl Association {
         };
         if let Some(ip) = keep.filter(|ip| !self.local_addresses.contains(ip)) {
             self.local_addresses.push(ip);
+            self.asconf.deleted_local.retain(|a| *a != ip);
         }
         ctx.emit(self.id, Event::AddressRequestResult { request, outcome });
     }

@@ -194,6 +194,19 @@ pub enum SocketOption {
     },
     /// SCTP_GET_PEER_ADDR_INFO (get only).
     PeerAddrInfo(PeerAddrInfo),
+    /// SCTP_SET_PEER_PRIMARY_ADDR (set only): asks the peer to send to
+    /// this address of ours by preference (RFC 5061 Set Primary Address,
+    /// sent in an ASCONF; the peer must support it).
+    SetPeerPrimaryAddr {
+        /// The association (one-to-many), ignored for one-to-one.
+        assoc_id: Option<AssociationId>,
+        /// One of the association's local addresses (the port is ignored).
+        address: SocketAddr,
+    },
+    /// SCTP_AUTO_ASCONF: whether `bindx` on a socket with associations
+    /// announces the change to their peers with ASCONF (RFC 5061). On by
+    /// default.
+    AutoAsconf(bool),
 }
 
 impl SocketOption {
@@ -218,6 +231,8 @@ impl SocketOption {
             Self::Event { .. } => "SCTP_EVENT",
             Self::PrimaryAddr { .. } => "SCTP_PRIMARY_ADDR",
             Self::PeerAddrInfo(_) => "SCTP_GET_PEER_ADDR_INFO",
+            Self::SetPeerPrimaryAddr { .. } => "SCTP_SET_PEER_PRIMARY_ADDR",
+            Self::AutoAsconf(_) => "SCTP_AUTO_ASCONF",
         }
     }
 
