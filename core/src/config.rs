@@ -69,6 +69,102 @@ pub struct AssociationConfig {
     pub adaptation_indication: Option<u32>,
     /// Close the association after this much idle time (SCTP_AUTOCLOSE).
     pub autoclose: Option<Duration>,
+    /// SCTP-AUTH (RFC 4895): `None` (the default) neither offers nor
+    /// accepts authenticated chunks; `Some` lists RANDOM, CHUNKS and
+    /// HMAC-ALGO in INIT / INIT ACK and, when the peer does too,
+    /// authenticates the chunks each side asks for. A peer without AUTH
+    /// still gets an association, unauthenticated, and
+    /// [`Event::Authentication`](crate::Event::Authentication) with
+    /// [`AuthIndication::NoAuth`](crate::AuthIndication::NoAuth) says so.
+    pub auth: Option<AuthConfig>,
+}
+
+/// An HMAC algorithm of SCTP-AUTH (RFC 4895 §3.3, Table 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HmacAlgorithm {
+    /// HMAC-SHA-1 (HMAC Identifier 1); every endpoint supports it.
+    Sha1,
+    /// HMAC-SHA-256 (HMAC Identifier 3).
+    Sha256,
+}
+
+impl HmacAlgorithm {
+    /// The HMAC Identifier on the wire.
+    pub fn id(self) -> u16 {
+        match self {
+            Self::Sha1 => 1,
+            Self::Sha256 => 3,
+        }
+    }
+
+    /// The algorithm of an HMAC Identifier, if this implementation has it.
+    pub fn from_id(id: u16) -> Option<Self> {
+        match id {
+            1 => Some(Self::Sha1),
+            3 => Some(Self::Sha256),
+            _ => None,
+        }
+    }
+
+    /// Length of the HMAC in bytes.
+    pub fn hmac_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+        }
+    }
+}
+
+/// SCTP-AUTH settings (RFC 4895) of [`AssociationConfig::auth`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// Chunk types this side accepts only when authenticated: our CHUNKS
+    /// parameter (RFC 4895 §3.2), e.g. `[0]` for DATA; such chunks arriving
+    /// without a valid AUTH before them are discarded (§6.3). INIT (1),
+    /// INIT ACK (2), SHUTDOWN COMPLETE (14) and AUTH (15) may not be
+    /// listed. Empty: we only authenticate what the peer asks for.
+    pub chunks: Vec<u8>,
+    /// HMAC algorithms the peer should use, most preferred first (our
+    /// HMAC-ALGO parameter, §3.3); must include
+    /// [`HmacAlgorithm::Sha1`] (§6.1) and list each algorithm once.
+    pub hmac_algorithms: Vec<HmacAlgorithm>,
+}
+
+impl Default for AuthConfig {
+    /// No chunk required; HMAC-SHA-256 preferred, HMAC-SHA-1 accepted.
+    fn default() -> Self {
+        Self {
+            chunks: Vec::new(),
+            hmac_algorithms: vec![HmacAlgorithm::Sha256, HmacAlgorithm::Sha1],
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Checks the settings, returning a message that says what to change.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let bad = |msg: &'static str| Err(crate::Error::InvalidConfig(msg));
+        // RFC 4895 §3.2: these types MUST NOT be listed.
+        if self.chunks.iter().any(|t| matches!(t, 1 | 2 | 14 | 15)) {
+            return bad(
+                "auth.chunks must not list INIT (1), INIT ACK (2), SHUTDOWN COMPLETE (14) or AUTH (15)",
+            );
+        }
+        // §3.2: the CHUNKS parameter is at most 260 bytes.
+        if self.chunks.len() > 256 {
+            return bad("auth.chunks lists at most 256 chunk types");
+        }
+        // §6.1: SHA-1 MUST be supported and included.
+        if !self.hmac_algorithms.contains(&HmacAlgorithm::Sha1) {
+            return bad("auth.hmac_algorithms must include HmacAlgorithm::Sha1 (RFC 4895 §6.1)");
+        }
+        if self.hmac_algorithms.len() > 2
+            || self.hmac_algorithms.first() == self.hmac_algorithms.get(1)
+        {
+            return bad("auth.hmac_algorithms must list each algorithm once");
+        }
+        Ok(())
+    }
 }
 
 impl Default for AssociationConfig {
@@ -99,6 +195,7 @@ impl Default for AssociationConfig {
             zero_checksum: false,
             adaptation_indication: None,
             autoclose: None,
+            auth: None,
         }
     }
 }
@@ -136,6 +233,9 @@ impl AssociationConfig {
         }
         if self.max_burst == 0 {
             return bad("max_burst must be at least 1");
+        }
+        if let Some(a) = &self.auth {
+            a.validate()?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::association::auth::{AuthParams, SharedKeys};
 use crate::association::cookie::{CookieError, CookieKey};
 use crate::association::handshake::{self, InitReject};
 use crate::association::{Association, Ctx};
@@ -104,6 +105,9 @@ pub struct Endpoint {
     /// Whether local address changes are announced to peers with ASCONF
     /// (RFC 6458 SCTP_AUTO_ASCONF).
     auto_asconf: bool,
+    /// SCTP-AUTH endpoint pair shared keys given to new associations
+    /// (RFC 4895 §6.1).
+    auth_keys: SharedKeys,
 }
 
 impl Endpoint {
@@ -136,6 +140,7 @@ impl Endpoint {
             accept_filter: AddressFilter::default(),
             due: Vec::new(),
             auto_asconf: true,
+            auth_keys: SharedKeys::default(),
         })
     }
 
@@ -202,7 +207,7 @@ impl Endpoint {
         }
         let id = self.alloc_id();
         let seed = self.child_seed();
-        let assoc = Association::new_client(
+        let mut assoc = Association::new_client(
             id,
             now,
             config,
@@ -212,6 +217,7 @@ impl Endpoint {
             &self.config.local_addresses,
             seed,
         );
+        assoc.auth.set_shared_keys(self.auth_keys.clone());
         self.last_peer = None;
         for r in remotes {
             self.by_peer.insert((*r, remote_port), id);
@@ -433,7 +439,9 @@ impl Endpoint {
                 }
                 _ => {}
             }
-            if first.is_none() {
+            // RFC 4895 §6.3: out-of-the-blue handling ignores the AUTH chunk
+            // (and an AUTH then COOKIE ECHO is a COOKIE ECHO).
+            if first.is_none() && raw.chunk_type != chunk_type::AUTH {
                 first = Some((raw.chunk_type, parsed));
             }
         }
@@ -527,6 +535,7 @@ impl Endpoint {
                     }
                     InitReject::HostName => Some(ErrorCause::UnresolvableAddress(&host_name)),
                     InitReject::StopOnUnrecognized | InitReject::Malformed => None,
+                    InitReject::Auth(why) => Some(ErrorCause::ProtocolViolation(why.as_bytes())),
                 };
                 // §5.1 / §3.3.2: ABORT with the INIT's Initiate Tag.
                 self.queue_stateless_abort(
@@ -546,8 +555,11 @@ impl Endpoint {
             }
         };
         let tsn = Tsn(self.rng.next_u32());
+        // RFC 4895 §6.1: our RANDOM from the seeded source.
+        let auth = AuthParams::for_association(&cfg, &mut self.rng);
         let contents = handshake::make_cookie(
             &cfg,
+            auth.as_ref(),
             now,
             &peer,
             tag,
@@ -566,6 +578,7 @@ impl Endpoint {
             &self.config.local_addresses,
             Some(&cookie),
             &peer.unrecognized,
+            auth.as_ref(),
         );
         self.queue_stateless_bytes(from, packet.src_port(), peer.tag, &bytes);
     }
@@ -616,6 +629,23 @@ impl Endpoint {
         let seed = self.child_seed();
         let mut assoc =
             Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
+        assoc.auth.set_shared_keys(self.auth_keys.clone());
+        // RFC 4895 §6.3: an AUTH before the COOKIE ECHO is checked with the
+        // cookie's parameters; a COOKIE ECHO we require authenticated
+        // needs one.
+        if !assoc.cookie_echo_authentic(packet) {
+            return false;
+        }
+        if self.config.association.auth.is_some() && !assoc.auth.is_active() {
+            // RFC 6458 §6.1.8: SCTP_AUTH_NO_AUTH.
+            self.events.push_back((
+                id,
+                Event::Authentication {
+                    key_id: 0,
+                    indication: crate::event::AuthIndication::NoAuth,
+                },
+            ));
+        }
         assoc.need_cookie_ack = true;
         assoc
             .local_addresses
@@ -986,6 +1016,25 @@ impl Endpoint {
         }
     }
 
+    // ---- SCTP-AUTH keys (RFC 4895; RFC 6458 §8.1.18, §8.3.2–§8.3.5) -------
+
+    fn auth_keys_mut(
+        &mut self,
+        id: Option<AssociationId>,
+        f: impl FnOnce(&mut SharedKeys) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match id {
+            None => f(&mut self.auth_keys),
+            Some(id) => {
+                let a = self
+                    .associations
+                    .get_mut(&id)
+                    .ok_or(Error::NoSuchAssociation)?;
+                a.auth.update_keys(f)
+            }
+        }
+    }
+
     /// Whether [`add_local_address`](Self::add_local_address) and
     /// [`remove_local_address`](Self::remove_local_address) send ASCONFs
     /// (RFC 6458 SCTP_AUTO_ASCONF; on by default).
@@ -1020,6 +1069,100 @@ impl Endpoint {
             }
             a.request_address_change(now, crate::event::AddressRequest::SetPeerPrimary(ip))
         })
+    }
+
+    /// Sets endpoint pair shared key `key_id` to `secret` (RFC 4895 §6.1;
+    /// RFC 6458 §8.3.3 SCTP_AUTH_KEY), replacing a key of that id. `id`
+    /// `None`: the endpoint's keys, which associations created later
+    /// start with; `Some`: that association's. Key 0 is the empty key
+    /// until replaced or deleted. Secrets are at most 1024 bytes.
+    pub fn set_auth_key(
+        &mut self,
+        id: Option<AssociationId>,
+        key_id: u16,
+        secret: &[u8],
+    ) -> Result<(), Error> {
+        self.auth_keys_mut(id, |k| k.set(key_id, secret))
+    }
+
+    /// Makes `key_id` the key that authenticates what we send (RFC 6458
+    /// §8.1.18 SCTP_AUTH_ACTIVE_KEY); it must exist and not be
+    /// deactivated. `id` as in [`set_auth_key`](Self::set_auth_key).
+    pub fn set_active_auth_key(
+        &mut self,
+        id: Option<AssociationId>,
+        key_id: u16,
+    ) -> Result<(), Error> {
+        self.auth_keys_mut(id, |k| k.set_active(key_id))
+    }
+
+    /// The key that authenticates what we send (`id` as in
+    /// [`set_auth_key`](Self::set_auth_key)).
+    pub fn active_auth_key(&self, id: Option<AssociationId>) -> Result<u16, Error> {
+        match id {
+            None => Ok(self.auth_keys.active()),
+            Some(id) => self
+                .associations
+                .get(&id)
+                .map(|a| a.auth.shared_keys().active())
+                .ok_or(Error::NoSuchAssociation),
+        }
+    }
+
+    /// Stops sending with `key_id` (RFC 6458 §8.3.4
+    /// SCTP_AUTH_DEACTIVATE_KEY); the active key cannot be deactivated.
+    /// Received chunks may still use it; once the peer does not,
+    /// [`Event::Authentication`] with
+    /// [`AuthIndication::FreeKey`](crate::AuthIndication::FreeKey) says the
+    /// key may be deleted.
+    pub fn deactivate_auth_key(
+        &mut self,
+        id: Option<AssociationId>,
+        key_id: u16,
+    ) -> Result<(), Error> {
+        self.auth_keys_mut(id, |k| k.deactivate(key_id))?;
+        if let Some(aid) = id {
+            if self
+                .associations
+                .get(&aid)
+                .is_some_and(|a| !a.auth.peer_uses(key_id))
+            {
+                self.events.push_back((
+                    aid,
+                    Event::Authentication {
+                        key_id,
+                        indication: crate::event::AuthIndication::FreeKey,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes `key_id` (RFC 6458 §8.3.5 SCTP_AUTH_DELETE_KEY); it must be
+    /// deactivated first, so it is not in use for sending.
+    pub fn delete_auth_key(&mut self, id: Option<AssociationId>, key_id: u16) -> Result<(), Error> {
+        self.auth_keys_mut(id, |k| k.delete(key_id))
+    }
+
+    /// The chunk types the peer of association `id` wants authenticated
+    /// (its CHUNKS parameter, RFC 6458 §8.2.3 SCTP_PEER_AUTH_CHUNKS); empty
+    /// when SCTP-AUTH is not in use.
+    pub fn peer_auth_chunks(&self, id: AssociationId) -> Result<Vec<u8>, Error> {
+        self.associations
+            .get(&id)
+            .map(|a| a.auth.peer_chunks())
+            .ok_or(Error::NoSuchAssociation)
+    }
+
+    /// The chunk types association `id` accepts only authenticated (our
+    /// CHUNKS parameter, RFC 6458 §8.2.4 SCTP_LOCAL_AUTH_CHUNKS); empty
+    /// when SCTP-AUTH is not in use.
+    pub fn local_auth_chunks(&self, id: AssociationId) -> Result<Vec<u8>, Error> {
+        self.associations
+            .get(&id)
+            .map(|a| a.auth.local_chunks())
+            .ok_or(Error::NoSuchAssociation)
     }
 
     /// This endpoint's own addresses, as configured

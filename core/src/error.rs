@@ -56,4 +56,7 @@ pub enum Error {
     /// An address argument is unusable.
     #[error("invalid address: {0}")]
     InvalidAddress(&'static str),
+    /// An SCTP-AUTH (RFC 4895) key command cannot be done as asked.
+    #[error("SCTP-AUTH: {0}")]
+    Auth(&'static str),
 }

@@ -199,4 +199,26 @@ pub enum Event {
     BufferedAmountLow,
     /// The association ended. No more events come for it.
     Closed(CloseReason),
+    /// SCTP-AUTH news (RFC 6458 §6.1.8, SCTP_AUTHENTICATION_EVENT).
+    Authentication {
+        /// The Shared Key Identifier concerned (0 for
+        /// [`AuthIndication::NoAuth`]).
+        key_id: u16,
+        /// What happened.
+        indication: AuthIndication,
+    },
+}
+
+/// What an [`Event::Authentication`] reports (RFC 6458 §6.1.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthIndication {
+    /// The peer used this key for the first time (SCTP_AUTH_NEW_KEY).
+    NewKey,
+    /// A deactivated key is no longer used by either side and may be
+    /// deleted (SCTP_AUTH_FREE_KEY).
+    FreeKey,
+    /// The peer does not support SCTP-AUTH: the association runs without
+    /// authentication (SCTP_AUTH_NO_AUTH).
+    NoAuth,
 }

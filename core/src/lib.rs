@@ -32,12 +32,12 @@ pub mod tx;
 pub mod types;
 pub mod wire;
 
-pub use config::{AssociationConfig, EndpointConfig};
+pub use config::{AssociationConfig, AuthConfig, EndpointConfig, HmacAlgorithm};
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
-    AddressRequest, AddressRequestOutcome, AssociationId, CloseReason, Event, PeerAddressState,
-    SendFailure, SendOptions, Transmit,
+    AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication, CloseReason, Event,
+    PeerAddressState, SendFailure, SendOptions, Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

@@ -1,7 +1,12 @@
 //! Dynamic address reconfiguration (RFC 5061) against a hand-scripted peer
 //! that writes raw ASCONF / ASCONF-ACK chunks: each request type, refused
 //! deletes, the serial number rules (cached answers, stale requests),
-//! malformed and unknown parameters, and our own requests with T-4.
+//! malformed and unknown parameters, and our own requests with T-4. Both
+//! sides use SCTP-AUTH (RFC 4895), as RFC 5061 §4.1.1 requires: the peer
+//! signs its ASCONF / ASCONF-ACK chunks (auth_support), and an unsigned
+//! one is discarded.
+
+mod auth_support;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -11,8 +16,9 @@ use anysctp::wire::{
     CookieEchoChunk, ErrorCause, ErrorChunk, HeartbeatChunk, InitChunk, List, Packet, PacketWriter,
     Param, UnknownChunk,
 };
+use anysctp::wire::{checksum, Emit};
 use anysctp::{
-    AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId, Endpoint,
+    AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId, AuthConfig, Endpoint,
     EndpointConfig, Event, Instant, PeerAddressState, Tsn, VerificationTag,
 };
 use bytes::Bytes;
@@ -48,12 +54,18 @@ struct Script {
     tsn: u32,
     events: Vec<Event>,
     backlog: Vec<Out>,
+    /// The association shared key (RFC 4895 §6.1, key 0: empty secret).
+    key: Vec<u8>,
+    /// Whether ASCONF and ASCONF-ACK chunks are sent after an AUTH.
+    sign: bool,
 }
 
+const PEER_RANDOM: [u8; 32] = [0x3C; 32];
+
 impl Script {
-    /// An endpoint at 10.0.0.1 (listing that address) and an established
-    /// association with the peer at 10.0.0.2, which offers ASCONF if
-    /// `peer_asconf`.
+    /// An endpoint at 10.0.0.1 (listing that address, AUTH on) and an
+    /// established association with the peer at 10.0.0.2, which offers
+    /// AUTH and ASCONF if `peer_asconf`.
     fn new(peer_asconf: bool) -> Script {
         let ep = Endpoint::new(
             EndpointConfig {
@@ -62,6 +74,7 @@ impl Script {
                 local_addresses: vec![ip(1)],
                 association: AssociationConfig {
                     heartbeat_interval: None,
+                    auth: Some(AuthConfig::default()),
                     ..AssociationConfig::default()
                 },
                 ..EndpointConfig::default()
@@ -77,9 +90,21 @@ impl Script {
             tsn: 0,
             events: Vec::new(),
             backlog: Vec::new(),
+            key: Vec::new(),
+            sign: true,
         };
-        let ext = [chunk_type::ASCONF, chunk_type::ASCONF_ACK];
-        let params = [Param::SupportedExtensions(&ext)];
+        let ext = [chunk_type::AUTH, chunk_type::ASCONF, chunk_type::ASCONF_ACK];
+        let list = [chunk_type::ASCONF, chunk_type::ASCONF_ACK];
+        let hmacs = [3u16, 1];
+        let params = [
+            Param::SupportedExtensions(&ext),
+            Param::Random(&PEER_RANDOM),
+            Param::ChunkList(&list),
+            Param::RequestedHmacAlgorithms(List::Items(&hmacs)),
+        ];
+        let mut peer_vector = auth_support::tlv(0x8002, &PEER_RANDOM);
+        peer_vector.extend(auth_support::tlv(0x8003, &list));
+        peer_vector.extend(auth_support::tlv(0x8004, &[0, 3, 0, 1]));
         let init = Chunk::Init(InitChunk {
             initiate_tag: PEER_TAG,
             a_rwnd: 65536,
@@ -96,6 +121,24 @@ impl Script {
                 Param::SupportedExtensions(t) if t.contains(&chunk_type::ASCONF) && t.contains(&chunk_type::ASCONF_ACK))),
             "our INIT ACK offers ASCONF and ASCONF-ACK (RFC 5061 §4.2.7)"
         );
+        assert!(
+            ack.params().flatten().any(|p| matches!(p,
+                Param::ChunkList(t) if t.contains(&chunk_type::ASCONF) && t.contains(&chunk_type::ASCONF_ACK))),
+            "ASCONF and ASCONF-ACK only authenticated (RFC 5061 §4.1.1)"
+        );
+        let mut ep_vector = Vec::new();
+        for p in ack.params().flatten() {
+            match p {
+                Param::Random(r) => ep_vector.extend(auth_support::tlv(0x8002, r)),
+                Param::ChunkList(c) => ep_vector.extend(auth_support::tlv(0x8003, c)),
+                Param::RequestedHmacAlgorithms(l) => {
+                    let h: Vec<u8> = l.iter().flatten().flat_map(u16::to_be_bytes).collect();
+                    ep_vector.extend(auth_support::tlv(0x8004, &h));
+                }
+                _ => {}
+            }
+        }
+        s.key = auth_support::association_key(b"", &peer_vector, &ep_vector);
         s.tag = ack.initiate_tag;
         s.tsn = ack.initial_tsn.0;
         let cookie = ack
@@ -129,10 +172,31 @@ impl Script {
             .handle_datagram(self.now, peer(host), Bytes::copy_from_slice(&buf[..n]));
     }
 
-    /// Sends chunks of the association from the peer's address `host`.
+    /// Sends chunks of the association from the peer's address `host`;
+    /// ASCONF and ASCONF-ACK after an AUTH chunk (unless `sign` is off).
     fn send(&mut self, host: u8, chunks: &[Chunk<'_>]) {
-        let tag = self.tag;
-        self.send_from(host, tag, chunks);
+        let mut body = Vec::new();
+        for c in chunks {
+            let start = body.len();
+            body.resize(start + ((c.encoded_len() + 3) & !3), 0);
+            c.emit(&mut body[start..]);
+        }
+        let asconf = matches!(
+            body.first(),
+            Some(&chunk_type::ASCONF | &chunk_type::ASCONF_ACK)
+        );
+        if asconf && self.sign {
+            body = auth_support::auth_then(0, 3, &self.key, &body);
+        }
+        let mut p = PEER_PORT.to_be_bytes().to_vec();
+        p.extend_from_slice(&5000u16.to_be_bytes());
+        p.extend_from_slice(&self.tag.to_be_bytes());
+        p.extend_from_slice(&[0; 4]);
+        p.extend_from_slice(&body);
+        let c = checksum(&p);
+        p[8..12].copy_from_slice(&c.to_le_bytes());
+        self.ep
+            .handle_datagram(self.now, peer(host), Bytes::from(p));
     }
 
     fn asconf(&mut self, host: u8, serial: u32, params: &[Param<'_>]) {
@@ -299,6 +363,7 @@ fn peer_adds_an_address_makes_it_primary_and_deletes_the_old_one() {
     assert!(changes.contains(&(peer(2), PeerAddressState::Removed)));
     assert_eq!(s.ep.peer_addresses(s.id).unwrap(), vec![peer(3)]);
     // §5.3 F13: the deleted address is out of the blue now.
+    let _earlier = s.sent();
     s.send(2, &[Chunk::HeartbeatAck(HeartbeatChunk { info: &[0; 12] })]);
     let out = s.sent();
     assert_eq!(out.len(), 1);
@@ -572,6 +637,28 @@ fn removing_our_address_stops_using_it_and_refusals_restore_it() {
         .take_events()
         .iter()
         .any(|e| matches!(e, Event::Closed(_))));
+}
+
+#[test]
+fn an_unauthenticated_asconf_is_discarded() {
+    let mut s = Script::new(true);
+    s.sign = false;
+    s.asconf(2, PEER_TSN, &[add(1, 3)]);
+    assert!(s.sent_of(chunk_type::ASCONF_ACK).is_empty());
+    assert_eq!(s.ep.peer_addresses(s.id).unwrap(), vec![peer(2)]);
+    // Signed, the same request is performed.
+    s.sign = true;
+    s.asconf(2, PEER_TSN, &[add(1, 3)]);
+    assert_eq!(s.sent_of(chunk_type::ASCONF_ACK).len(), 1);
+    assert_eq!(s.ep.peer_addresses(s.id).unwrap().len(), 2);
+    // Our ASCONF-ACKs and ASCONFs travel after an AUTH chunk.
+    s.ep.add_local_address(s.now, ip(9)).unwrap();
+    let out = s.sent();
+    let p = out
+        .iter()
+        .find(|o| o.chunks.iter().any(|c| c.0 == chunk_type::ASCONF))
+        .expect("an ASCONF");
+    assert_eq!(p.chunks[0].0, chunk_type::AUTH, "{p:?}");
 }
 
 #[test]

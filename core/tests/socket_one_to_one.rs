@@ -363,7 +363,8 @@ fn heartbeats_can_be_turned_off_on_a_live_association() {
 #[test]
 fn bindx_on_a_connected_socket_announces_the_address_with_asconf() {
     use anysctp::socket::{BindxOp, PeerAddrChangeState};
-    let mut net = Net::new();
+    // RFC 5061 §4.1.1: ASCONF needs SCTP-AUTH on both sides.
+    let mut net = Net::with(|c| c.association.auth = Some(anysctp::AuthConfig::default()));
     let (_l, s, c) = connected(&mut net);
     let now = net.now;
     let on = SocketOption::Event {

@@ -150,6 +150,7 @@ impl anysctp_association_config {
                 .has_adaptation_indication
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
+            auth: None,
         };
         c.validate()?;
         Ok(c)

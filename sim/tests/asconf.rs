@@ -56,6 +56,8 @@ impl Run {
         let cfg = AssociationConfig {
             send_buffer: 4 << 20,
             receive_buffer: 4 << 20,
+            // RFC 5061 §4.1.1: ASCONF needs SCTP-AUTH.
+            auth: Some(anysctp::AuthConfig::default()),
             ..AssociationConfig::default()
         };
         let client_log: Log = Rc::default();

@@ -17,8 +17,10 @@
 //! the parameter (or the packet's source for the wildcard 0.0.0.0 / ::)
 //! with the UDP port of the packet carrying the ASCONF.
 //!
-//! RFC 5061 §4.1.1 wants both chunks authenticated (RFC 4895); see
-//! [`Association::asconf_usable`].
+//! RFC 5061 §4.1.1 wants both chunks authenticated (RFC 4895): ASCONF is
+//! only used with SCTP-AUTH in use and both chunk types in both CHUNKS
+//! lists ([`Association::asconf_usable`]), and received ones count only
+//! after a valid AUTH chunk (the input dispatch).
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -173,11 +175,15 @@ fn peer_address(ip: IpAddr, from: SocketAddr) -> SocketAddr {
 
 impl Association {
     /// Whether ASCONF may be used on this association (§4.2.7): both sides
-    /// offered it, the peer did not reject the chunk since (§5.1 A9), and
-    /// the state allows it (§5.1.1 C4).
+    /// offered it, SCTP-AUTH is in use with ASCONF and ASCONF-ACK in both
+    /// CHUNKS lists (§4.1.1, RFC 4895), the peer did not reject the chunk
+    /// since (§5.1 A9), and the state allows it (§5.1.1 C4).
     pub(crate) fn asconf_usable(&self) -> bool {
+        let authenticated = |t| self.auth.we_require(t) && self.auth.peer_requires(t);
         self.config.asconf
             && self.peer_caps.asconf
+            && authenticated(wire::chunk_type::ASCONF)
+            && authenticated(wire::chunk_type::ASCONF_ACK)
             && !self.asconf.peer_refuses_asconf
             && matches!(
                 self.state,

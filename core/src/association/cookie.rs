@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::auth::AuthParams;
 use crate::time::Instant;
 use crate::types::{Tsn, VerificationTag};
 
@@ -19,7 +20,7 @@ const MAC_LEN: usize = 32;
 /// lists addresses of INIT; more than this are ignored).
 pub const MAX_COOKIE_ADDRESSES: usize = 16;
 const ADDR_LEN: usize = 1 + 16 + 2;
-const FIXED_LEN: usize = 1 + 8 + 4 + 4 * 4 + 4 + 2 + 2 + 4 + 4 + 2 + 2 + 1 + 4 + 1;
+const FIXED_LEN: usize = 1 + 8 + 4 + 4 * 4 + 4 + 2 + 2 + 4 + 4 + 2 + 2 + 1 + 4 + 1 + 1;
 
 /// Capabilities the peer offered in its INIT, remembered in the cookie.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,6 +92,18 @@ pub struct CookieContents {
     pub peer_adaptation: Option<u32>,
     /// The peer's transport addresses: the INIT's source first.
     pub peer_addresses: Vec<SocketAddr>,
+    /// Both sides' SCTP-AUTH parameters when both offered AUTH (RFC 4895
+    /// §6.1); never a shared key.
+    pub auth: Option<CookieAuth>,
+}
+
+/// The SCTP-AUTH parameters of both sides, as carried in a State Cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieAuth {
+    /// Ours, as sent in the INIT ACK.
+    pub local: AuthParams,
+    /// The peer's, from its INIT.
+    pub peer: AuthParams,
 }
 
 /// Why a cookie was refused.
@@ -164,6 +177,14 @@ impl CookieKey {
             out.extend_from_slice(&ip);
             out.extend_from_slice(&a.port().to_be_bytes());
         }
+        match &c.auth {
+            Some(a) => {
+                out.push(1);
+                a.local.encode(&mut out);
+                a.peer.encode(&mut out);
+            }
+            None => out.push(0),
+        }
         let mut mac = self.mac();
         mac.update(&out);
         out.extend_from_slice(&mac.finalize().into_bytes());
@@ -209,7 +230,7 @@ impl CookieKey {
         let bits = r.u8()?;
         let adaptation = r.u32()?;
         let naddr = usize::from(r.u8()?);
-        if naddr > MAX_COOKIE_ADDRESSES || r.0.len() != naddr * ADDR_LEN {
+        if naddr > MAX_COOKIE_ADDRESSES || r.0.len() < naddr * ADDR_LEN + 1 {
             return Err(CookieError::Invalid);
         }
         let mut peer_addresses = Vec::with_capacity(naddr);
@@ -228,6 +249,19 @@ impl CookieKey {
                 _ => return Err(CookieError::Invalid),
             };
             peer_addresses.push(SocketAddr::new(ip, port));
+        }
+        let auth = match r.u8()? {
+            0 => None,
+            1 => {
+                let (local, rest) = AuthParams::decode(r.0).ok_or(CookieError::Invalid)?;
+                let (peer, rest) = AuthParams::decode(rest).ok_or(CookieError::Invalid)?;
+                r.0 = rest;
+                Some(CookieAuth { local, peer })
+            }
+            _ => return Err(CookieError::Invalid),
+        };
+        if !r.0.is_empty() {
+            return Err(CookieError::Invalid);
         }
 
         // RFC 9260 §5.1.5 step 3: compare the creation time plus lifetime
@@ -255,6 +289,7 @@ impl CookieKey {
             capabilities: PeerCapabilities::from_bits(bits & 0x7f),
             peer_adaptation: (bits & 0x80 != 0).then_some(adaptation),
             peer_addresses,
+            auth,
         })
     }
 }
@@ -320,7 +355,28 @@ mod tests {
                 "127.0.0.1:9899".parse().unwrap(),
                 "[::1]:9900".parse().unwrap(),
             ],
+            auth: None,
         }
+    }
+
+    #[test]
+    fn auth_parameters_travel_in_the_cookie() {
+        let key = CookieKey::new([7; 32]);
+        let mut c = sample();
+        c.auth = Some(CookieAuth {
+            local: AuthParams {
+                random: [1; 32],
+                chunks: Some(vec![0, 0xC1]),
+                hmacs: vec![3, 1],
+            },
+            peer: AuthParams {
+                random: [2; 32],
+                chunks: None,
+                hmacs: vec![1],
+            },
+        });
+        let sealed = key.seal(&c);
+        assert_eq!(key.open(&sealed, Instant::from_millis(2000)), Ok(c));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use crate::config::AssociationConfig;
 use crate::types::{Tsn, VerificationTag};
 use crate::wire::{self, chunk_type, ErrorCause, InitChunk, List, Param};
 
-use super::cookie::{CookieContents, PeerCapabilities};
+use super::auth::AuthParams;
+use super::cookie::{CookieAuth, CookieContents, PeerCapabilities};
 
 /// Error Detection Method Identifier for "SCTP over DTLS" (RFC 9653 §5).
 pub(crate) const EDMID_DTLS: u32 = 1;
@@ -30,6 +31,8 @@ pub(crate) struct PeerInit {
     /// (§3.2.1).
     pub unrecognized: Vec<Vec<u8>>,
     pub cookie_preservative_ms: u32,
+    /// The peer's SCTP-AUTH parameters (RFC 4895), if it uses AUTH.
+    pub auth: Option<AuthParams>,
 }
 
 /// Why an INIT or INIT ACK is refused (answered with ABORT, §5.1 / §3.3.2).
@@ -48,6 +51,9 @@ pub(crate) enum InitReject {
     /// An INIT ACK without a State Cookie: "Missing Mandatory Parameter"
     /// (§3.3.10.2).
     MissingCookie,
+    /// Unusable SCTP-AUTH parameters (RFC 4895 §6.1): a Protocol
+    /// Violation.
+    Auth(&'static str),
 }
 
 /// The first Host Name Address parameter of `init`, encoded (the content
@@ -90,7 +96,10 @@ pub(crate) fn parse_peer_init(
         cookie: None,
         unrecognized: Vec::new(),
         cookie_preservative_ms: 0,
+        auth: None,
     };
+    // RFC 4895 §3: RANDOM, CHUNKS, HMAC-ALGO (the first of each counts).
+    let (mut random, mut chunks, mut hmacs) = (None, None, None);
     let mut supported_families: Option<(bool, bool)> = None;
     for param in init.params.iter() {
         let param = param.map_err(|_| InitReject::Malformed)?;
@@ -137,10 +146,10 @@ pub(crate) fn parse_peer_init(
                 p.caps.zero_checksum = edmid == EDMID_DTLS;
             }
             Param::AdaptationLayerIndication(v) => p.adaptation = Some(v),
-            Param::EcnCapable
-            | Param::Random(_)
-            | Param::ChunkList(_)
-            | Param::RequestedHmacAlgorithms(_) => {}
+            Param::Random(r) => random = random.or(Some(r)),
+            Param::ChunkList(c) => chunks = chunks.or(Some(c)),
+            Param::RequestedHmacAlgorithms(wire::List::Raw(h)) => hmacs = hmacs.or(Some(h)),
+            Param::EcnCapable | Param::RequestedHmacAlgorithms(_) => {}
             Param::Unknown { param_type, value } => {
                 let action = wire::UnrecognizedAction::for_param(param_type);
                 if action.reports() && p.unrecognized.len() < 16 && value.len() <= 1024 {
@@ -163,6 +172,7 @@ pub(crate) fn parse_peer_init(
         p.addresses
             .retain(|a| (a.is_ipv4() && v4) || (a.is_ipv6() && v6) || *a == source);
     }
+    p.auth = AuthParams::from_peer(random, chunks, hmacs).map_err(|e| InitReject::Auth(e.0))?;
     if is_init_ack && p.cookie.is_none() {
         // §5.1: the State Cookie is mandatory in INIT ACK (a "Missing
         // Mandatory Parameter" error).
@@ -190,11 +200,17 @@ fn our_extensions(cfg: &AssociationConfig, buf: &mut [u8; 8]) -> usize {
         buf[n] = chunk_type::RE_CONFIG;
         n += 1;
     }
-    if cfg.asconf {
-        // RFC 5061 §4.2.7: both chunk types are listed.
-        buf[n] = chunk_type::ASCONF;
-        buf[n + 1] = chunk_type::ASCONF_ACK;
-        n += 2;
+    if cfg.auth.is_some() {
+        // RFC 4895 §3 / RFC 5061 §4.2.7.
+        buf[n] = chunk_type::AUTH;
+        n += 1;
+        if cfg.asconf {
+            // RFC 5061 §4.2.7: both chunk types are listed, and only with
+            // AUTH (ASCONF must be authenticated, §4.1.1).
+            buf[n] = chunk_type::ASCONF;
+            buf[n + 1] = chunk_type::ASCONF_ACK;
+            n += 2;
+        }
     }
     n
 }
@@ -209,6 +225,7 @@ pub(crate) fn encode_init(
     local_addresses: &[IpAddr],
     cookie: Option<&[u8]>,
     unrecognized: &[Vec<u8>],
+    auth: Option<&AuthParams>,
 ) -> Vec<u8> {
     let mut ext = [0u8; 8];
     let n = our_extensions(cfg, &mut ext);
@@ -230,6 +247,14 @@ pub(crate) fn encode_init(
     }
     if let Some(a) = cfg.adaptation_indication {
         params.push(Param::AdaptationLayerIndication(a));
+    }
+    // RFC 4895 §3, §6.1: RANDOM, CHUNKS (omitted when empty), HMAC-ALGO.
+    if let Some(a) = auth {
+        params.push(Param::Random(&a.random));
+        if let Some(c) = &a.chunks {
+            params.push(Param::ChunkList(c));
+        }
+        params.push(Param::RequestedHmacAlgorithms(List::Items(&a.hmacs)));
     }
     // Unrecognized parameters travel as Unrecognized Parameter params in
     // the INIT ACK (§3.3.3).
@@ -285,6 +310,7 @@ pub(crate) fn negotiate_streams(cfg: &AssociationConfig, peer: &PeerInit) -> (u1
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn make_cookie(
     cfg: &AssociationConfig,
+    local_auth: Option<&AuthParams>,
     now: crate::Instant,
     peer: &PeerInit,
     local_tag: VerificationTag,
@@ -318,6 +344,16 @@ pub(crate) fn make_cookie(
         capabilities: peer.caps,
         peer_adaptation: peer.adaptation,
         peer_addresses: peer.addresses.clone(),
+        // RFC 4895 §6.3: the cookie carries both sides' parameters (never
+        // a shared key, §6.3), so the association it builds can check an
+        // AUTH bundled with the COOKIE ECHO.
+        auth: match (local_auth, &peer.auth) {
+            (Some(l), Some(p)) => Some(CookieAuth {
+                local: l.clone(),
+                peer: p.clone(),
+            }),
+            _ => None,
+        },
     }
 }
 

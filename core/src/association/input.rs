@@ -62,10 +62,25 @@ impl Association {
         // states where the peer is evidently alive (§8.1 / §9.2).
         let mut had_data = false;
         let mut immediate = false;
+        self.auth.rx_authenticated = false;
         for raw in packet.chunks() {
             let Ok(raw) = raw else { break };
             if self.closed {
                 return;
+            }
+            // RFC 4895 §6.3: AUTH authenticates what follows it; chunks of
+            // our CHUNKS list not after a valid AUTH are discarded.
+            if raw.chunk_type == chunk_type::AUTH && self.auth.is_active() {
+                if self.auth.rx_authenticated || !self.on_auth(ctx, &raw, packet.as_bytes()) {
+                    // A second AUTH (§5.1: at most one per packet) or one
+                    // that fails: the chunks after it are discarded.
+                    break;
+                }
+                continue;
+            }
+            if !self.auth.rx_authenticated && self.auth.we_require(raw.chunk_type) {
+                tracing::trace!(id = %self.id, chunk = raw.chunk_type, "unauthenticated chunk discarded");
+                continue;
             }
             let chunk = match Chunk::parse(&raw) {
                 Ok(c) => c,
@@ -210,8 +225,18 @@ impl Association {
                 }
                 Chunk::Pad(_) | Chunk::Ecne(_) | Chunk::Cwr(_) => {}
                 // RFC 5061 §4.1.1, §4.1.2.
-                Chunk::Asconf(c) if self.config.asconf => self.on_asconf(ctx, from, &c),
-                Chunk::AsconfAck(a) if self.config.asconf => self.on_asconf_ack(ctx, &a),
+                // RFC 5061 §4.1.1, §4.1.2: only after a valid AUTH;
+                // unauthenticated ones are silently discarded.
+                Chunk::Asconf(c) if self.config.asconf => {
+                    if self.auth.rx_authenticated {
+                        self.on_asconf(ctx, from, &c);
+                    }
+                }
+                Chunk::AsconfAck(a) if self.config.asconf => {
+                    if self.auth.rx_authenticated {
+                        self.on_asconf_ack(ctx, &a);
+                    }
+                }
                 Chunk::ReConfig(_) | Chunk::Asconf(_) | Chunk::AsconfAck(_) | Chunk::Auth(_) => {
                     // Not negotiated by this implementation yet: treat like
                     // an unrecognised chunk whose type asks to skip and
@@ -244,6 +269,67 @@ impl Association {
         }
         self.deliver_messages(ctx);
         self.progress_shutdown(ctx);
+    }
+
+    /// RFC 4895 §6.3 for a packet whose COOKIE ECHO created this
+    /// association: an AUTH chunk before the COOKIE ECHO must verify with
+    /// the cookie's parameters, and a COOKIE ECHO in our CHUNKS list must
+    /// follow one. Returns whether the packet may be processed.
+    pub(crate) fn cookie_echo_authentic(&mut self, packet: &Packet<&[u8]>) -> bool {
+        let mut chunks = packet.chunks();
+        let Some(Ok(first)) = chunks.next() else {
+            return false;
+        };
+        if first.chunk_type != chunk_type::AUTH || !self.auth.is_active() {
+            return !self.auth.we_require(chunk_type::COOKIE_ECHO);
+        }
+        let Ok(Chunk::Auth(a)) = Chunk::parse(&first) else {
+            return false;
+        };
+        let region = packet
+            .as_bytes()
+            .get(first.offset.saturating_sub(4)..)
+            .unwrap_or(&[]);
+        // The association's own `handle_packet` checks it again and reports
+        // a new key; here only the verdict counts.
+        let ok = matches!(
+            self.auth.verify(&a, region),
+            super::auth::Verdict::Valid { .. }
+        );
+        self.auth.forget_peer_key();
+        ok
+    }
+
+    /// Checks an AUTH chunk (RFC 4895 §6.3); returns whether the chunks
+    /// after it are authenticated.
+    fn on_auth(&mut self, ctx: &mut Ctx<'_>, raw: &RawChunk<'_>, packet: &[u8]) -> bool {
+        let Ok(Chunk::Auth(a)) = Chunk::parse(raw) else {
+            return false;
+        };
+        let region = packet.get(raw.offset.saturating_sub(4)..).unwrap_or(&[]);
+        match self.auth.verify(&a, region) {
+            super::auth::Verdict::Valid { new_key, freed } => {
+                self.auth.rx_authenticated = true;
+                for (key, indication) in [
+                    (new_key, crate::event::AuthIndication::NewKey),
+                    (freed, crate::event::AuthIndication::FreeKey),
+                ] {
+                    if let Some(key_id) = key {
+                        ctx.emit(self.id, Event::Authentication { key_id, indication });
+                    }
+                }
+                true
+            }
+            super::auth::Verdict::UnsupportedHmac(id) => {
+                // §6.3: discard, and an ERROR SHOULD be sent.
+                self.queue_error(ctx, ErrorCause::UnsupportedHmacIdentifier(id));
+                false
+            }
+            super::auth::Verdict::Discard => {
+                tracing::debug!(id = %self.id, "AUTH chunk failed verification; rest of packet discarded");
+                false
+            }
+        }
     }
 
     /// §3.2: unknown chunk actions by the upper two bits of the type.

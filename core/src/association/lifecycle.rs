@@ -129,6 +129,7 @@ impl Association {
             queued: false,
             scheduled: None,
             closed: false,
+            auth: super::auth::Auth::default(),
             config,
         }
     }
@@ -148,6 +149,8 @@ impl Association {
         let mut a = Self::blank(id, now, config, local_port, peer_port, remotes, seed);
         a.state = S::CookieWait;
         a.local_addresses = local_addresses.to_vec();
+        // RFC 4895 §6.1: our RANDOM from the seeded source.
+        a.auth = super::auth::Auth::new(&a.config, &mut a.rng);
         // §5.1.2: our addresses travel in the INIT.
         let init = handshake::encode_init(
             &a.config,
@@ -157,6 +160,7 @@ impl Association {
             &a.local_addresses,
             None,
             &[],
+            a.auth.local_params(),
         );
         a.init_chunk = Some(init.clone());
         a.queue_control(Control {
@@ -198,6 +202,7 @@ impl Association {
         );
         a.peer_tag = c.peer_tag;
         a.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
+        a.start_auth_from_cookie(c);
         a.state = S::Established;
         a.start_heartbeats(now);
         a
@@ -217,6 +222,15 @@ impl Association {
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
         self.asconf =
             super::asconf::AsconfState::new(self.local_initial_tsn, self.peer_initial_tsn);
+    }
+
+    /// RFC 4895 §6.1: both sides' AUTH parameters, from the State Cookie.
+    fn start_auth_from_cookie(&mut self, c: &CookieContents) {
+        let (local, peer) = match &c.auth {
+            Some(a) => (Some(&a.local), Some(&a.peer)),
+            None => (None, None),
+        };
+        self.auth.negotiate(local, peer);
     }
 
     pub(crate) fn queue_control(&mut self, c: Control) {
@@ -298,6 +312,17 @@ impl Association {
                 self.tracker = crate::rx::DataTracker::new(peer.initial_tsn, self.tracker_config());
                 let (o, i) = handshake::negotiate_streams(&self.config, &peer);
                 self.apply_negotiation(o, i, peer.caps);
+                self.auth.negotiate(None, peer.auth.as_ref());
+                if self.config.auth.is_some() && !self.auth.is_active() {
+                    // RFC 6458 §6.1.8: SCTP_AUTH_NO_AUTH.
+                    ctx.emit(
+                        self.id,
+                        Event::Authentication {
+                            key_id: 0,
+                            indication: crate::event::AuthIndication::NoAuth,
+                        },
+                    );
+                }
                 for a in peer.addresses.iter() {
                     if self.paths.find(a).is_none() && self.paths.add(*a, None, false).is_ok() {
                         self.paths_changed = true;
@@ -344,6 +369,7 @@ impl Association {
             }
             InitReject::Malformed => "malformed INIT ACK",
             InitReject::MissingCookie => "INIT ACK without a State Cookie",
+            InitReject::Auth(why) => why,
         };
         let cause = match reason {
             InitReject::InvalidMandatory => ErrorCause::InvalidMandatoryParameter,
@@ -425,6 +451,7 @@ impl Association {
                 } else {
                     (VerificationTag(0), VerificationTag(0))
                 };
+                let auth = self.auth.local_params().cloned();
                 self.answer_init(
                     ctx,
                     &peer,
@@ -432,6 +459,7 @@ impl Association {
                     self.local_initial_tsn,
                     tie,
                     from,
+                    auth,
                 );
             }
             _ => {
@@ -450,7 +478,10 @@ impl Association {
                 let tie = self.populate_tie_tags();
                 let tag = Self::random_tag(&mut self.rng);
                 let tsn = Tsn(self.rng.next_u32());
-                self.answer_init(ctx, &peer, tag, tsn, tie, from);
+                // RFC 4895 §6.1: the RANDOM follows the tag's rules: new tag,
+                // new RANDOM.
+                let auth = super::auth::AuthParams::for_association(&self.config, &mut self.rng);
+                self.answer_init(ctx, &peer, tag, tsn, tie, from, auth);
             }
         }
     }
@@ -461,6 +492,7 @@ impl Association {
         (self.local_tie_tag, self.peer_tie_tag)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn answer_init(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -469,9 +501,11 @@ impl Association {
         tsn: Tsn,
         tie: (VerificationTag, VerificationTag),
         from: SocketAddr,
+        auth: Option<super::auth::AuthParams>,
     ) {
         let contents = handshake::make_cookie(
             &self.config,
+            auth.as_ref(),
             ctx.now,
             peer,
             tag,
@@ -490,6 +524,7 @@ impl Association {
             &self.local_addresses,
             Some(&cookie),
             &peer.unrecognized,
+            auth.as_ref(),
         );
         self.queue_control(Control {
             bytes,
@@ -558,6 +593,7 @@ impl Association {
         self.peer_initial_tsn = c.peer_initial_tsn;
         self.tracker = crate::rx::DataTracker::new(c.peer_initial_tsn, self.tracker_config());
         self.apply_negotiation(c.outbound_streams, c.inbound_streams, c.capabilities);
+        self.start_auth_from_cookie(c);
         self.state = S::Established;
         self.start_heartbeats(ctx.now);
         self.cookie = None;
@@ -594,6 +630,7 @@ impl Association {
             s
         };
         let mut fresh = Self::from_cookie(self.id, ctx.now, self.config.clone(), c, from, seed);
+        fresh.auth.set_shared_keys(self.auth.shared_keys().clone());
         fresh.local_addresses = core::mem::take(&mut self.local_addresses);
         fresh.paths_changed = true;
         *self = fresh;

@@ -6,9 +6,11 @@
 //! - `input.rs`: dispatch of received chunks (§6, §8, §9);
 //! - `output.rs`: building packets (bundling, §6.1 sending rules);
 //! - `cookie.rs`: the signed State Cookie;
+//! - `auth.rs`: SCTP-AUTH (RFC 4895) keys, HMACs and chunk lists;
 //! - `asconf.rs`: dynamic address reconfiguration (RFC 5061).
 
 mod asconf;
+pub(crate) mod auth;
 pub mod cookie;
 pub(crate) mod handshake;
 mod input;
@@ -169,6 +171,8 @@ pub(crate) struct Association {
     /// so it is only rescheduled when it changed.
     pub scheduled: Option<Instant>,
     pub closed: bool,
+    /// SCTP-AUTH (RFC 4895) state.
+    pub auth: auth::Auth,
 }
 
 /// Running counters for [`AssociationStats`].
@@ -224,6 +228,14 @@ impl Association {
         self.t1.stop();
         self.t2.stop();
         self.t5.stop();
+    }
+
+    /// Whether the chunk being handled followed a valid AUTH chunk in its
+    /// packet (RFC 4895 §6.3). Only meaningful while `handle_packet`
+    /// dispatches a chunk.
+    #[allow(dead_code)]
+    pub(crate) fn received_authenticated(&self) -> bool {
+        self.auth.rx_authenticated
     }
 
     /// Whether incoming packets may carry a zero checksum (RFC 9653).

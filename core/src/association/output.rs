@@ -5,6 +5,7 @@
 use crate::event::Transmit;
 use crate::stats::AssociationState as S;
 use crate::time::Instant;
+use crate::types::VerificationTag;
 use crate::wire::{self, ChecksumMode, Chunk, Emit, List, PacketWriter};
 
 use super::paths::pidx;
@@ -17,6 +18,8 @@ const DATA_HEADER: usize = 16;
 const IDATA_HEADER: usize = 20;
 /// The SCTP common header.
 const COMMON_HEADER: usize = 12;
+/// The longest AUTH chunk we send (HMAC-SHA-256, RFC 4895 §4.1).
+const MAX_AUTH_CHUNK: usize = 8 + 32;
 
 /// Already-encoded chunk bytes, pushed as they are.
 pub(crate) struct Encoded<'a>(pub &'a [u8]);
@@ -35,6 +38,9 @@ impl Emit for Encoded<'_> {
         let end = pad4(self.0.len());
         buf[self.0.len()..end].fill(0);
         end
+    }
+    fn type_byte(&self) -> Option<u8> {
+        self.0.first().copied()
     }
 }
 
@@ -69,15 +75,12 @@ impl Association {
                 let vtag = c.vtag.unwrap_or(self.peer_tag);
                 let dest = c.to.unwrap_or_else(|| self.path_addr(primary));
                 let source = self.paths.find(&dest).and_then(|p| self.path_source(p));
-                let mut w = PacketWriter::new(
-                    &mut buf[..mtu.max(COMMON_HEADER + c.bytes.len())],
-                    self.local_port,
-                    self.peer_port,
-                    vtag,
-                )
-                .ok()?;
+                let size = mtu
+                    .max(COMMON_HEADER + MAX_AUTH_CHUNK + c.bytes.len())
+                    .min(buf.len());
+                let mut w = self.writer(&mut buf[..size], vtag)?;
                 w.push(&Encoded(&c.bytes)).ok()?;
-                let len = w.finish(self.checksum_mode());
+                let len = self.seal(w);
                 self.stats.packets_sent += 1;
                 return Some(Transmit {
                     destination: dest,
@@ -93,13 +96,7 @@ impl Association {
         let path = self.packet_path();
         let dest = self.path_addr(path);
         let mtu = self.path_mtu(path).min(buf.len());
-        let mut w = PacketWriter::new(
-            &mut buf[..mtu],
-            self.local_port,
-            self.peer_port,
-            self.peer_tag,
-        )
-        .ok()?;
+        let mut w = self.writer(&mut buf[..mtu], self.peer_tag)?;
         // COOKIE ECHO first (§5.1 D: it must be the first chunk).
         if self.state == S::CookieEchoed && self.cookie_echo_pending {
             if let Some(cookie) = self.cookie.as_ref() {
@@ -167,13 +164,36 @@ impl Association {
             // to its own path (§8.3), after any answer the peer waits for.
             return self.heartbeat_packet(now, buf);
         }
-        let len = w.finish(self.checksum_mode());
+        let len = self.seal(w);
         self.stats.packets_sent += 1;
         Some(Transmit {
             destination: dest,
             source: self.path_source(path),
             len,
         })
+    }
+
+    /// A packet writer for this association: with SCTP-AUTH, it places an
+    /// AUTH chunk before the first chunk the peer wants authenticated
+    /// (RFC 4895 §6.2).
+    fn writer<'b>(&self, buf: &'b mut [u8], vtag: VerificationTag) -> Option<PacketWriter<'b>> {
+        let mut w = PacketWriter::new(buf, self.local_port, self.peer_port, vtag).ok()?;
+        if let Some(plan) = self.auth.plan() {
+            w.authenticate(plan);
+        }
+        Some(w)
+    }
+
+    /// Fills in the AUTH chunk's HMAC, if the packet has one (RFC 4895
+    /// §6.2: over the AUTH chunk, HMAC zeroed, and all chunks after it),
+    /// then the checksum; returns the packet's length.
+    fn seal(&self, mut w: PacketWriter<'_>) -> usize {
+        if let Some(plan) = w.auth_plan() {
+            if let Some(region) = w.authenticated_region() {
+                self.auth.sign(&plan, region);
+            }
+        }
+        w.finish(self.checksum_mode())
     }
 
     /// Where the next packet goes (RFC 9260 §6.4):
@@ -213,16 +233,10 @@ impl Association {
         let (path, info) = self.poll_heartbeat(now)?;
         let dest = self.path_addr(path);
         let mtu = self.path_mtu(path).min(buf.len());
-        let mut w = PacketWriter::new(
-            &mut buf[..mtu],
-            self.local_port,
-            self.peer_port,
-            self.peer_tag,
-        )
-        .ok()?;
+        let mut w = self.writer(&mut buf[..mtu], self.peer_tag)?;
         w.push(&Chunk::Heartbeat(wire::HeartbeatChunk { info: &info }))
             .ok()?;
-        let len = w.finish(self.checksum_mode());
+        let len = self.seal(w);
         self.stats.packets_sent += 1;
         Some(Transmit {
             destination: dest,
@@ -307,6 +321,11 @@ impl Association {
     fn push_data(&mut self, now: Instant, path: PathId, w: &mut PacketWriter<'_>) {
         let pi = pidx(path);
         let header = self.data_header();
+        let data_type = if self.negotiated.i_data {
+            wire::chunk_type::I_DATA
+        } else {
+            wire::chunk_type::DATA
+        };
         let mut sent_any = false;
         // §7.2.4 step 3: the first packet after fast retransmit ignores cwnd.
         let ignore_cwnd = core::mem::take(&mut self.fast_retransmit_pending);
@@ -321,7 +340,8 @@ impl Association {
         loop {
             // A chunk takes its padded length (RFC 9260 §3.2): with an MTU
             // that is not a multiple of 4, the last 1-3 bytes hold no DATA.
-            let room = w.remaining() & !3;
+            // RFC 4895 §6.2: less the AUTH chunk that must precede DATA.
+            let room = w.room_for(data_type) & !3;
             if room <= header {
                 break;
             }

@@ -68,7 +68,7 @@ pub use chunk::{
 pub use error::{TlvKind, WireError};
 pub use list::{ForwardTsnStream, IForwardTsnStream, List, ListItem, ListIter};
 pub use packet::{
-    checksum, BundlingViolation, ChecksumMode, ChecksumPolicy, ChunkIter, Packet, PacketWriter,
-    RawChunk, HEADER_LEN,
+    checksum, AuthPlan, BundlingViolation, ChecksumMode, ChecksumPolicy, ChunkIter, ChunkTypeSet,
+    Packet, PacketWriter, RawChunk, HEADER_LEN,
 };
 pub use param::{param_type, Param, ParamIter, UnrecognizedAction};

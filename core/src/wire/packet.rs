@@ -363,6 +363,77 @@ impl<T: AsRef<[u8]>> fmt::Debug for Packet<T> {
 pub struct PacketWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
+    auth: Option<AuthPlan>,
+    /// Where the AUTH chunk was placed, once it was.
+    auth_at: Option<usize>,
+}
+
+/// A set of chunk types (for the CHUNKS parameter of RFC 4895 §3.2 and the
+/// AUTH placement of [`PacketWriter::authenticate`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ChunkTypeSet([u64; 4]);
+
+impl ChunkTypeSet {
+    /// The empty set.
+    pub const EMPTY: Self = Self([0; 4]);
+
+    /// Adds `t`.
+    pub fn insert(&mut self, t: u8) {
+        self.0[usize::from(t >> 6)] |= 1 << (t & 63);
+    }
+
+    /// Removes `t`.
+    pub fn remove(&mut self, t: u8) {
+        self.0[usize::from(t >> 6)] &= !(1 << (t & 63));
+    }
+
+    /// Whether `t` is in the set.
+    pub fn contains(&self, t: u8) -> bool {
+        self.0[usize::from(t >> 6)] & (1 << (t & 63)) != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    /// The types in the set, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=u8::MAX).filter(|&t| self.contains(t))
+    }
+}
+
+impl FromIterator<u8> for ChunkTypeSet {
+    fn from_iter<I: IntoIterator<Item = u8>>(iter: I) -> Self {
+        let mut s = Self::EMPTY;
+        for t in iter {
+            s.insert(t);
+        }
+        s
+    }
+}
+
+/// Where and how a [`PacketWriter`] places an AUTH chunk (RFC 4895 §6.2):
+/// before the first pushed chunk whose type is in `chunks`, with the HMAC
+/// field zeroed; the caller computes the HMAC over
+/// [`PacketWriter::authenticated_region`] before [`PacketWriter::finish`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthPlan {
+    /// Chunk types that must follow an AUTH chunk.
+    pub chunks: ChunkTypeSet,
+    /// The Shared Key Identifier to write.
+    pub shared_key_id: u16,
+    /// The HMAC Identifier to write.
+    pub hmac_id: u16,
+    /// The HMAC's length in bytes (20 for SHA-1, 32 for SHA-256).
+    pub hmac_len: usize,
+}
+
+impl AuthPlan {
+    /// The AUTH chunk's length on the wire, padding included.
+    pub fn chunk_len(&self) -> usize {
+        pad4(8 + self.hmac_len)
+    }
 }
 
 impl fmt::Debug for PacketWriter<'_> {
@@ -396,7 +467,52 @@ impl<'b> PacketWriter<'b> {
         Ok(PacketWriter {
             buf,
             len: HEADER_LEN,
+            auth: None,
+            auth_at: None,
         })
+    }
+
+    /// From now on, an AUTH chunk goes before the first pushed chunk whose
+    /// type is in `plan.chunks` (RFC 4895 §6.2). Chunks pushed after it are
+    /// authenticated too.
+    pub fn authenticate(&mut self, plan: AuthPlan) {
+        self.auth = Some(plan);
+    }
+
+    /// The bytes a chunk of type `chunk_type` may take: [`remaining`]
+    /// less the AUTH chunk that would have to go before it.
+    ///
+    /// [`remaining`]: Self::remaining
+    pub fn room_for(&self, chunk_type: u8) -> usize {
+        self.remaining()
+            .saturating_sub(self.auth_overhead(chunk_type))
+    }
+
+    /// The AUTH placement given to [`authenticate`](Self::authenticate).
+    pub fn auth_plan(&self) -> Option<AuthPlan> {
+        self.auth
+    }
+
+    /// Whether an AUTH chunk was placed in this packet.
+    pub fn has_auth(&self) -> bool {
+        self.auth_at.is_some()
+    }
+
+    /// The packet from the AUTH chunk to its end, the HMAC field still
+    /// zero (RFC 4895 §6.2, Figure 6), when an AUTH chunk was placed. The
+    /// HMAC goes at offset 8 of this region.
+    pub fn authenticated_region(&mut self) -> Option<&mut [u8]> {
+        let at = self.auth_at?;
+        self.buf.get_mut(at..self.len)
+    }
+
+    fn auth_overhead(&self, chunk_type: u8) -> usize {
+        match self.auth {
+            Some(plan) if self.auth_at.is_none() && plan.chunks.contains(chunk_type) => {
+                plan.chunk_len()
+            }
+            _ => 0,
+        }
     }
 
     /// Bytes still free.
@@ -423,16 +539,36 @@ impl<'b> PacketWriter<'b> {
             return Err(WireError::TooLong { len });
         }
         let needed = pad4(len);
-        if needed > self.remaining() {
+        let auth = chunk.type_byte().map_or(0, |t| self.auth_overhead(t));
+        if needed + auth > self.remaining() {
             return Err(WireError::NoRoom {
-                needed,
+                needed: needed + auth,
                 available: self.remaining(),
             });
+        }
+        if auth > 0 {
+            if let Some(plan) = self.auth {
+                self.push_auth(&plan);
+            }
         }
         let n = chunk.emit(&mut self.buf[self.len..self.len + needed]);
         debug_assert_eq!(n, needed);
         self.len += needed;
         Ok(())
+    }
+
+    fn push_auth(&mut self, plan: &AuthPlan) {
+        let n = plan.chunk_len();
+        let Some(b) = self.buf.get_mut(self.len..self.len + n) else {
+            return;
+        };
+        b.fill(0);
+        b[0] = chunk_type::AUTH;
+        put_u16(b, 2, (8 + plan.hmac_len) as u16);
+        put_u16(b, 4, plan.shared_key_id);
+        put_u16(b, 6, plan.hmac_id);
+        self.auth_at = Some(self.len);
+        self.len += n;
     }
 
     /// Writes the checksum and returns the packet length; the packet is

@@ -94,6 +94,12 @@ pub trait Emit {
     /// buffer is a caller bug and panics. [`PacketWriter`](super::PacketWriter)
     /// checks it and returns [`WireError::NoRoom`] instead.
     fn emit(&self, buf: &mut [u8]) -> usize;
+    /// The chunk type this writes, when known before writing (it decides
+    /// whether an AUTH chunk must go before it, RFC 4895 §6.2); `None`
+    /// for bytes that are not one chunk.
+    fn type_byte(&self) -> Option<u8> {
+        None
+    }
 }
 
 /// The value part of a chunk, for the shared header-writing code.
@@ -128,6 +134,9 @@ macro_rules! impl_emit {
             fn emit(&self, buf: &mut [u8]) -> usize {
                 $crate::wire::chunk::emit_chunk(self, $ty, buf)
             }
+            fn type_byte(&self) -> Option<u8> {
+                Some($ty)
+            }
         }
     };
     ($t:ident, $ty:expr) => {
@@ -137,6 +146,9 @@ macro_rules! impl_emit {
             }
             fn emit(&self, buf: &mut [u8]) -> usize {
                 $crate::wire::chunk::emit_chunk(self, $ty, buf)
+            }
+            fn type_byte(&self) -> Option<u8> {
+                Some($ty)
             }
         }
     };
@@ -370,6 +382,10 @@ impl Emit for Chunk<'_> {
         let t = self.chunk_type();
         with_body!(self, |b| emit_chunk(b, t, buf))
     }
+
+    fn type_byte(&self) -> Option<u8> {
+        Some(self.chunk_type())
+    }
 }
 
 impl Emit for UnknownChunk<'_> {
@@ -378,6 +394,9 @@ impl Emit for UnknownChunk<'_> {
     }
     fn emit(&self, buf: &mut [u8]) -> usize {
         emit_chunk(self, self.chunk_type, buf)
+    }
+    fn type_byte(&self) -> Option<u8> {
+        Some(self.chunk_type)
     }
 }
 
