@@ -367,6 +367,7 @@ impl Endpoint {
             self.handle_ootb(now, from, &packet);
             return;
         }
+        let found = found.or_else(|| self.asconf_lookup(from, &packet));
         match found {
             Some(id) => {
                 if let Some(assoc) = self.associations.get_mut(&id) {
@@ -407,6 +408,26 @@ impl Endpoint {
                 }
             }
         }
+    }
+
+    /// RFC 5061 §5.2 D2, D2-ext: a packet from an unknown source that
+    /// carries ASCONF chunks belongs to the association of the first
+    /// ASCONF's Address Parameter (with the packet's UDP and SCTP ports),
+    /// if its verification tag matches (D4); the AUTH check (D5) follows
+    /// in the association.
+    fn asconf_lookup(&mut self, from: SocketAddr, packet: &Packet<&[u8]>) -> Option<AssociationId> {
+        let asconf = packet
+            .chunks()
+            .map_while(Result::ok)
+            .filter(|c| c.chunk_type == chunk_type::ASCONF)
+            .filter_map(|c| match Chunk::parse(&c) {
+                Ok(Chunk::Asconf(a)) => Some(a.address),
+                _ => None,
+            })
+            .find(|ip| !ip.is_unspecified())?;
+        let id = self.lookup_peer(SocketAddr::new(asconf, from.port()), packet.src_port())?;
+        let a = self.associations.get(&id)?;
+        (a.local_tag == packet.verification_tag()).then_some(id)
     }
 
     /// Handles a packet that belongs to no association (RFC 9260 §8.4),

@@ -694,3 +694,36 @@ fn an_error_reporting_asconf_unrecognized_fails_the_requests() {
     assert!(s.sent_of(chunk_type::ASCONF).is_empty());
     assert!(s.ep.set_peer_primary(s.now, s.id, ip(1)).is_err());
 }
+
+#[test]
+fn an_asconf_from_a_new_address_is_found_by_its_address_parameter() {
+    let mut s = Script::new(true);
+    // RFC 6951 §5.7 style: sent from the new address, which it adds with
+    // the wildcard; the association is found by the lookup address
+    // (RFC 5061 §5.2 D2) and the answer goes to the packet's source (E6).
+    let c = Chunk::Asconf(AsconfChunk {
+        serial: PEER_TSN,
+        address: ip(2),
+        params: List::Items(&[Param::AddIpAddress {
+            correlation_id: 4,
+            address: IpAddr::from([0, 0, 0, 0]),
+        }]),
+    });
+    s.send(3, &[c]);
+    let acks = s.sent_of(chunk_type::ASCONF_ACK);
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].0, peer(3));
+    assert_eq!(answers(&acks[0].1).1, vec![(4, None)]);
+    assert_eq!(s.ep.peer_addresses(s.id).unwrap(), vec![peer(2), peer(3)]);
+    // A lookup address of no association: out of the blue (D3), answered
+    // with an ABORT.
+    let c = Chunk::Asconf(AsconfChunk {
+        serial: PEER_TSN.wrapping_add(1),
+        address: ip(7),
+        params: List::Items(&[]),
+    });
+    s.send(8, &[c]);
+    let to_8: Vec<_> = s.sent().into_iter().filter(|o| o.to == peer(8)).collect();
+    assert_eq!(to_8.len(), 1, "{to_8:?}");
+    assert_eq!(to_8[0].chunks[0].0, chunk_type::ABORT);
+}

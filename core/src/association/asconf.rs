@@ -440,10 +440,9 @@ impl Association {
             return;
         };
         // A5: the peer answered; clear the error counters.
-        if let Some(p) = self.paths.get_mut(o.path) {
-            p.on_data_acked(true);
+        if let Some(e) = self.paths.on_data_acked(o.path, true) {
+            self.path_event(ctx, e);
         }
-        self.paths.reset_association_errors();
         // A6: answers by correlation id, in request order.
         let mut answers: Vec<Option<AddressRequestOutcome>> = vec![None; o.requests.len()];
         for param in ack.params() {
