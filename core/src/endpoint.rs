@@ -1092,6 +1092,17 @@ impl Endpoint {
         })
     }
 
+    /// The endpoint's SCTP-AUTH shared keys (for the socket facade, which
+    /// rebuilds endpoints).
+    pub(crate) fn shared_keys(&self) -> &SharedKeys {
+        &self.auth_keys
+    }
+
+    /// Replaces the endpoint's SCTP-AUTH shared keys.
+    pub(crate) fn set_shared_keys(&mut self, keys: SharedKeys) {
+        self.auth_keys = keys;
+    }
+
     /// Sets endpoint pair shared key `key_id` to `secret` (RFC 4895 §6.1;
     /// RFC 6458 §8.3.3 SCTP_AUTH_KEY), replacing a key of that id. `id`
     /// `None`: the endpoint's keys, which associations created later

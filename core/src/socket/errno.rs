@@ -231,6 +231,7 @@ pub(crate) fn from_core(err: &crate::Error) -> SocketError {
             "the endpoint holds its maximum number of associations",
         ),
         E::InvalidAddress(msg) => SocketError::new(Errno::EINVAL, msg),
+        E::Auth(msg) => SocketError::new(Errno::EINVAL, msg),
         #[allow(unreachable_patterns)]
         _ => SocketError::new(Errno::EINVAL, "rejected by the association"),
     }

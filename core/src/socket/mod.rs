@@ -33,8 +33,8 @@ mod options;
 pub use errno::{Errno, SocketError};
 pub use notification::{AssocChangeState, EventMask, EventType, Notification, PeerAddrChangeState};
 pub use options::{
-    spp_flags, AssocInfo, InitMsg, PeerAddrInfo, PeerAddrParams, PeerAddrState, RtoInfo,
-    SocketOption, Status,
+    spp_flags, AssocInfo, AuthChunks, AuthKeyId, HmacIdent, InitMsg, PeerAddrInfo, PeerAddrParams,
+    PeerAddrState, RtoInfo, SocketOption, Status,
 };
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -1220,6 +1220,25 @@ impl SocketStack {
     /// `assoc_id: None`. Changing them on a live association gives
     /// EOPNOTSUPP (the core cannot reconfigure a running association yet).
     pub fn setsockopt(&mut self, now: Instant, id: SocketId, opt: SocketOption) -> SResult<()> {
+        if let SocketOption::AuthActiveKey(k)
+        | SocketOption::AuthDeactivateKey(k)
+        | SocketOption::AuthDeleteKey(k) = opt
+        {
+            let (port_no, aid) = self.auth_target(id, k.assoc_id)?;
+            let ep = &mut self
+                .ports
+                .get_mut(&port_no)
+                .ok_or(SocketError::from(Errno::ENOTCONN))?
+                .endpoint;
+            match opt {
+                SocketOption::AuthActiveKey(_) => ep.set_active_auth_key(aid, k.key_id),
+                SocketOption::AuthDeactivateKey(_) => ep.deactivate_auth_key(aid, k.key_id),
+                _ => ep.delete_auth_key(aid, k.key_id),
+            }
+            .map_err(|e| errno::from_core(&e))?;
+            self.drain_events(now, port_no);
+            return Ok(());
+        }
         if let SocketOption::PrimaryAddr { assoc_id, address } = opt {
             let address = address.ok_or(err(
                 Errno::EINVAL,
@@ -1232,7 +1251,11 @@ impl SocketStack {
         }
         let s = self.sock_mut(id)?;
         match opt {
-            SocketOption::Error(_) | SocketOption::Status(_) | SocketOption::PeerAddrInfo(_) => {
+            SocketOption::Error(_)
+            | SocketOption::Status(_)
+            | SocketOption::PeerAddrInfo(_)
+            | SocketOption::PeerAuthChunks(_)
+            | SocketOption::LocalAuthChunks(_) => {
                 return Err(err(Errno::ENOPROTOOPT, "this option is read-only"))
             }
             SocketOption::Linger(l) => {
@@ -1373,8 +1396,45 @@ impl SocketStack {
             }
             _ => {}
         }
+        if let SocketOption::AuthActiveKey(k) = opt {
+            let (port_no, aid) = self.auth_target(id, k.assoc_id)?;
+            let key_id = self
+                .ports
+                .get(&port_no)
+                .ok_or(SocketError::from(Errno::ENOTCONN))?
+                .endpoint
+                .active_auth_key(aid)
+                .map_err(|e| errno::from_core(&e))?;
+            return Ok(SocketOption::AuthActiveKey(AuthKeyId { key_id, ..k }));
+        }
         let s = self.sock(id)?;
         match opt {
+            SocketOption::PeerAuthChunks(q) | SocketOption::LocalAuthChunks(q) => {
+                let aid = self.pick_assoc(s, q.assoc_id)?;
+                let ep = &s
+                    .port
+                    .and_then(|p| self.ports.get(&p))
+                    .ok_or(SocketError::from(Errno::ENOTCONN))?
+                    .endpoint;
+                let list = match opt {
+                    SocketOption::PeerAuthChunks(_) => ep.peer_auth_chunks(aid),
+                    _ => ep.local_auth_chunks(aid),
+                }
+                .map_err(|e| errno::from_core(&e))?;
+                let q = AuthChunks {
+                    chunks: list.into_iter().collect(),
+                    ..q
+                };
+                Ok(match opt {
+                    SocketOption::PeerAuthChunks(_) => SocketOption::PeerAuthChunks(q),
+                    _ => SocketOption::LocalAuthChunks(q),
+                })
+            }
+            SocketOption::AuthChunk(_)
+            | SocketOption::AuthDeactivateKey(_)
+            | SocketOption::AuthDeleteKey(_) => {
+                Err(err(Errno::ENOPROTOOPT, "this option is write-only"))
+            }
             SocketOption::Status(st) => {
                 let aid = self.pick_assoc(s, st.assoc_id)?;
                 let stats = self.stats_of(s, aid)?;
@@ -1503,6 +1563,48 @@ impl SocketStack {
             .and_then(|p| self.ports.get(&p))
             .and_then(|p| p.endpoint.buffered_amount(a))
             .is_some_and(|b| b < s.config.send_buffer)
+    }
+
+    /// Sets SCTP-AUTH endpoint pair shared key `key_id` (RFC 6458 §8.3.3,
+    /// SCTP_AUTH_KEY; the one option whose value has a variable length).
+    /// `assoc_id` `None`: the socket's endpoint, for its future
+    /// associations (on a connected one-to-one socket: its association).
+    /// The socket must be bound or connected. An empty `secret` is the
+    /// null key.
+    pub fn set_auth_key(
+        &mut self,
+        id: SocketId,
+        assoc_id: Option<AssociationId>,
+        key_id: u16,
+        secret: &[u8],
+    ) -> SResult<()> {
+        let (port_no, aid) = self.auth_target(id, assoc_id)?;
+        self.ports
+            .get_mut(&port_no)
+            .ok_or(SocketError::from(Errno::ENOTCONN))?
+            .endpoint
+            .set_auth_key(aid, key_id, secret)
+            .map_err(|e| errno::from_core(&e))
+    }
+
+    /// The endpoint (by port) and association an SCTP-AUTH key option is
+    /// for.
+    fn auth_target(
+        &self,
+        id: SocketId,
+        assoc_id: Option<AssociationId>,
+    ) -> SResult<(u16, Option<AssociationId>)> {
+        let s = self.sock(id)?;
+        let port = s.port.ok_or(err(
+            Errno::EINVAL,
+            "SCTP-AUTH keys live in the socket's endpoint: bind or connect the socket first",
+        ))?;
+        let aid = match (assoc_id, s.kind) {
+            (Some(a), _) => Some(self.pick_assoc(s, Some(a))?),
+            (None, SocketKind::OneToOne) => s.one_assoc(),
+            (None, SocketKind::OneToMany) => None,
+        };
+        Ok((port, aid))
     }
 
     fn pick_assoc(&self, s: &Socket, assoc: Option<AssociationId>) -> SResult<AssociationId> {
@@ -1637,7 +1739,10 @@ impl SocketStack {
                 .and_then(|l| self.sock(l).ok())
                 .map(|s| s.config.clone())
                 .unwrap_or_else(|| port.endpoint.config().association.clone());
-            let ep = self.new_endpoint(port_no, accept, &cfg)?;
+            let keys = port.endpoint.shared_keys().clone();
+            let mut ep = self.new_endpoint(port_no, accept, &cfg)?;
+            // SCTP-AUTH keys set on the socket stay with it.
+            ep.set_shared_keys(keys);
             if let Some(port) = self.ports.get_mut(&port_no) {
                 port.endpoint = ep;
                 port.accept_incoming = accept;
@@ -1662,7 +1767,10 @@ impl SocketStack {
         if port.endpoint.config().association == cfg {
             return;
         }
-        if let Ok(ep) = self.new_endpoint(port_no, accept, &cfg) {
+        let keys = port.endpoint.shared_keys().clone();
+        if let Ok(mut ep) = self.new_endpoint(port_no, accept, &cfg) {
+            // SCTP-AUTH keys set on the socket stay with it.
+            ep.set_shared_keys(keys);
             if let Some(port) = self.ports.get_mut(&port_no) {
                 port.endpoint = ep;
             }
@@ -2018,6 +2126,15 @@ impl SocketStack {
                 s.notify(Notification::Shutdown { assoc_id: aid }, aid, from);
             }
             Event::SenderDry => s.notify(Notification::SenderDry { assoc_id: aid }, aid, from),
+            Event::Authentication { key_id, indication } => s.notify(
+                Notification::Authentication {
+                    key_id,
+                    indication,
+                    assoc_id: aid,
+                },
+                aid,
+                from,
+            ),
             Event::BufferedAmountLow => {}
             Event::Closed(reason) => {
                 let was_up = s.assocs.get(&aid).is_some_and(|a| a.up);

@@ -27,11 +27,13 @@ pub enum EventType {
     SenderDry,
     /// SCTP_SEND_FAILED_EVENT (§6.1.11).
     SendFailed,
+    /// SCTP_AUTHENTICATION_EVENT (§6.1.8).
+    Authentication,
 }
 
 impl EventType {
     /// All types, in `code()` order.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         Self::AssocChange,
         Self::PeerAddrChange,
         Self::RemoteError,
@@ -39,6 +41,7 @@ impl EventType {
         Self::AdaptationIndication,
         Self::SenderDry,
         Self::SendFailed,
+        Self::Authentication,
     ];
 
     /// The Linux `sctp_sn_type` value (`SCTP_SN_TYPE_BASE` is `1 << 15`).
@@ -51,6 +54,7 @@ impl EventType {
             Self::AdaptationIndication => 0x8007,
             Self::SenderDry => 0x8009,
             Self::SendFailed => 0x800d,
+            Self::Authentication => 0x8008,
         }
     }
 
@@ -217,6 +221,16 @@ pub enum Notification {
         /// The association.
         assoc_id: AssociationId,
     },
+    /// SCTP_AUTHENTICATION_EVENT (RFC 6458 §6.1.8).
+    Authentication {
+        /// `auth_keynumber`: the key concerned.
+        key_id: u16,
+        /// `auth_indication`: SCTP_AUTH_NEW_KEY, SCTP_AUTH_FREE_KEY or
+        /// SCTP_AUTH_NO_AUTH.
+        indication: crate::AuthIndication,
+        /// The association.
+        assoc_id: AssociationId,
+    },
 }
 
 impl Notification {
@@ -229,6 +243,7 @@ impl Notification {
             Self::SendFailed { .. } => EventType::SendFailed,
             Self::Shutdown { .. } => EventType::Shutdown,
             Self::SenderDry { .. } => EventType::SenderDry,
+            Self::Authentication { .. } => EventType::Authentication,
         }
     }
 }

@@ -207,6 +207,56 @@ pub enum SocketOption {
     /// announces the change to their peers with ASCONF (RFC 5061). On by
     /// default.
     AutoAsconf(bool),
+    /// SCTP_AUTH_CHUNK (RFC 6458 §8.3.2, set only): a chunk type future
+    /// associations accept only authenticated; turns SCTP-AUTH on
+    /// ([`AssociationConfig::auth`]).
+    AuthChunk(u8),
+    /// SCTP_HMAC_IDENT (RFC 6458 §8.1.17): the HMAC algorithms the peer
+    /// should use, preferred first, for future associations; must include
+    /// SHA-1. Setting it turns SCTP-AUTH on.
+    HmacIdent(HmacIdent),
+    /// SCTP_AUTH_ACTIVE_KEY (RFC 6458 §8.1.18): the key that sends.
+    AuthActiveKey(AuthKeyId),
+    /// SCTP_AUTH_DEACTIVATE_KEY (RFC 6458 §8.3.4, set only).
+    AuthDeactivateKey(AuthKeyId),
+    /// SCTP_AUTH_DELETE_KEY (RFC 6458 §8.3.5, set only).
+    AuthDeleteKey(AuthKeyId),
+    /// SCTP_PEER_AUTH_CHUNKS (RFC 6458 §8.2.3, get only): the chunk types
+    /// the peer wants authenticated.
+    PeerAuthChunks(AuthChunks),
+    /// SCTP_LOCAL_AUTH_CHUNKS (RFC 6458 §8.2.4, get only): the chunk types
+    /// we accept only authenticated.
+    LocalAuthChunks(AuthChunks),
+}
+
+/// SCTP_HMAC_IDENT's value: at most the two defined algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HmacIdent {
+    /// The preferred algorithm.
+    pub first: crate::HmacAlgorithm,
+    /// The other one, if listed.
+    pub second: Option<crate::HmacAlgorithm>,
+    /// On get: whether SCTP-AUTH is on for future associations.
+    pub enabled: bool,
+}
+
+/// `struct sctp_authkeyid` (RFC 6458 §8.1.18, §8.3.4, §8.3.5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthKeyId {
+    /// The association, or `None` for the socket's endpoint (its future
+    /// associations; a one-to-one socket's own association when connected).
+    pub assoc_id: Option<AssociationId>,
+    /// The Shared Key Identifier.
+    pub key_id: u16,
+}
+
+/// `struct sctp_authchunks` (RFC 6458 §8.2.3, §8.2.4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthChunks {
+    /// The association (one-to-many), ignored for one-to-one.
+    pub assoc_id: Option<AssociationId>,
+    /// The chunk types (filled on get).
+    pub chunks: crate::wire::ChunkTypeSet,
 }
 
 impl SocketOption {
@@ -233,6 +283,13 @@ impl SocketOption {
             Self::PeerAddrInfo(_) => "SCTP_GET_PEER_ADDR_INFO",
             Self::SetPeerPrimaryAddr { .. } => "SCTP_SET_PEER_PRIMARY_ADDR",
             Self::AutoAsconf(_) => "SCTP_AUTO_ASCONF",
+            Self::AuthChunk(_) => "SCTP_AUTH_CHUNK",
+            Self::HmacIdent(_) => "SCTP_HMAC_IDENT",
+            Self::AuthActiveKey(_) => "SCTP_AUTH_ACTIVE_KEY",
+            Self::AuthDeactivateKey(_) => "SCTP_AUTH_DEACTIVATE_KEY",
+            Self::AuthDeleteKey(_) => "SCTP_AUTH_DELETE_KEY",
+            Self::PeerAuthChunks(_) => "SCTP_PEER_AUTH_CHUNKS",
+            Self::LocalAuthChunks(_) => "SCTP_LOCAL_AUTH_CHUNKS",
         }
     }
 
@@ -251,6 +308,8 @@ impl SocketOption {
                 | Self::MaxSeg(_)
                 | Self::AutoClose(_)
                 | Self::AdaptationLayer(_)
+                | Self::AuthChunk(_)
+                | Self::HmacIdent(_)
         )
     }
 }
@@ -389,6 +448,16 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
             c.autoclose = (secs != 0).then(|| Duration::from_secs(u64::from(secs)));
         }
         SocketOption::AdaptationLayer(v) => c.adaptation_indication = Some(v),
+        SocketOption::AuthChunk(t) => {
+            let a = c.auth.get_or_insert_with(Default::default);
+            if !a.chunks.contains(&t) {
+                a.chunks.push(t);
+            }
+        }
+        SocketOption::HmacIdent(h) => {
+            c.auth.get_or_insert_with(Default::default).hmac_algorithms =
+                core::iter::once(h.first).chain(h.second).collect();
+        }
         _ => return Ok(()),
     }
     c.validate().map_err(|e| match e {
@@ -445,6 +514,18 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
         ),
         SocketOption::AdaptationLayer(_) => {
             SocketOption::AdaptationLayer(cfg.adaptation_indication.unwrap_or(0))
+        }
+        SocketOption::HmacIdent(_) => {
+            let list = cfg
+                .auth
+                .as_ref()
+                .map(|a| a.hmac_algorithms.clone())
+                .unwrap_or_else(|| vec![crate::HmacAlgorithm::Sha1]);
+            SocketOption::HmacIdent(HmacIdent {
+                first: list.first().copied().unwrap_or(crate::HmacAlgorithm::Sha1),
+                second: list.get(1).copied(),
+                enabled: cfg.auth.is_some(),
+            })
         }
         other => other,
     }
