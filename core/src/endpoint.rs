@@ -969,7 +969,10 @@ impl Endpoint {
     ///
     /// With UDP encapsulation, use the same UDP port on the new address as
     /// on the others (the peer pairs the IP with the port of our packets,
-    /// RFC 6951 §5).
+    /// RFC 6951 §5). List the starting addresses in
+    /// [`EndpointConfig::local_addresses`]: an association that listed
+    /// none knows only the addresses added later, so only those can be
+    /// removed from it or made its peer's primary.
     pub fn add_local_address(&mut self, now: Instant, ip: std::net::IpAddr) -> Result<(), Error> {
         if ip.is_unspecified() || ip.is_multicast() {
             return Err(Error::InvalidAddress(
