@@ -88,6 +88,41 @@ pub struct Common {
     /// Largest message, in bytes
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_message_size: usize,
+    /// SCTP-AUTH (RFC 4895): accept these chunk types only authenticated
+    /// (names like data,sack,heartbeat,abort,shutdown,cookie-echo,asconf or
+    /// type numbers); `--auth` alone: data,sack
+    #[arg(long, num_args = 0..=1, default_missing_value = "data,sack", value_name = "CHUNKS")]
+    pub auth: Option<String>,
+}
+
+/// `--auth data,sack,...` as chunk types.
+fn parse_auth_chunks(s: &str) -> anyhow::Result<Vec<u8>> {
+    use anysctp::wire::chunk_type as t;
+    let mut out = Vec::new();
+    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let ty = match name.to_ascii_lowercase().as_str() {
+            "data" => t::DATA,
+            "sack" => t::SACK,
+            "heartbeat" => t::HEARTBEAT,
+            "heartbeat-ack" => t::HEARTBEAT_ACK,
+            "abort" => t::ABORT,
+            "shutdown" => t::SHUTDOWN,
+            "shutdown-ack" => t::SHUTDOWN_ACK,
+            "error" => t::ERROR,
+            "cookie-echo" => t::COOKIE_ECHO,
+            "cookie-ack" => t::COOKIE_ACK,
+            "asconf" => t::ASCONF,
+            "asconf-ack" => t::ASCONF_ACK,
+            "forward-tsn" => t::FORWARD_TSN,
+            "reconfig" => t::RE_CONFIG,
+            "idata" => t::I_DATA,
+            n => n.parse::<u8>().with_context(|| {
+                format!("--auth: `{n}` is neither a chunk name (data, sack, ...) nor a type number")
+            })?,
+        };
+        out.push(ty);
+    }
+    Ok(out)
 }
 
 /// `anysctp listen`.
@@ -147,6 +182,16 @@ fn association_config(c: &Common) -> anyhow::Result<AssociationConfig> {
         receive_buffer: default
             .receive_buffer
             .max(u32::try_from(max_message_size.saturating_mul(2)).unwrap_or(u32::MAX)),
+        auth: c
+            .auth
+            .as_deref()
+            .map(|list| -> anyhow::Result<_> {
+                Ok(anysctp::AuthConfig {
+                    chunks: parse_auth_chunks(list)?,
+                    ..anysctp::AuthConfig::default()
+                })
+            })
+            .transpose()?,
         ..default
     };
     cfg.validate().context("bad option")?;
@@ -846,4 +891,20 @@ pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_auth_chunks;
+
+    #[test]
+    fn auth_chunk_names_and_numbers() {
+        assert_eq!(parse_auth_chunks("data,sack").unwrap(), vec![0, 3]);
+        assert_eq!(
+            parse_auth_chunks("cookie-echo, 64,asconf").unwrap(),
+            vec![10, 64, 0xC1]
+        );
+        assert!(parse_auth_chunks("dta").is_err());
+        assert!(parse_auth_chunks("300").is_err());
+    }
 }

@@ -14,7 +14,8 @@
  * Scenario flags: --streams N --count N --size B --unordered 0|1|mixed
  * --send-streams N --big BYTES --echo --expect N --timeout SECS
  * [--linger SECS: after a graceful end, keep answering the peer; SIGTERM ends it]
- * [--immediate-sack: no delayed SACKs].
+ * [--immediate-sack: no delayed SACKs]
+ * [--auth: accept DATA and SACK only authenticated (SCTP_AUTH_CHUNK, RFC 4895)].
  * Prints exactly one line `RESULT {json}`; exits 0 only if ok.
  * See ../README.md for the message format.
  */
@@ -45,6 +46,7 @@ static struct {
 	int streams, count, size, unordered, send_streams, big, echo, expect;
 	double timeout, linger;
 	int immediate_sack;
+	int auth;
 } opt = {.sctp_port = 5000, .streams = 16, .size = 100, .send_streams = 1, .timeout = 30};
 
 static int is_unordered(uint64_t id)
@@ -385,6 +387,10 @@ static void parse(int argc, char **argv)
 			opt.immediate_sack = 1;
 			continue;
 		}
+		if (!strcmp(a, "--auth")) {
+			opt.auth = 1;
+			continue;
+		}
 		if (!strcmp(a, "--linger") && v) {
 			opt.linger = atof(v);
 			i++;
@@ -590,6 +596,14 @@ int main(int argc, char **argv)
 		 * pending when SHUTDOWN goes out; see README, Findings (pion). */
 		struct sctp_sack_info si = {.sack_assoc_id = SCTP_FUTURE_ASSOC, .sack_delay = 0, .sack_freq = 1};
 		setopt(s, IPPROTO_SCTP, SCTP_DELAYED_SACK, &si, sizeof si, "SCTP_DELAYED_SACK");
+	}
+	if (opt.auth) {
+		/* RFC 4895: DATA and SACK must reach us authenticated. */
+		const uint8_t types[] = {0 /* DATA */, 3 /* SACK */};
+		for (size_t i = 0; i < sizeof types; i++) {
+			struct sctp_authchunk ac = {.sauth_chunk = types[i]};
+			setopt(s, IPPROTO_SCTP, SCTP_AUTH_CHUNK, &ac, sizeof ac, "SCTP_AUTH_CHUNK");
+		}
 	}
 	struct sctp_initmsg im = {.sinit_num_ostreams = (uint16_t)opt.streams,
 	                          .sinit_max_instreams = (uint16_t)opt.streams};

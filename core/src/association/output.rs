@@ -253,7 +253,8 @@ impl Association {
     }
 
     fn push_sack(&mut self, w: &mut PacketWriter<'_>) {
-        let room = w.remaining();
+        // Less an AUTH chunk the SACK may need (RFC 4895 §6.2).
+        let room = w.room_for(wire::chunk_type::SACK);
         let mut gaps = core::mem::take(&mut self.gap_scratch);
         let mut dups = core::mem::take(&mut self.dup_scratch);
         let cum = self.tracker.write_sack(room, &mut gaps, &mut dups);
@@ -274,8 +275,13 @@ impl Association {
 
     /// Returns whether a FORWARD TSN was written.
     fn push_forward_tsn(&mut self, w: &mut PacketWriter<'_>) -> bool {
+        let t = if self.negotiated.i_data {
+            wire::chunk_type::I_FORWARD_TSN
+        } else {
+            wire::chunk_type::FORWARD_TSN
+        };
         let max_streams =
-            (w.remaining().saturating_sub(8) / if self.negotiated.i_data { 8 } else { 4 }).max(1);
+            (w.room_for(t).saturating_sub(8) / if self.negotiated.i_data { 8 } else { 4 }).max(1);
         let Some((new_cum, streams)) = self.rtx.forward_tsn(self.negotiated.i_data, max_streams)
         else {
             self.need_forward_tsn = false;
