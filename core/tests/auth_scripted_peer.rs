@@ -524,3 +524,28 @@ fn shared_keys_authenticate_and_a_new_key_is_reported() {
     p.send_raw(p.local_tag, &pkt);
     assert!(p.messages().is_empty());
 }
+
+#[test]
+fn a_sack_full_of_gap_blocks_still_fits_beside_its_auth_chunk() {
+    // The peer wants SACK authenticated; 400 DATA chunks with every other
+    // TSN missing make a SACK whose gap blocks would fill the whole packet
+    // without room for the AUTH chunk.
+    let mut p = Peer::established(AuthConfig::default(), &[chunk_type::SACK], &[3, 1]);
+    for i in 0..400u32 {
+        p.send_raw(p.local_tag, &data(101 + 2 * i, b"g"));
+    }
+    p.advance_sack();
+    let sacks: Vec<Out> = p
+        .sent()
+        .into_iter()
+        .filter(|o| o.types().contains(&chunk_type::SACK))
+        .collect();
+    assert!(!sacks.is_empty(), "a SACK is sent");
+    for o in &sacks {
+        assert!(o.bytes.len() <= 1200, "MTU: {}", o.bytes.len());
+        assert_eq!(o.types()[0], chunk_type::AUTH);
+        let sack = &o.chunks[1].1;
+        let gaps = u16::from_be_bytes([sack[8], sack[9]]);
+        assert!(gaps > 200, "the SACK reports many gaps: {gaps}");
+    }
+}

@@ -924,6 +924,71 @@ mod tests {
         }
     }
 
+    /// Two sides of one association: `a` sends with `a_hmacs` asked by
+    /// `b`, and the reverse.
+    fn session_pair(a_hmacs: Vec<u16>, b_hmacs: Vec<u16>) -> (Auth, Auth) {
+        let pa = params(1, Some(vec![0, 3]), a_hmacs);
+        let pb = params(2, Some(vec![0]), b_hmacs);
+        let mut a = Auth {
+            local: Some(pa.clone()),
+            ..Auth::default()
+        };
+        let mut b = Auth {
+            local: Some(pb.clone()),
+            ..Auth::default()
+        };
+        a.negotiate(None, Some(&pb));
+        b.negotiate(None, Some(&pa));
+        (a, b)
+    }
+
+    proptest::proptest! {
+        /// What one side signs, the other verifies; any change to the
+        /// covered bytes is caught.
+        #[test]
+        fn signed_regions_verify_and_tampering_is_caught(
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            flip in proptest::prelude::any::<usize>(),
+            sha256 in proptest::prelude::any::<bool>(),
+        ) {
+            let (a, mut b) = session_pair(vec![1], if sha256 { vec![3, 1] } else { vec![1] });
+            let plan = a.plan().unwrap();
+            let n = plan.hmac_len;
+            let mut region = vec![chunk_type::AUTH, 0, 0, (8 + n) as u8];
+            region.extend_from_slice(&plan.shared_key_id.to_be_bytes());
+            region.extend_from_slice(&plan.hmac_id.to_be_bytes());
+            region.resize(8 + n, 0);
+            region.extend_from_slice(&payload);
+            a.sign(&plan, &mut region);
+            let hmac = region[8..8 + n].to_vec();
+            let chunk = AuthChunk { shared_key_id: plan.shared_key_id, hmac_id: plan.hmac_id, hmac: &hmac };
+            let valid = matches!(b.verify(&chunk, &region), Verdict::Valid { .. });
+            proptest::prop_assert!(valid);
+            // Any bit outside the HMAC field changed: discarded.
+            let i = flip % region.len();
+            if !(8..8 + n).contains(&i) {
+                let mut bad = region.clone();
+                bad[i] ^= 1;
+                let valid = matches!(b.verify(&chunk, &bad), Verdict::Valid { .. });
+                proptest::prop_assert!(!valid);
+            }
+        }
+
+        /// Arbitrary AUTH chunks and regions never panic.
+        #[test]
+        fn verify_survives_any_bytes(
+            key in proptest::prelude::any::<u16>(),
+            id in proptest::prelude::any::<u16>(),
+            hmac in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            region in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let (_, mut b) = session_pair(vec![1], vec![3, 1]);
+            let _ = b.verify(&AuthChunk { shared_key_id: key, hmac_id: id, hmac: &hmac }, &region);
+            let _ = AuthParams::decode(&region);
+            let _ = AuthParams::from_peer(Some(&region), Some(&hmac), Some(&region));
+        }
+    }
+
     #[test]
     fn shared_keys_follow_rfc_6458() {
         let mut k = SharedKeys::default();
