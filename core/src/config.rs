@@ -73,6 +73,12 @@ pub struct AssociationConfig {
     /// Which re-configuration requests of the peer are accepted (RFC 6525
     /// §5.2); the others are answered "Denied".
     pub reconfig_policy: ReconfigPolicy,
+    /// Offer dynamic address reconfiguration (ASCONF / ASCONF-ACK, RFC
+    /// 5061): the peer may add and delete its addresses and suggest our
+    /// primary path, and `Endpoint::add_local_address` /
+    /// `remove_local_address` / `set_peer_primary` reach peers that
+    /// offer it too.
+    pub asconf: bool,
     /// Accept packets with a zero checksum when the peer offers it (RFC
     /// 9653); only safe below a lower layer with integrity, e.g. DTLS.
     pub zero_checksum: bool,
@@ -205,6 +211,7 @@ impl Default for AssociationConfig {
             partial_reliability: true,
             reconfig: true,
             reconfig_policy: ReconfigPolicy::default(),
+            asconf: true,
             zero_checksum: false,
             adaptation_indication: None,
             autoclose: None,

@@ -102,6 +102,9 @@ pub struct Endpoint {
     /// Scratch list of associations whose timers are due (kept to avoid an
     /// allocation per call).
     due: Vec<AssociationId>,
+    /// Whether local address changes are announced to peers with ASCONF
+    /// (RFC 6458 SCTP_AUTO_ASCONF).
+    auto_asconf: bool,
     /// SCTP-AUTH endpoint pair shared keys given to new associations
     /// (RFC 4895 §6.1).
     auth_keys: SharedKeys,
@@ -136,6 +139,7 @@ impl Endpoint {
             stateless: VecDeque::new(),
             accept_filter: AddressFilter::default(),
             due: Vec::new(),
+            auto_asconf: true,
             auth_keys: SharedKeys::default(),
         })
     }
@@ -262,6 +266,17 @@ impl Endpoint {
             self.timers.cancel(&id);
             return;
         }
+        if !a.removed_peer_addresses.is_empty() {
+            // RFC 5061 §5.3 F13: packets from a deleted address are out of
+            // the blue from now on.
+            let port = a.peer_port;
+            for addr in a.removed_peer_addresses.drain(..) {
+                if self.by_peer.get(&(addr, port)) == Some(&id) {
+                    self.by_peer.remove(&(addr, port));
+                }
+            }
+            self.last_peer = None;
+        }
         if a.paths_changed {
             // The INIT ACK (or a restart) listed more peer addresses: their
             // packets belong to this association too (§5.1.2).
@@ -324,6 +339,7 @@ impl Endpoint {
         to: Option<SocketAddr>,
         data: Bytes,
     ) {
+        let arrived_at = to;
         let to = to.filter(|_| self.config.local_addresses.len() > 1);
         if data.len() < wire::HEADER_LEN {
             tracing::trace!(%from, len = data.len(), "datagram too short for SCTP; dropped");
@@ -351,9 +367,14 @@ impl Endpoint {
             self.handle_ootb(now, from, &packet);
             return;
         }
+        let found = found.or_else(|| self.asconf_lookup(from, &packet));
         match found {
             Some(id) => {
                 if let Some(assoc) = self.associations.get_mut(&id) {
+                    if arrived_at.is_some_and(|t| assoc.ignores_abort_at(t.ip(), &packet)) {
+                        // RFC 5061 §5.3.1.
+                        return;
+                    }
                     let mut ctx = Ctx {
                         now,
                         events: &mut self.events,
@@ -387,6 +408,26 @@ impl Endpoint {
                 }
             }
         }
+    }
+
+    /// RFC 5061 §5.2 D2, D2-ext: a packet from an unknown source that
+    /// carries ASCONF chunks belongs to the association of the first
+    /// ASCONF's Address Parameter (with the packet's UDP and SCTP ports),
+    /// if its verification tag matches (D4); the AUTH check (D5) follows
+    /// in the association.
+    fn asconf_lookup(&mut self, from: SocketAddr, packet: &Packet<&[u8]>) -> Option<AssociationId> {
+        let asconf = packet
+            .chunks()
+            .map_while(Result::ok)
+            .filter(|c| c.chunk_type == chunk_type::ASCONF)
+            .filter_map(|c| match Chunk::parse(&c) {
+                Ok(Chunk::Asconf(a)) => Some(a.address),
+                _ => None,
+            })
+            .find(|ip| !ip.is_unspecified())?;
+        let id = self.lookup_peer(SocketAddr::new(asconf, from.port()), packet.src_port())?;
+        let a = self.associations.get(&id)?;
+        (a.local_tag == packet.verification_tag()).then_some(id)
     }
 
     /// Handles a packet that belongs to no association (RFC 9260 §8.4),
@@ -536,10 +577,7 @@ impl Endpoint {
         };
         let tsn = Tsn(self.rng.next_u32());
         // RFC 4895 §6.1: our RANDOM from the seeded source.
-        let auth = cfg
-            .auth
-            .as_ref()
-            .map(|a| AuthParams::ours(a, &mut self.rng));
+        let auth = AuthParams::for_association(&cfg, &mut self.rng);
         let contents = handshake::make_cookie(
             &cfg,
             auth.as_ref(),
@@ -977,6 +1015,89 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Adds `ip` to this endpoint's own addresses at run time (RFC 6458
+    /// `sctp_bindx(SCTP_BINDX_ADD_ADDR)`): new associations list it in
+    /// their INIT / INIT ACK, and with [auto ASCONF](Self::set_auto_asconf)
+    /// on (the default) every association whose peer supports RFC 5061
+    /// gets an ASCONF adding it. The address becomes a source of packets
+    /// of an association once its peer accepted it
+    /// ([`Event::AddressRequestResult`]; RFC 5061 §5.3 F1, F2).
+    /// Associations whose peer does not support ASCONF keep their
+    /// addresses.
+    ///
+    /// With UDP encapsulation, use the same UDP port on the new address as
+    /// on the others (the peer pairs the IP with the port of our packets,
+    /// RFC 6951 §5). List the starting addresses in
+    /// [`EndpointConfig::local_addresses`]: an association that listed
+    /// none knows only the addresses added later, so only those can be
+    /// removed from it or made its peer's primary.
+    pub fn add_local_address(&mut self, now: Instant, ip: std::net::IpAddr) -> Result<(), Error> {
+        if ip.is_unspecified() || ip.is_multicast() {
+            return Err(Error::InvalidAddress(
+                "a local address must be a unicast address, not a wildcard or multicast one",
+            ));
+        }
+        if self.config.local_addresses.contains(&ip) {
+            return Err(Error::InvalidAddress("the address is already one of ours"));
+        }
+        self.config.local_addresses.push(ip);
+        if self.auto_asconf {
+            self.announce(now, crate::event::AddressRequest::AddLocal(ip));
+        }
+        Ok(())
+    }
+
+    /// Removes `ip` from this endpoint's own addresses at run time (RFC
+    /// 6458 `sctp_bindx(SCTP_BINDX_REM_ADDR)`): no association sends from
+    /// it any more, and with [auto ASCONF](Self::set_auto_asconf) on every
+    /// association whose peer supports RFC 5061 gets an ASCONF deleting
+    /// it ([`Event::AddressRequestResult`] tells the answer). The last
+    /// address cannot be removed (RFC 5061 §5.3 F5): add another first.
+    pub fn remove_local_address(
+        &mut self,
+        now: Instant,
+        ip: std::net::IpAddr,
+    ) -> Result<(), Error> {
+        if !self.config.local_addresses.contains(&ip) {
+            return Err(Error::InvalidAddress(
+                "not one of this endpoint's addresses",
+            ));
+        }
+        if self.config.local_addresses.len() == 1 {
+            return Err(Error::InvalidAddress(
+                "cannot remove the endpoint's last address; add another one first",
+            ));
+        }
+        self.config.local_addresses.retain(|a| *a != ip);
+        if self.auto_asconf {
+            self.announce(now, crate::event::AddressRequest::RemoveLocal(ip));
+        }
+        Ok(())
+    }
+
+    /// Sends `request` on every association whose peer supports ASCONF
+    /// and for which it means something.
+    fn announce(&mut self, now: Instant, request: crate::event::AddressRequest) {
+        use crate::event::AddressRequest as R;
+        let ids = self.associations();
+        for id in ids {
+            let Some(a) = self.associations.get_mut(&id) else {
+                continue;
+            };
+            let relevant = match request {
+                R::AddLocal(ip) => !a.local_addresses.contains(&ip),
+                R::RemoveLocal(ip) => a.local_addresses.contains(&ip),
+                R::SetPeerPrimary(_) => false,
+            };
+            if relevant && a.asconf_usable() {
+                // A full request queue or a peer refusing such requests:
+                // the association keeps its addresses as they are.
+                let _ = a.request_address_change(now, request);
+                self.after(id);
+            }
+        }
+    }
+
     // ---- SCTP-AUTH keys (RFC 4895; RFC 6458 §8.1.18, §8.3.2–§8.3.5) -------
 
     fn auth_keys_mut(
@@ -994,6 +1115,42 @@ impl Endpoint {
                 a.auth.update_keys(f)
             }
         }
+    }
+
+    /// Whether [`add_local_address`](Self::add_local_address) and
+    /// [`remove_local_address`](Self::remove_local_address) send ASCONFs
+    /// (RFC 6458 SCTP_AUTO_ASCONF; on by default).
+    pub fn auto_asconf(&self) -> bool {
+        self.auto_asconf
+    }
+
+    /// Turns the ASCONFs of [`add_local_address`](Self::add_local_address)
+    /// and [`remove_local_address`](Self::remove_local_address) on or off
+    /// (RFC 6458 SCTP_AUTO_ASCONF). Off, they only change the addresses of
+    /// future associations.
+    pub fn set_auto_asconf(&mut self, on: bool) {
+        self.auto_asconf = on;
+    }
+
+    /// Asks the peer of association `id` to send to our address `ip` by
+    /// preference (RFC 5061 Set Primary Address; RFC 6458
+    /// SCTP_SET_PEER_PRIMARY_ADDR). The answer comes as
+    /// [`Event::AddressRequestResult`]. Fails if the peer does not support
+    /// ASCONF or `ip` is not one of the association's addresses.
+    pub fn set_peer_primary(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        ip: std::net::IpAddr,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, _| {
+            if !a.local_addresses.contains(&ip) {
+                return Err(Error::InvalidAddress(
+                    "not an address of this association; add it first (add_local_address)",
+                ));
+            }
+            a.request_address_change(now, crate::event::AddressRequest::SetPeerPrimary(ip))
+        })
     }
 
     /// The endpoint's SCTP-AUTH shared keys (for the socket facade, which

@@ -1,7 +1,7 @@
 //! What the core tells the host: events, datagrams to send, and the
 //! application's send options.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use core::time::Duration;
@@ -117,6 +117,44 @@ pub enum ReconfigResult {
     Failed,
 }
 
+/// One of our own address changes, sent to the peer in an ASCONF chunk
+/// (RFC 5061).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressRequest {
+    /// Add this address of ours to the association (Add IP Address).
+    AddLocal(IpAddr),
+    /// Remove this address of ours from the association (Delete IP
+    /// Address).
+    RemoveLocal(IpAddr),
+    /// Ask the peer to send to this address of ours by preference (Set
+    /// Primary Address, RFC 6458 SCTP_SET_PEER_PRIMARY_ADDR).
+    SetPeerPrimary(IpAddr),
+}
+
+/// How the peer answered an [`AddressRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressRequestOutcome {
+    /// The peer performed it. An added address is used as a source from
+    /// now on (RFC 5061 §5.3 F2).
+    Accepted,
+    /// The peer refused it with this error cause (RFC 5061 §4.3, e.g.
+    /// 0x00A0 "delete last remaining address", 0x00A2 "delete source
+    /// address", 0x00A1 "resource shortage"). A refused removal leaves the
+    /// address in use.
+    Refused {
+        /// The cause code.
+        cause_code: u16,
+        /// The cause, rendered as text.
+        reason: String,
+    },
+    /// The peer does not understand the request (it reported the ASCONF
+    /// chunk or this parameter as unrecognized); no more such requests are
+    /// sent to it (RFC 5061 §5.1 A9, §5.3 F3).
+    Unsupported,
+}
+
 /// Something the host or application should know, from
 /// [`crate::Endpoint::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +201,16 @@ pub enum Event {
         address: SocketAddr,
         /// Its new state.
         state: PeerAddressState,
+    },
+    /// The peer answered one of our address changes (RFC 5061 ASCONF-ACK),
+    /// from [`crate::Endpoint::add_local_address`],
+    /// [`crate::Endpoint::remove_local_address`] or
+    /// [`crate::Endpoint::set_peer_primary`].
+    AddressRequestResult {
+        /// What we asked.
+        request: AddressRequest,
+        /// The answer.
+        outcome: AddressRequestOutcome,
     },
     /// The peer started a graceful shutdown (SHUTDOWN received).
     ShutdownReceived,

@@ -36,8 +36,8 @@ pub use config::{AssociationConfig, AuthConfig, EndpointConfig, HmacAlgorithm, R
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
-    AssociationId, AuthIndication, CloseReason, Event, PeerAddressState, ReconfigResult,
-    SendFailure, SendOptions, StreamDirection, Transmit,
+    AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication, CloseReason, Event,
+    PeerAddressState, ReconfigResult, SendFailure, SendOptions, StreamDirection, Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

@@ -14,7 +14,9 @@ use anysctp::{
     Instant, Ppid, SendOptions, Ssn, StreamId, Tsn,
 };
 use bytes::Bytes;
-use hmac::{Hmac, Mac};
+
+mod auth_support;
+use auth_support::*;
 
 const PEER: &str = "10.0.0.2:6000";
 const PEER_TAG: u32 = 0x0102_0304;
@@ -29,38 +31,6 @@ fn enc(c: &Chunk<'_>) -> Vec<u8> {
     let mut v = vec![0u8; (c.encoded_len() + 3) & !3];
     c.emit(&mut v);
     v
-}
-
-/// A TLV without padding (§6.1: key vectors omit padding).
-fn tlv(t: u16, value: &[u8]) -> Vec<u8> {
-    let mut v = t.to_be_bytes().to_vec();
-    v.extend_from_slice(&((4 + value.len()) as u16).to_be_bytes());
-    v.extend_from_slice(value);
-    v
-}
-
-fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
-    parts.iter().for_each(|p| m.update(p));
-    m.finalize().into_bytes().to_vec()
-}
-
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
-    parts.iter().for_each(|p| m.update(p));
-    m.finalize().into_bytes().to_vec()
-}
-
-/// As big-endian numbers, is `a` at most `b` (equal: the shorter first)?
-fn numerically_le(a: &[u8], b: &[u8]) -> bool {
-    let s = |v: &[u8]| {
-        v.iter()
-            .skip_while(|&&x| x == 0)
-            .copied()
-            .collect::<Vec<u8>>()
-    };
-    let (x, y) = (s(a), s(b));
-    (x.len(), x, a.len()) <= (y.len(), y, b.len())
 }
 
 /// A packet the endpoint sent.
@@ -211,28 +181,13 @@ impl Peer {
     /// The association shared key for endpoint pair shared key `secret`
     /// (RFC 4895 §6.1).
     fn key(&self, secret: &[u8]) -> Vec<u8> {
-        let (a, b) = (&self.peer_vector, &self.ep_vector);
-        let (lo, hi) = if numerically_le(a, b) { (a, b) } else { (b, a) };
-        [secret, lo, hi].concat()
+        association_key(secret, &self.peer_vector, &self.ep_vector)
     }
 
     /// An AUTH chunk (key `key_id`, HMAC id `hmac_id`, computed with
     /// `key`) followed by `rest`.
     fn auth_then(&self, key_id: u16, hmac_id: u16, key: &[u8], rest: &[u8]) -> Vec<u8> {
-        let len = if hmac_id == 3 { 32 } else { 20 };
-        let mut a = vec![chunk_type::AUTH, 0];
-        a.extend_from_slice(&((8 + len) as u16).to_be_bytes());
-        a.extend_from_slice(&key_id.to_be_bytes());
-        a.extend_from_slice(&hmac_id.to_be_bytes());
-        a.resize(8 + len, 0);
-        let mac = if hmac_id == 3 {
-            hmac_sha256(key, &[&a, rest])
-        } else {
-            hmac_sha1(key, &[&a, rest])
-        };
-        a[8..].copy_from_slice(&mac);
-        a.extend_from_slice(rest);
-        a
+        auth_then(key_id, hmac_id, key, rest)
     }
 
     fn cookie_echo_chunk(&self) -> Vec<u8> {
@@ -302,8 +257,13 @@ fn data_required() -> AuthConfig {
 fn init_ack_lists_random_chunks_hmac_algo_and_auth_support() {
     let mut p = Peer::listening(data_required());
     p.init(&[], &[1]);
-    // CHUNKS [DATA]; HMAC-ALGO [SHA-256, SHA-1] (the default).
-    assert_eq!(p.ep_chunks, vec![0]);
+    // CHUNKS [DATA] and, ASCONF being offered by default, ASCONF and
+    // ASCONF-ACK (RFC 5061 §4.2.7); HMAC-ALGO [SHA-256, SHA-1] (the
+    // default).
+    assert_eq!(
+        p.ep_chunks,
+        vec![0, chunk_type::ASCONF, chunk_type::ASCONF_ACK]
+    );
     assert_eq!(
         &p.ep_vector[p.ep_vector.len() - 8..],
         &[0x80, 0x04, 0, 8, 0, 3, 0, 1]
@@ -418,7 +378,11 @@ fn chunks_the_peer_lists_are_sent_after_an_auth_chunk_with_a_valid_hmac() {
     let mut p = Peer::established(AuthConfig::default(), &[chunk_type::DATA], &[3, 1]);
     let id = p.ep.associations()[0];
     assert_eq!(p.ep.peer_auth_chunks(id).unwrap(), vec![0]);
-    assert_eq!(p.ep.local_auth_chunks(id).unwrap(), Vec::<u8>::new());
+    // Only what ASCONF needs (RFC 5061 §4.2.7; offered by default).
+    assert_eq!(
+        p.ep.local_auth_chunks(id).unwrap(),
+        vec![chunk_type::ASCONF_ACK, chunk_type::ASCONF]
+    );
     // A message larger than one packet: every packet is full yet fits the
     // MTU with its AUTH chunk.
     let msg = vec![0xAB; 5000];

@@ -92,8 +92,11 @@ fn authenticated_association_carries_data_and_reports_the_key() {
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!(chunks(&mut net.b, c, true), vec![chunk_type::DATA]);
-    assert_eq!(chunks(&mut net.b, c, false), vec![chunk_type::DATA]);
+    // DATA, and ASCONF / ASCONF-ACK: offered by default, they are only
+    // accepted authenticated (RFC 5061 §4.1.1, §4.2.7).
+    let listed = vec![chunk_type::DATA, chunk_type::ASCONF_ACK, chunk_type::ASCONF];
+    assert_eq!(chunks(&mut net.b, c, true), listed);
+    assert_eq!(chunks(&mut net.b, c, false), listed);
     assert_eq!(
         net.b
             .getsockopt(c, SocketOption::AuthActiveKey(AuthKeyId::default()))

@@ -359,3 +359,74 @@ fn heartbeats_can_be_turned_off_on_a_live_association() {
         Errno::EOPNOTSUPP
     );
 }
+
+#[test]
+fn bindx_on_a_connected_socket_announces_the_address_with_asconf() {
+    use anysctp::socket::{BindxOp, PeerAddrChangeState};
+    // RFC 5061 §4.1.1: ASCONF needs SCTP-AUTH on both sides.
+    let mut net = Net::with(|c| c.association.auth = Some(anysctp::AuthConfig::default()));
+    let (_l, s, c) = connected(&mut net);
+    let now = net.now;
+    let on = SocketOption::Event {
+        assoc_id: None,
+        event: EventType::PeerAddrChange,
+        on: true,
+    };
+    net.a.setsockopt(now, s, on).unwrap();
+    let c_ip = std::net::IpAddr::from([10, 0, 0, 3]);
+    // Plain bindx cannot change live associations (no time to start T-4).
+    assert_eq!(
+        net.b
+            .bindx(c, &[addr(c_ip, 6000)], BindxOp::Add)
+            .unwrap_err(),
+        Errno::EOPNOTSUPP
+    );
+    assert_eq!(
+        net.b
+            .getsockopt(c, SocketOption::AutoAsconf(false))
+            .unwrap(),
+        SocketOption::AutoAsconf(true)
+    );
+    net.b
+        .bindx_at(now, c, &[addr(c_ip, 6000)], BindxOp::Add)
+        .unwrap();
+    let added = |n: &mut Net| {
+        let Ok(m) = n.a.recvmsg(s) else { return None };
+        match m.notification {
+            Some(Notification::PeerAddrChange { address, state, .. }) => Some((address, state)),
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut seen = None;
+    assert!(net.run_until(SECS, |n| {
+        seen = added(n);
+        seen.is_some()
+    }));
+    assert_eq!(seen, Some((addr(c_ip, 6000), PeerAddrChangeState::Added)));
+    assert_eq!(
+        net.a.getpaddrs(s, None).unwrap(),
+        vec![addr(B_IP, 6000), addr(c_ip, 6000)]
+    );
+    // SCTP_SET_PEER_PRIMARY_ADDR: only an address of the association.
+    let set = |ip| SocketOption::SetPeerPrimaryAddr {
+        assoc_id: None,
+        address: addr(ip, 6000),
+    };
+    let now = net.now;
+    assert_eq!(
+        net.b.setsockopt(now, c, set(A_IP)).unwrap_err(),
+        Errno::EADDRNOTAVAIL
+    );
+    net.b.setsockopt(now, c, set(c_ip)).unwrap();
+    // SCTP_AUTO_ASCONF off: the next address stays local.
+    net.b
+        .setsockopt(now, c, SocketOption::AutoAsconf(false))
+        .unwrap();
+    let d_ip = std::net::IpAddr::from([10, 0, 0, 4]);
+    net.b
+        .bindx_at(now, c, &[addr(d_ip, 6000)], BindxOp::Add)
+        .unwrap();
+    net.settle(SECS);
+    assert_eq!(net.a.getpaddrs(s, None).unwrap().len(), 2);
+    assert!(net.b.getladdrs(c).unwrap().contains(&addr(d_ip, 6000)));
+}

@@ -93,6 +93,25 @@ impl AuthParams {
         }
     }
 
+    /// Our parameters for an association configured by `cfg`, if it uses
+    /// AUTH: with ASCONF offered, the CHUNKS list also names ASCONF and
+    /// ASCONF-ACK (RFC 5061 §4.1.1, §4.2.7: both must be authenticated).
+    pub(crate) fn for_association(
+        cfg: &crate::config::AssociationConfig,
+        rng: &mut impl rand_core::RngCore,
+    ) -> Option<Self> {
+        let mut p = Self::ours(cfg.auth.as_ref()?, rng);
+        if cfg.asconf {
+            let list = p.chunks.get_or_insert_with(Vec::new);
+            for t in [chunk_type::ASCONF, chunk_type::ASCONF_ACK] {
+                if !list.contains(&t) {
+                    list.push(t);
+                }
+            }
+        }
+        Some(p)
+    }
+
     /// The peer's parameters from the raw values found in its INIT / INIT
     /// ACK (§6.1). `Ok(None)`: the peer does not use AUTH (no RANDOM or no
     /// HMAC-ALGO).
@@ -499,9 +518,12 @@ pub(crate) struct Auth {
 
 impl Auth {
     /// AUTH state for an association with `cfg`, our RANDOM from `rng`.
-    pub(crate) fn new(cfg: Option<&AuthConfig>, rng: &mut impl rand_core::RngCore) -> Self {
+    pub(crate) fn new(
+        cfg: &crate::config::AssociationConfig,
+        rng: &mut impl rand_core::RngCore,
+    ) -> Self {
         Self {
-            local: cfg.map(|c| AuthParams::ours(c, rng)),
+            local: AuthParams::for_association(cfg, rng),
             ..Self::default()
         }
     }
@@ -525,7 +547,6 @@ impl Auth {
     }
 
     /// Whether chunk type `t` is in the peer's CHUNKS list.
-    #[allow(dead_code)] // for ASCONF (RFC 5061 §4.2.7) and later rooms
     pub fn peer_requires(&self, t: u8) -> bool {
         self.session
             .as_ref()

@@ -205,6 +205,13 @@ fn our_extensions(cfg: &AssociationConfig, buf: &mut [u8; 8]) -> usize {
         // RFC 4895 §3 / RFC 5061 §4.2.7.
         buf[n] = chunk_type::AUTH;
         n += 1;
+        if cfg.asconf {
+            // RFC 5061 §4.2.7: both chunk types are listed, and only with
+            // AUTH (ASCONF must be authenticated, §4.1.1).
+            buf[n] = chunk_type::ASCONF;
+            buf[n + 1] = chunk_type::ASCONF_ACK;
+            n += 2;
+        }
     }
     n
 }

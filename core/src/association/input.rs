@@ -242,6 +242,19 @@ impl Association {
                 }
                 Chunk::Pad(_) | Chunk::Ecne(_) | Chunk::Cwr(_) => {}
                 Chunk::ReConfig(r) if self.config.reconfig => self.on_reconfig(ctx, &r),
+                // RFC 5061 §4.1.1, §4.1.2.
+                // RFC 5061 §4.1.1, §4.1.2: only after a valid AUTH;
+                // unauthenticated ones are silently discarded.
+                Chunk::Asconf(c) if self.config.asconf => {
+                    if self.auth.rx_authenticated {
+                        self.on_asconf(ctx, from, &c);
+                    }
+                }
+                Chunk::AsconfAck(a) if self.config.asconf => {
+                    if self.auth.rx_authenticated {
+                        self.on_asconf_ack(ctx, &a);
+                    }
+                }
                 Chunk::ReConfig(_) | Chunk::Asconf(_) | Chunk::AsconfAck(_) | Chunk::Auth(_) => {
                     // Not negotiated by this implementation yet: treat like
                     // an unrecognised chunk whose type asks to skip and
@@ -543,6 +556,12 @@ impl Association {
                 if self.state == S::CookieEchoed {
                     self.on_stale_cookie(ctx, staleness_us);
                     return;
+                }
+            }
+            if let ErrorCause::UnrecognizedChunkType(c) = cause {
+                if c.first() == Some(&chunk_type::ASCONF) {
+                    // RFC 5061 §5.1 A9.
+                    self.on_asconf_unrecognized(ctx);
                 }
             }
         }

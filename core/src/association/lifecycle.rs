@@ -126,6 +126,8 @@ impl Association {
             last_data_path: None,
             paths_changed: false,
             local_addresses: Vec::new(),
+            asconf: super::asconf::AsconfState::new(local_initial_tsn, peer_initial_tsn),
+            removed_peer_addresses: Vec::new(),
             queued: false,
             scheduled: None,
             closed: false,
@@ -151,7 +153,7 @@ impl Association {
         a.state = S::CookieWait;
         a.local_addresses = local_addresses.to_vec();
         // RFC 4895 §6.1: our RANDOM from the seeded source.
-        a.auth = super::auth::Auth::new(a.config.auth.as_ref(), &mut a.rng);
+        a.auth = super::auth::Auth::new(&a.config, &mut a.rng);
         // §5.1.2: our addresses travel in the INIT.
         let init = handshake::encode_init(
             &a.config,
@@ -221,6 +223,8 @@ impl Association {
         };
         self.sendq.set_outbound_streams(outbound);
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
+        self.asconf =
+            super::asconf::AsconfState::new(self.local_initial_tsn, self.peer_initial_tsn);
     }
 
     /// RFC 4895 §6.1: both sides' AUTH parameters, from the State Cookie.
@@ -482,11 +486,7 @@ impl Association {
                 let tsn = Tsn(self.rng.next_u32());
                 // RFC 4895 §6.1: the RANDOM follows the tag's rules: new tag,
                 // new RANDOM.
-                let auth = self
-                    .config
-                    .auth
-                    .as_ref()
-                    .map(|c| super::auth::AuthParams::ours(c, &mut self.rng));
+                let auth = super::auth::AuthParams::for_association(&self.config, &mut self.rng);
                 self.answer_init(ctx, &peer, tag, tsn, tie, from, auth);
             }
         }
@@ -680,6 +680,7 @@ impl Association {
         d = earlier(d, self.reconfig.deadline());
         d = earlier(d, self.tracker.sack_deadline());
         d = earlier(d, self.paths_next_deadline());
+        d = earlier(d, self.asconf.deadline());
         earlier(d, self.autoclose_deadline())
     }
 
@@ -721,6 +722,11 @@ impl Association {
             }
         }
         if self.heartbeat_timeouts(ctx) {
+            self.fail_unreachable(ctx);
+            return;
+        }
+        // T-4 (RFC 5061 §5.1 B1-B5).
+        if self.asconf.deadline().is_some_and(|d| d <= now) && self.on_t4(ctx) {
             self.fail_unreachable(ctx);
             return;
         }

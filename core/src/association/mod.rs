@@ -7,8 +7,10 @@
 //! - `output.rs`: building packets (bundling, §6.1 sending rules);
 //! - `cookie.rs`: the signed State Cookie;
 //! - `reconfig.rs`: stream re-configuration (RFC 6525).
-//! - `auth.rs`: SCTP-AUTH (RFC 4895) keys, HMACs and chunk lists.
+//! - `auth.rs`: SCTP-AUTH (RFC 4895) keys, HMACs and chunk lists;
+//! - `asconf.rs`: dynamic address reconfiguration (RFC 5061).
 
+mod asconf;
 pub(crate) mod auth;
 pub mod cookie;
 pub(crate) mod handshake;
@@ -160,6 +162,11 @@ pub(crate) struct Association {
     /// Our addresses, listed in INIT / INIT ACK (§5.1.2); empty: only the
     /// packets' source address.
     pub local_addresses: Vec<std::net::IpAddr>,
+    /// ASCONF / ASCONF-ACK state (RFC 5061).
+    pub asconf: asconf::AsconfState,
+    /// Peer addresses removed (RFC 5061 Delete IP) since the endpoint
+    /// last looked: it stops mapping them to this association.
+    pub removed_peer_addresses: Vec<SocketAddr>,
     /// In the ready list of the endpoint.
     pub queued: bool,
     /// The deadline the endpoint's timer queue holds for this association,

@@ -202,6 +202,9 @@ impl Association {
         if let Some(ack) = self.paths.on_heartbeat_ack(id, ctx.now, nonce) {
             if let Some(e) = ack.event {
                 self.path_event(ctx, e);
+                if e.kind == PathEventKind::Confirmed {
+                    self.on_path_confirmed(ctx, e.path);
+                }
             }
         }
     }
@@ -274,6 +277,11 @@ impl Association {
     /// A packet from the peer's `from` arrived at our `to`: packets to
     /// `from` leave from `to` from now on (multihomed endpoints).
     pub(crate) fn note_local_address(&mut self, from: SocketAddr, to: SocketAddr) {
+        if !self.local_addresses.is_empty() && !self.local_addresses.contains(&to.ip()) {
+            // Not (or not yet, or no longer) a source of ours for this
+            // association (RFC 5061 §5.3 F1, F4).
+            return;
+        }
         if let Some(p) = self.paths.find(&from).and_then(|id| self.paths.get_mut(id)) {
             if p.local() != Some(to) {
                 p.set_local(Some(to));

@@ -435,6 +435,15 @@ impl Path {
         event
     }
 
+    /// An ASCONF sent here went unanswered for an RTO (RFC 5061 §5.1 B1,
+    /// B3): the RTO backs off and the error counter grows, as for any
+    /// retransmission timeout, but the congestion window is left alone
+    /// (no DATA was lost).
+    pub fn on_control_timeout(&mut self) -> Option<PathEvent> {
+        self.rto.backoff();
+        self.on_timeout_error(PathEventReason::RetransmissionTimeout)
+    }
+
     /// DATA last sent to this path was acknowledged (§8.2). With
     /// `sent_only_here` false (the chunk was also sent to another path),
     /// RFC 7829 §3.2 rule 9 forbids clearing an inactive path's counter or

@@ -183,6 +183,17 @@ impl PathSet {
         Ok(())
     }
 
+    /// Makes `id` the primary path even if it is not confirmed yet: for
+    /// when the peer deleted its primary address and no confirmed address
+    /// is left (RFC 5061 §5.3 F12). Data may then go there before a
+    /// HEARTBEAT confirms it: it is the only path left, and it is probed
+    /// at once.
+    pub fn force_primary(&mut self, id: PathId) -> Result<(), PathError> {
+        self.get(id).ok_or(PathError::UnknownPath)?;
+        self.primary = id;
+        Ok(())
+    }
+
     fn state_of(&self, id: PathId) -> Option<PathState> {
         self.get(id).map(Path::state)
     }

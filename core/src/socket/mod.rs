@@ -269,6 +269,8 @@ struct Socket {
     events: EventMask,
     default_sndinfo: SndInfo,
     disable_fragments: bool,
+    /// SCTP_AUTO_ASCONF.
+    auto_asconf: bool,
     config: AssociationConfig,
 }
 
@@ -292,6 +294,7 @@ impl Socket {
             events: EventMask::default(),
             default_sndinfo: SndInfo::default(),
             disable_fragments: false,
+            auto_asconf: true,
             config,
         }
     }
@@ -633,9 +636,39 @@ impl SocketStack {
     }
 
     /// `sctp_bindx` (RFC 6458 §9.1). Every address must carry the socket's
-    /// port (or 0). Changing addresses of live associations (RFC 5061) is
-    /// not supported: EOPNOTSUPP once the socket has associations.
+    /// port (or 0). Once the socket has associations, use
+    /// [`bindx_at`](Self::bindx_at) (changes reach them through ASCONF and
+    /// need the time); here they give EOPNOTSUPP.
     pub fn bindx(&mut self, id: SocketId, addrs: &[SocketAddr], op: BindxOp) -> SResult<()> {
+        self.bindx_inner(None, id, addrs, op)
+    }
+
+    /// `sctp_bindx` at time `now`, also on a socket with associations (RFC
+    /// 6458 §9.1, RFC 5061): with SCTP_AUTO_ASCONF on (the default), each
+    /// specific address added or removed is announced in an ASCONF to every
+    /// association's peer that supports it (the peer's answers are not
+    /// reported as socket notifications; the peer's own changes are, as
+    /// SCTP_PEER_ADDR_CHANGE with SCTP_ADDR_ADDED / REMOVED / MADE_PRIM). Only
+    /// addresses added at run time can be removed while associations live
+    /// (the ones bound before were never listed to the peer); removing
+    /// another gives EADDRNOTAVAIL.
+    pub fn bindx_at(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        addrs: &[SocketAddr],
+        op: BindxOp,
+    ) -> SResult<()> {
+        self.bindx_inner(Some(now), id, addrs, op)
+    }
+
+    fn bindx_inner(
+        &mut self,
+        now: Option<Instant>,
+        id: SocketId,
+        addrs: &[SocketAddr],
+        op: BindxOp,
+    ) -> SResult<()> {
         if addrs.is_empty() {
             return Err(err(Errno::EINVAL, "bindx needs at least one address"));
         }
@@ -662,10 +695,13 @@ impl SocketStack {
                     ));
                 }
                 if !self.sock(id)?.assocs.is_empty() {
-                    return Err(err(
-                        Errno::EOPNOTSUPP,
-                        "changing addresses of live associations (RFC 5061) is not supported",
-                    ));
+                    let Some(now) = now else {
+                        return Err(err(
+                            Errno::EOPNOTSUPP,
+                            "the socket has associations: use bindx_at, which sends ASCONFs (RFC 5061)",
+                        ));
+                    };
+                    self.announce_addresses(now, id, port, addrs, op)?;
                 }
                 match op {
                     BindxOp::Add => self.add_local(id, port, addrs),
@@ -689,6 +725,32 @@ impl SocketStack {
                 }
             }
         }
+    }
+
+    /// Applies a live bindx to the port's endpoint (RFC 5061 ASCONF when
+    /// SCTP_AUTO_ASCONF is on).
+    fn announce_addresses(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        port_no: u16,
+        addrs: &[SocketAddr],
+        op: BindxOp,
+    ) -> SResult<()> {
+        let auto = self.sock(id)?.auto_asconf;
+        let port = self
+            .ports
+            .get_mut(&port_no)
+            .ok_or(SocketError::from(Errno::ENOTCONN))?;
+        port.endpoint.set_auto_asconf(auto);
+        for a in addrs.iter().filter(|a| !a.ip().is_unspecified()) {
+            let r = match op {
+                BindxOp::Add => port.endpoint.add_local_address(now, a.ip()),
+                BindxOp::Remove => port.endpoint.remove_local_address(now, a.ip()),
+            };
+            r.map_err(address_error)?;
+        }
+        Ok(())
     }
 
     /// `listen`. One-to-one: up to `backlog` established associations wait
@@ -1267,12 +1329,10 @@ impl SocketStack {
                 Errno::EINVAL,
                 "SCTP_PRIMARY_ADDR: give the peer address to make primary",
             ))?;
-            return self.on_endpoint(now, id, assoc_id, |ep, aid| {
-                ep.set_primary(aid, address).map_err(|e| match e {
-                    crate::Error::InvalidAddress(m) => err(Errno::EADDRNOTAVAIL, m),
-                    e => errno::from_core(&e),
-                })
-            });
+            let (ep, aid, port_no) = self.assoc_endpoint(id, assoc_id)?;
+            ep.set_primary(aid, address).map_err(address_error)?;
+            self.drain_events(now, port_no);
+            return Ok(());
         }
         let s = self.sock_mut(id)?;
         match opt {
@@ -1300,6 +1360,19 @@ impl SocketStack {
             SocketOption::DisableFragments(on) => {
                 s.disable_fragments = on;
                 return Ok(());
+            }
+            SocketOption::AutoAsconf(on) => {
+                s.auto_asconf = on;
+                return Ok(());
+            }
+            SocketOption::SetPeerPrimaryAddr { assoc_id, address } => {
+                let (ep, aid, _) = self.assoc_endpoint(id, assoc_id)?;
+                return ep
+                    .set_peer_primary(now, aid, address.ip())
+                    .map_err(|e| match e {
+                        crate::Error::InvalidState { hint, .. } => err(Errno::EOPNOTSUPP, hint),
+                        e => address_error(e),
+                    });
             }
             SocketOption::Event {
                 assoc_id,
@@ -1396,6 +1469,10 @@ impl SocketStack {
             }
             SocketOption::DisableFragments(_) => {
                 return Ok(SocketOption::DisableFragments(s.disable_fragments))
+            }
+            SocketOption::AutoAsconf(_) => return Ok(SocketOption::AutoAsconf(s.auto_asconf)),
+            SocketOption::SetPeerPrimaryAddr { .. } => {
+                return Err(err(Errno::ENOPROTOOPT, "this option is write-only"))
             }
             SocketOption::Event {
                 assoc_id, event, ..
@@ -1634,6 +1711,23 @@ impl SocketStack {
                 }
             }
         }
+    }
+
+    /// The endpoint holding the socket's association `assoc` (see
+    /// `pick_assoc`), the association and the port.
+    fn assoc_endpoint(
+        &mut self,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+    ) -> SResult<(&mut Endpoint, AssociationId, u16)> {
+        let s = self.sock(id)?;
+        let aid = self.pick_assoc(s, assoc)?;
+        let port_no = s.port.unwrap_or(0);
+        let port = self
+            .ports
+            .get_mut(&port_no)
+            .ok_or(SocketError::from(Errno::ENOTCONN))?;
+        Ok((&mut port.endpoint, aid, port_no))
     }
 
     fn stats_of(&self, s: &Socket, aid: AssociationId) -> SResult<AssociationStats> {
@@ -2208,6 +2302,15 @@ pub mod reset_streams_flags {
 }
 
 /// The `assoc_id` key of an association-configuring option, if any.
+/// A core error about an address argument: EADDRNOTAVAIL for a refused
+/// address, the usual mapping otherwise.
+fn address_error(e: crate::Error) -> SocketError {
+    match e {
+        crate::Error::InvalidAddress(m) => err(Errno::EADDRNOTAVAIL, m),
+        e => errno::from_core(&e),
+    }
+}
+
 fn assoc_key(opt: &SocketOption) -> Option<AssociationId> {
     match opt {
         SocketOption::RtoInfo(r) => r.assoc_id,

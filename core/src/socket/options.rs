@@ -240,6 +240,19 @@ pub enum SocketOption {
         /// [`enable_reset`] flags.
         value: u32,
     },
+    /// SCTP_SET_PEER_PRIMARY_ADDR (set only): asks the peer to send to
+    /// this address of ours by preference (RFC 5061 Set Primary Address,
+    /// sent in an ASCONF; the peer must support it).
+    SetPeerPrimaryAddr {
+        /// The association (one-to-many), ignored for one-to-one.
+        assoc_id: Option<AssociationId>,
+        /// One of the association's local addresses (the port is ignored).
+        address: SocketAddr,
+    },
+    /// SCTP_AUTO_ASCONF: whether `bindx` on a socket with associations
+    /// announces the change to their peers with ASCONF (RFC 5061). On by
+    /// default.
+    AutoAsconf(bool),
     /// SCTP_AUTH_CHUNK (RFC 6458 §8.3.2, set only): a chunk type future
     /// associations accept only authenticated; turns SCTP-AUTH on
     /// ([`AssociationConfig::auth`]).
@@ -329,6 +342,8 @@ impl SocketOption {
             Self::PrimaryAddr { .. } => "SCTP_PRIMARY_ADDR",
             Self::PeerAddrInfo(_) => "SCTP_GET_PEER_ADDR_INFO",
             Self::EnableStreamReset { .. } => "SCTP_ENABLE_STREAM_RESET",
+            Self::SetPeerPrimaryAddr { .. } => "SCTP_SET_PEER_PRIMARY_ADDR",
+            Self::AutoAsconf(_) => "SCTP_AUTO_ASCONF",
             Self::AuthChunk(_) => "SCTP_AUTH_CHUNK",
             Self::HmacIdent(_) => "SCTP_HMAC_IDENT",
             Self::AuthActiveKey(_) => "SCTP_AUTH_ACTIVE_KEY",

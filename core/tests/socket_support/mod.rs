@@ -41,9 +41,17 @@ fn cfg(seed: u8) -> StackConfig {
 
 impl Net {
     pub fn new() -> Self {
+        Self::with(|_| {})
+    }
+
+    /// Like `new`, with both stacks' settings changed by `f`.
+    pub fn with(f: impl Fn(&mut StackConfig)) -> Self {
+        let (mut a, mut b) = (cfg(1), cfg(2));
+        f(&mut a);
+        f(&mut b);
         Self {
-            a: SocketStack::new(cfg(1)).unwrap(),
-            b: SocketStack::new(cfg(2)).unwrap(),
+            a: SocketStack::new(a).unwrap(),
+            b: SocketStack::new(b).unwrap(),
             now: t0(),
             buf: vec![0; 65536],
         }
