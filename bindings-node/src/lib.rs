@@ -10,7 +10,7 @@
 mod common;
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
@@ -57,6 +57,30 @@ pub struct RawEvent {
     pub outbound_streams: u32,
     /// Negotiated inbound streams.
     pub inbound_streams: u32,
+}
+
+/// Many datagrams or events in one crossing (see `common::Batch`).
+#[napi(object)]
+pub struct RawBatch {
+    /// Packets or payloads, back to back.
+    pub data: Buffer,
+    /// Numbers per item: `common::TRANSMIT_STRIDE` or `common::EVENT_STRIDE`.
+    pub meta: Float64Array,
+    /// Destinations, or codes and texts.
+    pub texts: Vec<String>,
+    /// More may be waiting.
+    pub more: bool,
+}
+
+impl From<common::Batch> for RawBatch {
+    fn from(b: common::Batch) -> Self {
+        Self {
+            data: b.data.into(),
+            meta: Float64Array::new(b.meta),
+            texts: b.texts,
+            more: b.more,
+        }
+    }
 }
 
 /// The raw sans-IO endpoint.
@@ -111,6 +135,30 @@ impl RawEndpoint {
                 destination: dst.to_string(),
                 data: Buffer::from(b.to_vec()),
             }))
+    }
+
+    /// Feeds datagrams from one address, in order.
+    #[napi]
+    pub fn handle_datagrams(
+        &mut self,
+        now: f64,
+        from: String,
+        datagrams: Vec<Uint8Array>,
+    ) -> Result<()> {
+        let list = datagrams.iter().map(|d| Bytes::copy_from_slice(d));
+        self.host.handle_datagrams(now, &from, list).map_err(js)
+    }
+
+    /// Every datagram ready now, in one batch.
+    #[napi]
+    pub fn poll_transmits(&mut self, now: f64) -> Result<RawBatch> {
+        Ok(self.host.poll_transmits(now).map_err(js)?.into())
+    }
+
+    /// Every pending event, in one batch.
+    #[napi]
+    pub fn poll_events(&mut self) -> RawBatch {
+        self.host.poll_events().into()
     }
 
     /// The next deadline (milliseconds), or null.
