@@ -249,7 +249,9 @@ export declare class Server extends EventTarget {
 /**
  * A datagram transport the caller brings: one SCTP packet per datagram.
  * `send` gets a view that may share its ArrayBuffer with other packets:
- * send or copy `data` itself, never `data.buffer`.
+ * send or copy `data` itself, never `data.buffer`. What `onmessage` gets is
+ * copied (the transport may reuse it once onmessage returns); datagrams that
+ * arrive together are handled together, in the next microtask.
  */
 export interface DatagramTransport {
   send(data: Uint8Array, destination: Address): void;

@@ -205,7 +205,10 @@ export function createApi(RawEndpoint, platform) {
       const n = datagrams.length;
       if (n === 0) return;
       const views = new Array(n);
-      for (let i = 0; i < n; i++) views[i] = toBytes(`datagrams[${i}]`, datagrams[i]);
+      for (let i = 0; i < n; i++) {
+        const d = datagrams[i];
+        views[i] = d instanceof Uint8Array ? d : toBytes(`datagrams[${i}]`, d);
+      }
       call(() => this.#raw.handleDatagrams(now, from, views));
     }
     /** Every datagram ready to go now, in order; the data are views into one buffer per batch. */
@@ -354,18 +357,40 @@ export function createApi(RawEndpoint, platform) {
       this.server = null;
       this.closed = false;
       this.pending = null;
+      // Datagrams arriving together (a burst from the transport) go into the
+      // core in one call per source and are answered by one run, in the
+      // microtask after the last of them. A transport we did not create may
+      // reuse its bytes once onmessage returns: those are copied.
+      this.inbox = [];
       transport.onmessage = (data, from) => {
         if (this.closed) return;
+        let bytes;
         try {
-          this.endpoint.handleDatagram(now(), from, data);
-        } catch (e) {
-          if (e instanceof TypeError) return; // an unparsable source address: not ours to deliver
-          throw e;
+          bytes = toBytes("data", data);
+        } catch {
+          return; // not bytes: nothing SCTP can read
         }
-        // Datagrams arriving together (a burst from the transport) are
-        // answered together: one run after the last of them.
+        this.inbox.push(from, this.ownsTransport ? bytes : bytes.slice());
         this.schedule();
       };
+    }
+    /** Feeds the datagrams received since the last run, one call per run of equal sources. */
+    receive() {
+      const inbox = this.inbox;
+      if (inbox.length === 0) return;
+      this.inbox = [];
+      const t = now();
+      for (let i = 0; i < inbox.length;) {
+        const from = inbox[i];
+        const group = [];
+        for (; i < inbox.length && inbox[i] === from; i += 2) group.push(inbox[i + 1]);
+        try {
+          this.endpoint.handleDatagrams(t, from, group);
+        } catch (e) {
+          if (e instanceof TypeError) continue; // an unparsable source address: not ours to deliver
+          throw e;
+        }
+      }
     }
     schedule() {
       if (this.scheduled || this.closed) return;
@@ -374,6 +399,7 @@ export function createApi(RawEndpoint, platform) {
     }
     run() {
       if (this.closed) return;
+      this.receive();
       this.transmit();
       // Events one batch at a time; after an event that stops the loop the
       // rest wait in `pending` and go first on the next run.

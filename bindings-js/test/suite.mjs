@@ -215,6 +215,38 @@ export function runSuite(name, S) {
     await server.close();
   });
 
+  test(`${name}: a transport may reuse its receive buffer once onmessage returns`, async () => {
+    // The driver reads bursts of datagrams later, in one call: it must not
+    // keep views of bytes the transport overwrites.
+    const link = S.createLink({ seed: 7 });
+    const reusing = (end) => {
+      const scratch = new Uint8Array(65536);
+      const t = { onmessage: null, send: (d, to) => end.send(d, to), close: () => end.close() };
+      end.onmessage = (d, from) => {
+        scratch.set(d);
+        if (t.onmessage) t.onmessage(scratch.subarray(0, d.length), from);
+        scratch.fill(0xee, 0, d.length);
+      };
+      return t;
+    };
+    const server = await S.listen({ transport: reusing(link.b), ...fast });
+    const N = 200;
+    let got = 0, done;
+    const all = new Promise((r) => (done = r));
+    server.onassociation = (ev) => {
+      ev.association.onmessage = (m) => {
+        assert.equal(checkInterop(m.data), got, "payload intact, in order");
+        if (++got === N) done();
+      };
+    };
+    const a = await S.connect({ transport: reusing(link.a), ...fast });
+    for (let i = 0; i < N; i++) a.send(interopMessage(i, 8 + (i % 4) * 400));
+    await all;
+    assert.equal(got, N);
+    await a.shutdown();
+    await server.close();
+  });
+
   test(`${name}: createLink's queue drops what overflows it, and each direction stays in order`, async () => {
     // 100 bytes/s: a 1,000-byte packet holds the limiter for 10 s, so the
     // queue cannot drain between these synchronous sends.
