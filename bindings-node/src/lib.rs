@@ -119,8 +119,10 @@ impl RawEndpoint {
 
     /// Feeds a received datagram.
     #[napi]
-    pub fn handle_datagram(&mut self, now: f64, from: String, data: Uint8Array) -> Result<()> {
-        let data = Bytes::copy_from_slice(&data);
+    pub fn handle_datagram(&mut self, now: f64, from: String, data: &[u8]) -> Result<()> {
+        // `&[u8]`, not `Uint8Array`: a borrowed view, no napi reference to
+        // create and delete on every call.
+        let data = Bytes::copy_from_slice(data);
         self.host.handle_datagram(now, &from, data).map_err(js)
     }
 
@@ -143,7 +145,7 @@ impl RawEndpoint {
         &mut self,
         now: f64,
         from: String,
-        datagrams: Vec<Uint8Array>,
+        datagrams: Vec<&[u8]>,
     ) -> Result<()> {
         let list = datagrams.iter().map(|d| Bytes::copy_from_slice(d));
         self.host.handle_datagrams(now, &from, list).map_err(js)
@@ -198,13 +200,13 @@ impl RawEndpoint {
         now: f64,
         id: f64,
         stream: u32,
-        data: Uint8Array,
+        data: &[u8],
         ppid: u32,
         unordered: bool,
         lifetime: f64,
         max_retransmits: f64,
     ) -> Result<()> {
-        let data = Bytes::copy_from_slice(&data);
+        let data = Bytes::copy_from_slice(data);
         let lifetime = (lifetime >= 0.0).then_some(lifetime);
         let max_rtx = if max_retransmits >= 0.0 {
             Some(if max_retransmits > u32::MAX as f64 {
