@@ -537,6 +537,10 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Nothing in it and nothing waiting: the shells return no object at all.
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty() && !self.more
+    }
     fn text(&mut self, t: Option<&str>) -> f64 {
         match t {
             None => -1.0,

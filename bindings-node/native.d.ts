@@ -13,10 +13,10 @@ export declare class RawEndpoint {
   pollTransmit(now: number): RawTransmit | null
   /** Feeds datagrams from one address, in order. */
   handleDatagrams(now: number, from: string, datagrams: Array<Uint8Array>): void
-  /** Every datagram ready now, in one batch. */
-  pollTransmits(now: number): RawBatch
-  /** Every pending event, in one batch. */
-  pollEvents(): RawBatch
+  /** Every datagram ready now, in one batch; null when there is none. */
+  pollTransmits(now: number): RawBatch | null
+  /** Every pending event, in one batch; null when there is none. */
+  pollEvents(): RawBatch | null
   /** The next deadline (milliseconds), or null. */
   pollTimeout(): number | null
   /** Runs due timers. */

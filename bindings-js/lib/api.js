@@ -217,6 +217,7 @@ export function createApi(RawEndpoint, platform) {
       const out = [];
       for (;;) {
         const b = call(() => this.#raw.pollTransmits(now));
+        if (b == null) return out; // none (no batch object is made)
         const { meta, data, texts } = b;
         let start = 0;
         for (let i = 0; i < meta.length; i += TRANSMIT_STRIDE) {
@@ -243,6 +244,7 @@ export function createApi(RawEndpoint, platform) {
       const out = [];
       for (;;) {
         const b = this.#raw.pollEvents();
+        if (b == null) return out;
         eventsFromBatch(b, out);
         if (!b.more) return out;
       }

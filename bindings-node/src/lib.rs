@@ -151,16 +151,18 @@ impl RawEndpoint {
         self.host.handle_datagrams(now, &from, list).map_err(js)
     }
 
-    /// Every datagram ready now, in one batch.
+    /// Every datagram ready now, in one batch; null when there is none.
     #[napi]
-    pub fn poll_transmits(&mut self, now: f64) -> Result<RawBatch> {
-        Ok(self.host.poll_transmits(now).map_err(js)?.into())
+    pub fn poll_transmits(&mut self, now: f64) -> Result<Option<RawBatch>> {
+        let b = self.host.poll_transmits(now).map_err(js)?;
+        Ok((!b.is_empty()).then(|| b.into()))
     }
 
-    /// Every pending event, in one batch.
+    /// Every pending event, in one batch; null when there is none.
     #[napi]
-    pub fn poll_events(&mut self) -> RawBatch {
-        self.host.poll_events().into()
+    pub fn poll_events(&mut self) -> Option<RawBatch> {
+        let b = self.host.poll_events();
+        (!b.is_empty()).then(|| b.into())
     }
 
     /// The next deadline (milliseconds), or null.

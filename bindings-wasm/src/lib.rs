@@ -28,8 +28,11 @@ pub fn parse_packet(data: &[u8]) -> Result<String, JsValue> {
 }
 
 /// `{data, meta, texts, more}` (see `common::Batch`): one crossing for many
-/// datagrams or events.
+/// datagrams or events; undefined when there is none.
 fn batch(b: common::Batch) -> JsValue {
+    if b.is_empty() {
+        return JsValue::UNDEFINED;
+    }
     let o = Object::new();
     set(&o, "data", Uint8Array::from(&b.data[..]).into());
     set(&o, "meta", Float64Array::from(&b.meta[..]).into());
