@@ -165,6 +165,8 @@ pub struct Host {
     /// The core endpoint.
     pub endpoint: Endpoint,
     buf: Vec<u8>,
+    /// Events taken for a batch (kept for its capacity).
+    stash: Vec<FlatEvent>,
 }
 
 /// A flattened event, easy to hand to either binding generator.
@@ -220,6 +222,7 @@ impl Host {
         Ok(Self {
             endpoint,
             buf: vec![0; 65536],
+            stash: Vec::new(),
         })
     }
 
@@ -486,6 +489,159 @@ impl Host {
         self.endpoint
             .set_primary(association(id)?, addr)
             .map_err(|e| error_text(&e))
+    }
+}
+
+/// Event kinds of a batch by index; `lib/api.js` has the same list.
+pub const EVENT_KINDS: [&str; 11] = [
+    "open",
+    "restart",
+    "message",
+    "sendfailed",
+    "error",
+    "peeraddresschange",
+    "shutdown",
+    "senderdry",
+    "bufferedamountlow",
+    "close",
+    "other",
+];
+
+/// Numbers per event in [`Batch::meta`] of [`Host::poll_events`]: kind
+/// (index in [`EVENT_KINDS`]), association id, stream, ppid, unordered (0/1),
+/// end of the payload in [`Batch::data`] (it starts where the previous one
+/// ended), then for `open` the outbound and inbound streams, for the others
+/// the index in [`Batch::texts`] of the code and of the text (-1: none).
+pub const EVENT_STRIDE: usize = 8;
+
+/// Numbers per datagram in [`Batch::meta`] of [`Host::poll_transmits`]: end
+/// of the packet in [`Batch::data`], index of its destination in
+/// [`Batch::texts`].
+pub const TRANSMIT_STRIDE: usize = 2;
+
+/// A batch stops growing once it holds this many bytes or items (the caller
+/// asks again while [`Batch::more`]): one crossing of the JavaScript
+/// boundary carries many packets or events, and a batch stays bounded.
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_ITEMS: usize = 4096;
+
+/// Many datagrams or events in one crossing: their bytes back to back in
+/// `data`, their fields as numbers in `meta`, strings in `texts`.
+#[derive(Default)]
+pub struct Batch {
+    /// Payloads (events) or packets (transmits), back to back.
+    pub data: Vec<u8>,
+    /// [`EVENT_STRIDE`] or [`TRANSMIT_STRIDE`] numbers per item.
+    pub meta: Vec<f64>,
+    /// Destinations (transmits, each once) or codes and texts (events).
+    pub texts: Vec<String>,
+    /// The batch stopped at its size limit: more may be waiting.
+    pub more: bool,
+}
+
+impl Batch {
+    /// Nothing in it and nothing waiting: the shells return no object at all.
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty() && !self.more
+    }
+    fn text(&mut self, t: Option<&str>) -> f64 {
+        match t {
+            None => -1.0,
+            Some(t) => {
+                self.texts.push(t.to_string());
+                (self.texts.len() - 1) as f64
+            }
+        }
+    }
+}
+
+impl Host {
+    /// Every datagram ready now (up to the batch limit), back to back.
+    pub fn poll_transmits(&mut self, now: f64) -> Result<Batch, String> {
+        let now = instant(now)?;
+        let mut b = Batch::default();
+        // Destinations so far, at the same index as their text.
+        let mut seen: Vec<SocketAddr> = Vec::new();
+        while b.meta.len() < BATCH_ITEMS * TRANSMIT_STRIDE && b.data.len() < BATCH_BYTES {
+            let Some(t) = self.endpoint.poll_transmit(now, &mut self.buf) else {
+                return Ok(b);
+            };
+            b.data
+                .extend_from_slice(self.buf.get(..t.len).unwrap_or_default());
+            let index = match seen.iter().position(|a| *a == t.destination) {
+                Some(i) => i,
+                None => {
+                    seen.push(t.destination);
+                    b.texts.push(t.destination.to_string());
+                    seen.len() - 1
+                }
+            };
+            b.meta.push(b.data.len() as f64);
+            b.meta.push(index as f64);
+        }
+        b.more = true;
+        Ok(b)
+    }
+
+    /// Feeds many datagrams from one address, in order. Each datagram has
+    /// bytes of its own: the core keeps slices of them.
+    pub fn handle_datagrams(
+        &mut self,
+        now: f64,
+        from: &str,
+        datagrams: impl IntoIterator<Item = Bytes>,
+    ) -> Result<(), String> {
+        let now = instant(now)?;
+        let from = address(from)?;
+        for d in datagrams {
+            self.endpoint.handle_datagram(now, from, d);
+        }
+        Ok(())
+    }
+
+    /// Every pending event (up to the batch limit), payloads back to back.
+    pub fn poll_events(&mut self) -> Batch {
+        // Take the events first so that the payload buffer is allocated once,
+        // at its size.
+        let mut events = core::mem::take(&mut self.stash);
+        let (mut bytes, mut more) = (0, false);
+        while let Some(f) = self.poll_event() {
+            bytes += f.data.as_ref().map_or(0, Bytes::len);
+            events.push(f);
+            if bytes >= BATCH_BYTES || events.len() >= BATCH_ITEMS {
+                more = true;
+                break;
+            }
+        }
+        let mut b = Batch {
+            data: Vec::with_capacity(bytes),
+            meta: Vec::with_capacity(events.len() * EVENT_STRIDE),
+            texts: Vec::new(),
+            more,
+        };
+        for f in events.drain(..) {
+            let kind = EVENT_KINDS.iter().position(|k| *k == f.kind).unwrap_or(10);
+            if let Some(d) = &f.data {
+                b.data.extend_from_slice(d);
+            }
+            let (x, y) = if f.kind == "open" {
+                (f64::from(f.outbound_streams), f64::from(f.inbound_streams))
+            } else {
+                (b.text(f.code), b.text(f.text.as_deref()))
+            };
+            b.meta.extend_from_slice(&[
+                kind as f64,
+                f.id,
+                f64::from(f.stream),
+                f64::from(f.ppid),
+                if f.unordered { 1.0 } else { 0.0 },
+                b.data.len() as f64,
+                x,
+                y,
+            ]);
+        }
+        self.stash = events;
+        b
     }
 }
 

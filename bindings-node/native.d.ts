@@ -11,6 +11,12 @@ export declare class RawEndpoint {
   handleDatagram(now: number, from: string, data: Uint8Array): void
   /** The next datagram to send. */
   pollTransmit(now: number): RawTransmit | null
+  /** Feeds datagrams from one address, in order. */
+  handleDatagrams(now: number, from: string, datagrams: Array<Uint8Array>): void
+  /** Every datagram ready now, in one batch; null when there is none. */
+  pollTransmits(now: number): RawBatch | null
+  /** Every pending event, in one batch; null when there is none. */
+  pollEvents(): RawBatch | null
   /** The next deadline (milliseconds), or null. */
   pollTimeout(): number | null
   /** Runs due timers. */
@@ -41,6 +47,18 @@ export declare class RawEndpoint {
 
 /** Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`. */
 export declare function parsePacket(data: Uint8Array): string
+
+/** Many datagrams or events in one crossing (see `common::Batch`). */
+export interface RawBatch {
+  /** Packets or payloads, back to back. */
+  data: Buffer
+  /** Numbers per item: `common::TRANSMIT_STRIDE` or `common::EVENT_STRIDE`. */
+  meta: Float64Array
+  /** Destinations, or codes and texts. */
+  texts: Array<string>
+  /** More may be waiting. */
+  more: boolean
+}
 
 /** An event, flattened; the JavaScript layer gives it its final shape. */
 export interface RawEvent {

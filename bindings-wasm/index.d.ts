@@ -149,9 +149,28 @@ export declare class Endpoint {
   connect(now: Millis, addresses: Address | Address[], options?: ConnectOptions): AssociationId;
   handleDatagram(now: Millis, from: Address, data: Uint8Array | ArrayBuffer | ArrayBufferView): void;
   pollTransmit(now: Millis): Transmit | null;
+  /**
+   * Batch form of handleDatagram: many datagrams from one address in one
+   * call into the core, with the same effect as handleDatagram on each in
+   * order. TypeError for an argument that is not an array of bytes.
+   */
+  handleDatagrams(now: Millis, from: Address, datagrams: ReadonlyArray<Uint8Array | ArrayBuffer | ArrayBufferView>): void;
+  /**
+   * Batch form of pollTransmit: every datagram ready to go now, in order (an
+   * empty array when none). Each `data` is a view into a buffer shared with
+   * the other datagrams of the batch: send or copy the view, never
+   * `data.buffer` (do not transfer it).
+   */
+  pollTransmits(now: Millis): Transmit[];
   pollTimeout(): Millis | null;
   handleTimeout(now: Millis): void;
   pollEvent(): EndpointEvent | null;
+  /**
+   * Batch form of pollEvent: every pending event, in order (an empty array
+   * when none). Message payloads are views into a buffer shared with the
+   * other events of the batch (use `data`, not `data.buffer`).
+   */
+  pollEvents(): EndpointEvent[];
   send(now: Millis, association: AssociationId, data: MessageData, options?: SendOptions): void;
   shutdown(now: Millis, association: AssociationId): void;
   abort(now: Millis, association: AssociationId, reason?: string): void;
@@ -229,7 +248,13 @@ export declare class Server extends EventTarget {
   [Symbol.asyncIterator](): AsyncIterableIterator<Association>;
 }
 
-/** A datagram transport the caller brings: one SCTP packet per datagram. */
+/**
+ * A datagram transport the caller brings: one SCTP packet per datagram.
+ * `send` gets a view that may share its ArrayBuffer with other packets:
+ * send or copy `data` itself, never `data.buffer`. What `onmessage` gets is
+ * copied (the transport may reuse it once onmessage returns); datagrams that
+ * arrive together are handled together, in the next microtask.
+ */
 export interface DatagramTransport {
   send(data: Uint8Array, destination: Address): void;
   onmessage: ((data: Uint8Array, from: Address) => void) | null;

@@ -122,6 +122,31 @@ function eventFromRaw(r) {
   }
 }
 
+// Batches from the raw endpoint (common.rs): the same kinds and strides.
+const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peeraddresschange", "shutdown", "senderdry", "bufferedamountlow", "close", "other"];
+const EVENT_STRIDE = 8;
+const TRANSMIT_STRIDE = 2;
+
+/** Appends the events of one raw batch to `out`; payloads are views into the batch's buffer. */
+function eventsFromBatch(b, out) {
+  const { meta, data, texts } = b;
+  let start = 0;
+  for (let i = 0; i < meta.length; i += EVENT_STRIDE) {
+    const type = EVENT_KINDS[meta[i]] ?? "other", association = meta[i + 1], end = meta[i + 5];
+    const x = meta[i + 6], y = meta[i + 7];
+    switch (type) {
+      case "message": out.push({ type, association, stream: meta[i + 2], ppid: meta[i + 3], unordered: meta[i + 4] === 1, data: data.subarray(start, end) }); break;
+      case "open": out.push({ type, association, outboundStreams: x, inboundStreams: y }); break;
+      case "sendfailed": out.push({ type, association, stream: meta[i + 2], ppid: meta[i + 3], reason: texts[x], data: data.subarray(start, end) }); break;
+      case "error": out.push({ type, association, message: texts[y] ?? "" }); break;
+      case "peeraddresschange": out.push({ type, association, address: texts[y] ?? "", state: texts[x] }); break;
+      case "close": out.push({ type, association, reason: texts[x], message: texts[y] ?? "" }); break;
+      default: out.push({ type, association });
+    }
+    start = end;
+  }
+}
+
 /**
  * Builds the API over a raw endpoint class.
  * platform: { now(): number, randomSeed(): Uint8Array, createUdpSocket?(opts): Promise<DatagramTransport>,
@@ -173,6 +198,37 @@ export function createApi(RawEndpoint, platform) {
       checkNumber("now", now);
       return call(() => this.#raw.pollTransmit(now)) ?? null;
     }
+    /** Many datagrams from one address in one call (same effect as handleDatagram on each, in order). */
+    handleDatagrams(now, from, datagrams) {
+      checkNumber("now", now);
+      checkString("from", from);
+      if (!Array.isArray(datagrams)) throw typeError("ERR_INVALID_ARG_TYPE", `datagrams must be an array of Uint8Array, ArrayBuffer or ArrayBufferView, got ${describe(datagrams)}`);
+      const n = datagrams.length;
+      if (n === 0) return;
+      const views = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const d = datagrams[i];
+        views[i] = d instanceof Uint8Array ? d : toBytes(`datagrams[${i}]`, d);
+      }
+      call(() => this.#raw.handleDatagrams(now, from, views));
+    }
+    /** Every datagram ready to go now, in order; the data are views into one buffer per batch. */
+    pollTransmits(now) {
+      checkNumber("now", now);
+      const out = [];
+      for (;;) {
+        const b = call(() => this.#raw.pollTransmits(now));
+        if (b == null) return out; // none (no batch object is made)
+        const { meta, data, texts } = b;
+        let start = 0;
+        for (let i = 0; i < meta.length; i += TRANSMIT_STRIDE) {
+          const end = meta[i];
+          out.push({ destination: texts[meta[i + 1]], data: data.subarray(start, end) });
+          start = end;
+        }
+        if (!b.more) return out;
+      }
+    }
     pollTimeout() {
       return this.#raw.pollTimeout() ?? null;
     }
@@ -183,6 +239,16 @@ export function createApi(RawEndpoint, platform) {
     pollEvent() {
       const r = this.#raw.pollEvent();
       return r ? eventFromRaw(r) : null;
+    }
+    /** Every pending event, in order (an empty array when none); payloads are views into one buffer per batch. */
+    pollEvents() {
+      const out = [];
+      for (;;) {
+        const b = this.#raw.pollEvents();
+        if (b == null) return out;
+        eventsFromBatch(b, out);
+        if (!b.more) return out;
+      }
     }
     send(now, association, data, options = {}) {
       checkNumber("now", now);
@@ -293,16 +359,41 @@ export function createApi(RawEndpoint, platform) {
       this.scheduled = false;
       this.server = null;
       this.closed = false;
+      this.pending = null;
+      // Datagrams arriving together (a burst from the transport) go into the
+      // core in one call per source and are answered by one run, in the
+      // microtask after the last of them. A transport we did not create may
+      // reuse its bytes once onmessage returns: those are copied.
+      this.inbox = [];
       transport.onmessage = (data, from) => {
         if (this.closed) return;
+        let bytes;
         try {
-          this.endpoint.handleDatagram(now(), from, data);
+          bytes = toBytes("data", data);
+        } catch {
+          return; // not bytes: nothing SCTP can read
+        }
+        this.inbox.push(from, this.ownsTransport ? bytes : bytes.slice());
+        this.schedule();
+      };
+    }
+    /** Feeds the datagrams received since the last run, one call per run of equal sources. */
+    receive() {
+      const inbox = this.inbox;
+      if (inbox.length === 0) return;
+      this.inbox = [];
+      const t = now();
+      for (let i = 0; i < inbox.length;) {
+        const from = inbox[i];
+        const group = [];
+        for (; i < inbox.length && inbox[i] === from; i += 2) group.push(inbox[i + 1]);
+        try {
+          this.endpoint.handleDatagrams(t, from, group);
         } catch (e) {
-          if (e instanceof TypeError) return; // an unparsable source address: not ours to deliver
+          if (e instanceof TypeError) continue; // an unparsable source address: not ours to deliver
           throw e;
         }
-        this.run();
-      };
+      }
     }
     schedule() {
       if (this.scheduled || this.closed) return;
@@ -311,21 +402,32 @@ export function createApi(RawEndpoint, platform) {
     }
     run() {
       if (this.closed) return;
-      const t = now();
-      let p;
-      while ((p = this.endpoint.pollTransmit(t)) !== null) this.transport.send(p.data, p.destination);
-      let e;
-      while ((e = this.endpoint.pollEvent()) !== null) {
-        const stop = this.dispatch(e);
-        if (stop) {
-          // Let the code awaiting connect()/accept run before later events.
-          setTimeout(() => this.run(), 0);
-          break;
+      this.receive();
+      this.transmit();
+      // Events one batch at a time; after an event that stops the loop the
+      // rest wait in `pending` and go first on the next run.
+      let events = this.pending ?? this.endpoint.pollEvents();
+      this.pending = null;
+      let stopped = false;
+      while (events.length > 0 && !stopped) {
+        for (let i = 0; i < events.length; i++) {
+          if (this.dispatch(events[i])) {
+            // Let the code awaiting connect()/accept run before later events.
+            if (i + 1 < events.length) this.pending = events.slice(i + 1);
+            setTimeout(() => this.run(), 0);
+            stopped = true;
+            break;
+          }
         }
+        if (!stopped) events = this.endpoint.pollEvents();
       }
       // sends made by event handlers
-      while ((p = this.endpoint.pollTransmit(now())) !== null) this.transport.send(p.data, p.destination);
+      this.transmit();
       this.arm();
+    }
+    transmit() {
+      const list = this.endpoint.pollTransmits(now());
+      for (let i = 0; i < list.length; i++) this.transport.send(list[i].data, list[i].destination);
     }
     arm() {
       const d = this.endpoint.pollTimeout();

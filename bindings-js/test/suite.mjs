@@ -105,6 +105,86 @@ export function runSuite(name, S) {
     assert.equal(a.state(id), null);
   });
 
+  test(`${name}: batch calls (handleDatagrams, pollTransmits, pollEvents) match the one-at-a-time calls`, () => {
+    // Two pairs of endpoints with the same seeds: one driven by the batch
+    // calls, one by the single calls; the wire and the events must agree.
+    const opts = { association: { outboundStreams: 4 } };
+    const mk = () => [new S.Endpoint({ port: 5000, seed: new Uint8Array(32).fill(1), ...opts }),
+      new S.Endpoint({ port: 5000, acceptIncoming: true, seed: new Uint8Array(32).fill(2), ...opts })];
+    const A = "10.0.0.1:9899", B = "10.0.0.2:9899";
+    const hex = (d) => Buffer.from(d).toString("hex");
+    const [a1, b1] = mk(), [a2, b2] = mk();
+    const wire1 = [], wire2 = [];
+    const pumpBatch = (t) => {
+      for (let moved = true; moved;) {
+        const pa = a1.pollTransmits(t);
+        pa.forEach((p) => { assert.equal(p.destination, B); wire1.push(hex(p.data)); });
+        if (pa.length) b1.handleDatagrams(t, A, pa.map((p) => p.data));
+        const pb = b1.pollTransmits(t);
+        pb.forEach((p) => { assert.equal(p.destination, A); wire1.push(hex(p.data)); });
+        if (pb.length) a1.handleDatagrams(t, B, pb.map((p) => p.data));
+        moved = pa.length + pb.length > 0;
+      }
+    };
+    const pumpSingle = (t) => {
+      for (let moved = true; moved;) {
+        moved = false;
+        const pa = [];
+        for (let p; (p = a2.pollTransmit(t));) { pa.push(p.data.slice()); wire2.push(hex(p.data)); }
+        pa.forEach((d) => b2.handleDatagram(t, A, d));
+        const pb = [];
+        for (let p; (p = b2.pollTransmit(t));) { pb.push(p.data.slice()); wire2.push(hex(p.data)); }
+        pb.forEach((d) => a2.handleDatagram(t, B, d));
+        moved = pa.length + pb.length > 0;
+      }
+    };
+    const single = (ep) => { const out = []; for (let e; (e = ep.pollEvent());) out.push(e); return out; };
+    const plain = (e) => ({ ...e, ...(e.data ? { data: hex(e.data) } : {}) });
+    const id1 = a1.connect(0, B, { outboundStreams: 4 }), id2 = a2.connect(0, B, { outboundStreams: 4 });
+    assert.equal(id1, id2);
+    pumpBatch(0); pumpSingle(0);
+    const open1 = a1.pollEvents(), open2 = single(a2);
+    assert.deepEqual(open1.map(plain), open2.map(plain));
+    assert.equal(open1[0].type, "open");
+    assert.equal(open1[0].outboundStreams, 4);
+    assert.deepEqual(b1.pollEvents().map(plain), single(b2).map(plain));
+    for (let i = 0; i < 300; i++) {
+      const m = interopMessage(i, 8 + (i % 5) * 700);
+      const o = { stream: i % 4, unordered: i % 3 === 0, ppid: 50 + (i % 3) };
+      a1.send(1, id1, m, o); a2.send(1, id2, m, o);
+    }
+    pumpBatch(1); pumpSingle(1);
+    const got1 = b1.pollEvents(), got2 = single(b2);
+    assert.equal(got1.length, 300);
+    assert.deepEqual(got1.map(plain), got2.map(plain));
+    for (const e of got1) assert.ok(checkInterop(e.data) >= 0, "payload intact");
+    assert.deepEqual(b1.pollEvents(), [], "drained: an empty array");
+    assert.deepEqual(wire1, wire2, "same packets on the wire");
+    a1.abort(2, id1, "bye"); a2.abort(2, id2, "bye");
+    pumpBatch(2); pumpSingle(2);
+    const close1 = b1.pollEvents(), close2 = single(b2);
+    assert.deepEqual(close1.map(plain), close2.map(plain));
+    assert.equal(close1.at(-1).type, "close");
+    assert.equal(close1.at(-1).reason, "peer-aborted");
+    assert.match(close1.at(-1).message, /bye/);
+    assert.deepEqual(a1.pollTransmits(3), []);
+    a1.handleDatagrams(3, A, []);
+  });
+
+  test(`${name}: batch calls reject bad input with a clear message`, () => {
+    const ep = new S.Endpoint();
+    assert.throws(() => ep.handleDatagrams(0, "127.0.0.1:1", new Uint8Array(3)), { name: "TypeError", message: /datagrams must be an array/ });
+    assert.throws(() => ep.handleDatagrams(0, "127.0.0.1:1", [new Uint8Array(3), 42]), { name: "TypeError", message: /datagrams\[1\] must be a Uint8Array/ });
+    assert.throws(() => ep.handleDatagrams(0, "nowhere", [new Uint8Array(3)]), { name: "TypeError", message: /is not "ip:port"/ });
+    assert.throws(() => ep.handleDatagrams(0, 7, [new Uint8Array(3)]), { name: "TypeError", message: /from must be a string/ });
+    assert.throws(() => ep.handleDatagrams(-1, "127.0.0.1:1", [new Uint8Array(3)]), { name: "RangeError", message: /time must be/ });
+    assert.throws(() => ep.pollTransmits("now"), { name: "TypeError", message: /now must be a number/ });
+    assert.throws(() => ep.pollTransmits(-5), { name: "RangeError", message: /time must be/ });
+    // Garbage from the network is not an error of the caller: dropped silently.
+    ep.handleDatagrams(0, "127.0.0.1:1", [new Uint8Array([1, 2, 3]), new ArrayBuffer(0), new DataView(new ArrayBuffer(20))]);
+    assert.deepEqual(ep.pollEvents(), []);
+  });
+
   test(`${name}: two associations across a lossy link deliver every message in order`, async () => {
     const link = S.createLink({ loss: 0.1, seed: 42 });
     const server = await S.listen({ transport: link.b, ...fast });
@@ -133,6 +213,38 @@ export function runSuite(name, S) {
     await a.shutdown();
     assert.equal(a.readyState, "closed");
     assert.equal(await a.closed, "shutdown");
+    await server.close();
+  });
+
+  test(`${name}: a transport may reuse its receive buffer once onmessage returns`, async () => {
+    // The driver reads bursts of datagrams later, in one call: it must not
+    // keep views of bytes the transport overwrites.
+    const link = S.createLink({ seed: 7 });
+    const reusing = (end) => {
+      const scratch = new Uint8Array(65536);
+      const t = { onmessage: null, send: (d, to) => end.send(d, to), close: () => end.close() };
+      end.onmessage = (d, from) => {
+        scratch.set(d);
+        if (t.onmessage) t.onmessage(scratch.subarray(0, d.length), from);
+        scratch.fill(0xee, 0, d.length);
+      };
+      return t;
+    };
+    const server = await S.listen({ transport: reusing(link.b), ...fast });
+    const N = 200;
+    let got = 0, done;
+    const all = new Promise((r) => (done = r));
+    server.onassociation = (ev) => {
+      ev.association.onmessage = (m) => {
+        assert.equal(checkInterop(m.data), got, "payload intact, in order");
+        if (++got === N) done();
+      };
+    };
+    const a = await S.connect({ transport: reusing(link.a), ...fast });
+    for (let i = 0; i < N; i++) a.send(interopMessage(i, 8 + (i % 4) * 400));
+    await all;
+    assert.equal(got, N);
+    await a.shutdown();
     await server.close();
   });
 

@@ -1,5 +1,6 @@
 // Type-level test: both packages' declarations satisfy the one API.
 import type * as Api from "../anysctp.js";
+import type { Transmit } from "../anysctp.js";
 import * as NodePkg from "anysctp";
 import * as WasmPkg from "anysctp-wasm";
 
@@ -14,6 +15,9 @@ async function usage(S: Shape): Promise<void> {
   if (t) ep.handleDatagram(performance.now(), t.destination, t.data);
   const e = ep.pollEvent();
   if (e && e.type === "message") { const d: Uint8Array = e.data; void d; }
+  const batch: Transmit[] = ep.pollTransmits(performance.now());
+  ep.handleDatagrams(performance.now(), "127.0.0.1:9899", batch.map((x) => x.data));
+  for (const ev of ep.pollEvents()) if (ev.type === "open") { const n: number = ev.outboundStreams; void n; }
   const a = await S.connect({ host: "127.0.0.1", port: 9899, outboundStreams: 8 });
   a.onmessage = (ev) => { const s: number = ev.stream; void s; };
   a.addEventListener("bufferedamountlow", () => {});

@@ -10,7 +10,7 @@
 mod common;
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
@@ -59,6 +59,30 @@ pub struct RawEvent {
     pub inbound_streams: u32,
 }
 
+/// Many datagrams or events in one crossing (see `common::Batch`).
+#[napi(object)]
+pub struct RawBatch {
+    /// Packets or payloads, back to back.
+    pub data: Buffer,
+    /// Numbers per item: `common::TRANSMIT_STRIDE` or `common::EVENT_STRIDE`.
+    pub meta: Float64Array,
+    /// Destinations, or codes and texts.
+    pub texts: Vec<String>,
+    /// More may be waiting.
+    pub more: bool,
+}
+
+impl From<common::Batch> for RawBatch {
+    fn from(b: common::Batch) -> Self {
+        Self {
+            data: b.data.into(),
+            meta: Float64Array::new(b.meta),
+            texts: b.texts,
+            more: b.more,
+        }
+    }
+}
+
 /// The raw sans-IO endpoint.
 #[napi]
 pub struct RawEndpoint {
@@ -95,8 +119,10 @@ impl RawEndpoint {
 
     /// Feeds a received datagram.
     #[napi]
-    pub fn handle_datagram(&mut self, now: f64, from: String, data: Uint8Array) -> Result<()> {
-        let data = Bytes::copy_from_slice(&data);
+    pub fn handle_datagram(&mut self, now: f64, from: String, data: &[u8]) -> Result<()> {
+        // `&[u8]`, not `Uint8Array`: a borrowed view, no napi reference to
+        // create and delete on every call.
+        let data = Bytes::copy_from_slice(data);
         self.host.handle_datagram(now, &from, data).map_err(js)
     }
 
@@ -111,6 +137,32 @@ impl RawEndpoint {
                 destination: dst.to_string(),
                 data: Buffer::from(b.to_vec()),
             }))
+    }
+
+    /// Feeds datagrams from one address, in order.
+    #[napi]
+    pub fn handle_datagrams(
+        &mut self,
+        now: f64,
+        from: String,
+        datagrams: Vec<&[u8]>,
+    ) -> Result<()> {
+        let list = datagrams.iter().map(|d| Bytes::copy_from_slice(d));
+        self.host.handle_datagrams(now, &from, list).map_err(js)
+    }
+
+    /// Every datagram ready now, in one batch; null when there is none.
+    #[napi]
+    pub fn poll_transmits(&mut self, now: f64) -> Result<Option<RawBatch>> {
+        let b = self.host.poll_transmits(now).map_err(js)?;
+        Ok((!b.is_empty()).then(|| b.into()))
+    }
+
+    /// Every pending event, in one batch; null when there is none.
+    #[napi]
+    pub fn poll_events(&mut self) -> Option<RawBatch> {
+        let b = self.host.poll_events();
+        (!b.is_empty()).then(|| b.into())
     }
 
     /// The next deadline (milliseconds), or null.
@@ -150,13 +202,13 @@ impl RawEndpoint {
         now: f64,
         id: f64,
         stream: u32,
-        data: Uint8Array,
+        data: &[u8],
         ppid: u32,
         unordered: bool,
         lifetime: f64,
         max_retransmits: f64,
     ) -> Result<()> {
-        let data = Bytes::copy_from_slice(&data);
+        let data = Bytes::copy_from_slice(data);
         let lifetime = (lifetime >= 0.0).then_some(lifetime);
         let max_rtx = if max_retransmits >= 0.0 {
             Some(if max_retransmits > u32::MAX as f64 {

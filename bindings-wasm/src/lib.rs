@@ -9,7 +9,7 @@
 mod common;
 
 use bytes::Bytes;
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 fn js(e: String) -> JsValue {
@@ -25,6 +25,24 @@ fn set(o: &Object, k: &str, v: JsValue) {
 #[wasm_bindgen(js_name = parsePacket)]
 pub fn parse_packet(data: &[u8]) -> Result<String, JsValue> {
     common::parse_packet_json(data).map_err(js)
+}
+
+/// `{data, meta, texts, more}` (see `common::Batch`): one crossing for many
+/// datagrams or events; undefined when there is none.
+fn batch(b: common::Batch) -> JsValue {
+    if b.is_empty() {
+        return JsValue::UNDEFINED;
+    }
+    let o = Object::new();
+    set(&o, "data", Uint8Array::from(&b.data[..]).into());
+    set(&o, "meta", Float64Array::from(&b.meta[..]).into());
+    let texts = Array::new();
+    for t in &b.texts {
+        texts.push(&JsValue::from_str(t));
+    }
+    set(&o, "texts", texts.into());
+    set(&o, "more", b.more.into());
+    o.into()
 }
 
 /// The raw sans-IO endpoint.
@@ -80,6 +98,38 @@ impl RawEndpoint {
                 Ok(o.into())
             }
         }
+    }
+
+    /// Feeds datagrams (an array of Uint8Array) from one address, in order;
+    /// each is copied once, straight into memory the core owns.
+    #[wasm_bindgen(js_name = handleDatagrams)]
+    pub fn handle_datagrams(
+        &mut self,
+        now: f64,
+        from: &str,
+        datagrams: Array,
+    ) -> Result<(), JsValue> {
+        if !datagrams.iter().all(|d| d.is_instance_of::<Uint8Array>()) {
+            return Err(js(
+                "[ERR_INVALID_ARG_TYPE] datagrams must be Uint8Arrays".into()
+            ));
+        }
+        let list = datagrams
+            .iter()
+            .map(|d| Bytes::from(Uint8Array::unchecked_from_js(d).to_vec()));
+        self.host.handle_datagrams(now, from, list).map_err(js)
+    }
+
+    /// Every datagram ready now, in one batch.
+    #[wasm_bindgen(js_name = pollTransmits)]
+    pub fn poll_transmits(&mut self, now: f64) -> Result<JsValue, JsValue> {
+        Ok(batch(self.host.poll_transmits(now).map_err(js)?))
+    }
+
+    /// Every pending event, in one batch.
+    #[wasm_bindgen(js_name = pollEvents)]
+    pub fn poll_events(&mut self) -> JsValue {
+        batch(self.host.poll_events())
     }
 
     /// The next deadline (milliseconds), or undefined.
