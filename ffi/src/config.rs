@@ -150,6 +150,9 @@ impl anysctp_association_config {
                 .has_adaptation_indication
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
+            // Settings the C struct does not carry (congestion control
+            // algorithm, HyStart++) keep the core's defaults.
+            ..sctp::AssociationConfig::default()
         };
         c.validate()?;
         Ok(c)
