@@ -60,6 +60,10 @@ const COMMON_HEADER_LEN: usize = 12;
 /// The I-DATA chunk header (RFC 8260 §2.1), 4 bytes more than DATA's.
 const LARGEST_DATA_HEADER: usize = 20;
 
+/// Most events one burst may answer (a host that hands over very many
+/// packets before polling still gets a bounded burst).
+const MAX_BURST_EVENTS: u32 = 64;
+
 /// Smallest PMTU accepted: the IPv4 minimum of 576 minus IPv4 and UDP
 /// headers, comfortably larger than any control chunk we must send whole.
 pub const MIN_PMTU: usize = 508;
@@ -192,6 +196,9 @@ pub struct Path {
     /// Flight size when the current burst began (§6.1 D); `None` until the
     /// first packet after [`Path::start_burst`].
     burst_base: Option<usize>,
+    /// Incoming packets and timer events the current burst answers (a host
+    /// may hand over several before it polls).
+    burst_events: u32,
     rto: Rto,
     cc: Controller,
     pmtu: usize,
@@ -224,6 +231,7 @@ impl Path {
             pf_max_retrans: config.pf_max_retrans,
             max_burst: config.congestion.max_burst,
             burst_base: None,
+            burst_events: 0,
             rto: Rto::new(config.rto),
             cc: Controller::new(
                 &config.congestion,
@@ -364,16 +372,22 @@ impl Path {
     }
 
     /// An incoming packet or a timer event: the next packets form a new
-    /// burst (RFC 9260 §6.1 D).
+    /// burst (RFC 9260 §6.1 D). Events handed over before the next poll
+    /// add up: each may release Max.Burst packets.
     pub fn start_burst(&mut self) {
-        self.burst_base = None;
+        if self.burst_base.take().is_some() {
+            self.burst_events = 1;
+        } else {
+            self.burst_events = self.burst_events.saturating_add(1).min(MAX_BURST_EVENTS);
+        }
     }
 
     /// The limit on bytes in flight for the next packet: cwnd, lowered by
     /// Max.Burst (RFC 9260 §6.1 D) to the flight size when the burst began
     /// (the first call after [`Path::start_burst`]) plus Max.Burst full
-    /// packets, so that one incoming packet or timer event releases at most
-    /// Max.Burst packets however often the host polls. A packet may be sent
+    /// packets per event since the previous burst, so that one incoming
+    /// packet or timer event releases at most Max.Burst packets however
+    /// often the host polls. A packet may be sent
     /// while the flight size is below the limit (§6.1 B).
     ///
     /// A full packet is counted as its user data (PMDCS less the 20-byte
@@ -387,7 +401,9 @@ impl Path {
             return self.cc.cwnd();
         }
         let per_packet = self.pmdcs().saturating_sub(LARGEST_DATA_HEADER).max(1);
-        let burst = per_packet.saturating_mul(self.max_burst as usize);
+        let burst = per_packet
+            .saturating_mul(self.max_burst as usize)
+            .saturating_mul(self.burst_events.max(1) as usize);
         self.cc.cwnd().min(base.saturating_add(burst))
     }
 
@@ -695,6 +711,27 @@ mod tests {
             p.cwnd() > 20 * payload,
             "the burst, not cwnd, was the limit"
         );
+    }
+
+    #[test]
+    fn events_handed_over_before_a_poll_add_up() {
+        let mut p = path_with_large_cwnd();
+        let per_packet = p.pmdcs() - 20;
+        p.on_data_sent(Instant::ZERO, 1000);
+        // Three SACKs arrive before the host polls: three bursts' worth.
+        p.start_burst();
+        p.start_burst();
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), 1000 + 12 * per_packet);
+        // Once polled, the next event starts over with one.
+        p.on_data_sent(Instant::ZERO, 1000);
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), 2000 + 4 * per_packet);
+        // However many events, the burst stays bounded.
+        for _ in 0..10_000 {
+            p.start_burst();
+        }
+        assert!(p.round_send_limit() <= 2000 + 64 * 4 * per_packet);
     }
 
     #[test]
