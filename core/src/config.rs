@@ -60,8 +60,17 @@ pub struct AssociationConfig {
     pub send_buffer: usize,
     /// Disable Nagle-style bundling delay (SCTP_NODELAY).
     pub nodelay: bool,
-    /// Max.Burst (RFC 9260 §16: 4).
+    /// Max.Burst (RFC 9260 §16: 4): packets sent in one burst, in
+    /// response to one incoming packet or timer event (§6.1 D).
     pub max_burst: u32,
+    /// The congestion controller of each path: RFC 9260 §7.2 NewReno
+    /// (default) or CUBIC (RFC 9438, opt-in).
+    pub congestion_control: crate::congestion::Algorithm,
+    /// Leave the initial slow start when the RTT rises (HyStart++,
+    /// RFC 9406) rather than only on loss: avoids the loss of up to a whole
+    /// window when the receive window exceeds what the path holds. Default
+    /// on.
+    pub hystart: bool,
     /// Valid.Cookie.Life (RFC 9260 §16: 60 s).
     pub cookie_lifetime: Duration,
     /// Offer and use I-DATA (RFC 8260) when the peer supports it.
@@ -206,6 +215,8 @@ impl Default for AssociationConfig {
             send_buffer: 4 * 1024 * 1024,
             nodelay: false,
             max_burst: 4,
+            congestion_control: crate::congestion::Algorithm::NewReno,
+            hystart: true,
             cookie_lifetime: Duration::from_secs(60),
             i_data: false,
             partial_reliability: true,

@@ -497,3 +497,80 @@ fn jumbo_mtu_carries_64_kib_messages() {
     }
     assert_eq!(p.a.stats(a).unwrap().retransmissions, 0);
 }
+
+/// RFC 9260 §6.1 D: Max.Burst (default 4) limits the packets sent in
+/// response to one incoming packet or timer event, however often the host
+/// polls, even when cwnd would allow more.
+#[test]
+fn max_burst_limits_packets_per_incoming_packet_or_timer() {
+    use std::collections::VecDeque;
+    let mut p = Pair::new(AssociationConfig::default());
+    let (id, _) = p.connect();
+    let payload = Bytes::from(vec![7u8; 64 * 1024]);
+    let is_data = |d: &[u8]| d.get(12) == Some(&0);
+    let mut to_a: VecDeque<Bytes> = VecDeque::new();
+    let mut delivered_to_b = 0u64;
+    let mut bound_by_burst = 0;
+    // DATA packets `a` sent since its last incoming packet or timer event.
+    let mut burst = 0usize;
+    for _ in 0..2000 {
+        while p
+            .a
+            .send(
+                p.now,
+                id,
+                StreamId(0),
+                payload.clone(),
+                SendOptions::default(),
+            )
+            .is_ok()
+        {}
+        while let Some(t) = p.a.poll_transmit(p.now, &mut p.buf) {
+            let d = Bytes::copy_from_slice(&p.buf[..t.len]);
+            if is_data(&d) {
+                burst += 1;
+            }
+            p.b.handle_datagram(p.now, addr(A), d);
+            delivered_to_b += 1;
+        }
+        assert!(burst <= 4, "{burst} DATA packets after one event");
+        if burst == 4 {
+            let s = p.a.stats(id).unwrap();
+            let path = &s.paths[0];
+            // Without Max.Burst cwnd and the peer's window would have let
+            // another full packet go.
+            if path.cwnd >= path.bytes_in_flight + 1200
+                && s.peer_rwnd >= 1200
+                && s.buffered_amount >= 1200
+            {
+                bound_by_burst += 1;
+            }
+        }
+        while let Some(t) = p.b.poll_transmit(p.now, &mut p.buf) {
+            to_a.push_back(Bytes::copy_from_slice(&p.buf[..t.len]));
+        }
+        while p.b.poll_event().is_some() {}
+        // The next event for `a`: one packet from `b`, else a timer.
+        burst = 0;
+        if let Some(d) = to_a.pop_front() {
+            p.a.handle_datagram(p.now, addr(B), d);
+        } else {
+            let next = [p.a.poll_timeout(), p.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap();
+            p.now = p.now.max(next);
+            p.a.handle_timeout(p.now);
+            p.b.handle_timeout(p.now);
+        }
+    }
+    assert!(
+        delivered_to_b > 1000,
+        "data flowed: {delivered_to_b} packets"
+    );
+    assert!(
+        bound_by_burst > 10,
+        "cwnd allowed more than Max.Burst, so bursts were cut by it: {bound_by_burst}"
+    );
+}

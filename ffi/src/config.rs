@@ -166,7 +166,9 @@ impl anysctp_association_config {
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
             pf_max_retrans: self.pf_enabled.then_some(self.pf_max_retrans),
-            // Settings the C struct does not carry keep their defaults.
+            // Settings the C struct does not carry (authentication, stream
+            // reconfiguration policy, congestion control algorithm, HyStart++)
+            // keep the core's defaults.
             ..sctp::AssociationConfig::default()
         };
         c.validate()?;

@@ -58,6 +58,10 @@ impl Association {
         }
         self.stats.packets_received += 1;
         self.last_activity = ctx.now;
+        // RFC 9260 §6.1 D: what this packet lets us send is one burst.
+        self.paths
+            .iter_mut()
+            .for_each(crate::path::Path::start_burst);
         // Any packet from the peer clears the association error counter in
         // states where the peer is evidently alive (§8.1 / §9.2).
         let mut had_data = false;

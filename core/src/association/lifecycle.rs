@@ -694,6 +694,10 @@ impl Association {
         if self.closed {
             return;
         }
+        // RFC 9260 §6.1 D: what this timer event lets us send is one burst.
+        self.paths
+            .iter_mut()
+            .for_each(crate::path::Path::start_burst);
         if self.t1.due(now) {
             self.on_t1(ctx);
         }

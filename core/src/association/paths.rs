@@ -47,6 +47,8 @@ pub(crate) fn new_path_set(remotes: &[SocketAddr], cfg: &AssociationConfig) -> P
             pmtu: cfg.mtu,
             congestion: crate::congestion::CongestionConfig {
                 max_burst: cfg.max_burst,
+                algorithm: cfg.congestion_control,
+                hystart: cfg.hystart,
                 ..Default::default()
             },
         },
@@ -138,7 +140,7 @@ impl Association {
             let mut event = None;
             if let Some(p) = self.paths.get_mut(id) {
                 if info.newly_acked_bytes > 0 {
-                    p.on_sack(ctx.now, info.newly_acked_bytes, o.cum_ack);
+                    p.on_sack(ctx.now, info.newly_acked_bytes, o.cum_ack, info.latest_rtt);
                 }
                 // Keep the path's flight in step with the tx room's count.
                 if p.flight_size() > in_flight {

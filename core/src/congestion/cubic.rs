@@ -2,7 +2,8 @@
 //!
 //! Deviations, all deliberate:
 //! - Slow start is RFC 9260 §7.2.1's (byte counting limited to L * PMDCS),
-//!   which RFC 9438 §4.10 permits; HyStart++ is not implemented.
+//!   which RFC 9438 §4.10 permits, with HyStart++ (RFC 9406) as for
+//!   NewReno when [`CongestionConfig::hystart`] is on.
 //! - Loss response uses the current cwnd (as SCTP §7.2.3 does) with
 //!   `beta = 0.7` and SCTP's floor of `4 * PMDCS`; cwnd never grows when the
 //!   window is not fully utilised, which RFC 9438 §4.6 requires of
@@ -12,7 +13,8 @@
 //! - CUBIC is more aggressive than RFC 9260 §7.2 permits on high-BDP paths,
 //!   so it is opt-in ([`super::Algorithm::Cubic`]).
 
-use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController, IdleDecay};
+use super::hystart::HyStart;
+use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController, IdleDecay, SlowStart};
 use crate::time::Instant;
 use crate::types::Tsn;
 use core::time::Duration;
@@ -28,7 +30,6 @@ pub struct Cubic {
     cwnd: usize,
     ssthresh: usize,
     pmdcs: usize,
-    abc_limit: usize,
     recovery_exit: Option<Tsn>,
     idle: IdleDecay,
     fast_convergence: bool,
@@ -45,6 +46,7 @@ pub struct Cubic {
     /// Fractional cwnd growth not yet applied (bytes).
     carry: f64,
     last_ack: Option<Instant>,
+    slow_start: SlowStart,
 }
 
 fn secs(d: Duration) -> f64 {
@@ -60,7 +62,6 @@ impl Cubic {
             cwnd: initial_cwnd(pmdcs, ipv6),
             ssthresh: u32::MAX as usize,
             pmdcs,
-            abc_limit: config.abc_limit.max(1) as usize,
             recovery_exit: None,
             idle: IdleDecay::default(),
             fast_convergence: true,
@@ -71,7 +72,13 @@ impl Cubic {
             w_est: 0.0,
             carry: 0.0,
             last_ack: None,
+            slow_start: SlowStart::new(config),
         }
+    }
+
+    /// The HyStart++ state of the initial slow start.
+    pub fn hystart(&self) -> &HyStart {
+        self.slow_start.hystart()
     }
 
     /// W_max (bytes): the window before the last reduction.
@@ -96,6 +103,7 @@ impl Cubic {
     }
 
     fn reduce(&mut self) {
+        self.slow_start.end_initial();
         let cwnd = self.cwnd as f64;
         // §4.7 fast convergence, then §4.6.
         self.w_max = if self.fast_convergence && cwnd < self.w_max {
@@ -182,13 +190,12 @@ impl CongestionController for Cubic {
             self.epoch = Some(epoch + now.saturating_duration_since(last));
         }
         self.last_ack = Some(now);
-        if ack.bytes_acked > 0 && full && self.recovery_exit.is_none() {
+        let grow = full && self.recovery_exit.is_none();
+        if ack.bytes_acked > 0 {
             if self.cwnd <= self.ssthresh {
-                let inc = ack
-                    .bytes_acked
-                    .min(self.abc_limit.saturating_mul(self.pmdcs));
-                self.cwnd = self.cwnd.saturating_add(inc);
-            } else {
+                self.slow_start
+                    .on_ack(ack, self.pmdcs, &mut self.cwnd, &mut self.ssthresh, grow);
+            } else if grow {
                 self.congestion_avoidance(ack, now);
             }
         }
@@ -224,6 +231,7 @@ impl CongestionController for Cubic {
             .apply(now, rto, self.pmdcs, &mut self.cwnd, &mut self.ssthresh)
         {
             self.epoch = None;
+            self.slow_start.end_initial();
         }
     }
 }
@@ -235,13 +243,7 @@ mod tests {
     const P: usize = 1000;
 
     fn ack(bytes: usize, before: usize, cum: u32) -> AckEvent {
-        AckEvent {
-            bytes_acked: bytes,
-            flight_size_before: before,
-            flight_size_after: before.saturating_sub(bytes),
-            cum_tsn_ack: Tsn(cum),
-            srtt: Some(Duration::from_millis(100)),
-        }
+        super::super::test_ack(bytes, before, cum, Some(Duration::from_millis(100)), None)
     }
 
     fn cubic_at(cwnd: usize) -> Cubic {

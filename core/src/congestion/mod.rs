@@ -20,11 +20,14 @@
 //! - Before sending new data after a pause, call
 //!   [`CongestionController::on_idle`] (§7.2.1, idle decay), and report every
 //!   DATA transmission with [`CongestionController::on_data_sent`].
-//! - Apply Max.Burst with [`CongestionController::burst_limited_cwnd`]
-//!   (§6.1 D) and the one-packet overbooking of §6.1 B when deciding what to
-//!   send.
+//! - Apply Max.Burst (§6.1 D: per incoming packet or timer event, not per
+//!   packet; `path::Path::round_send_limit` does) and the one-packet
+//!   overbooking of §6.1 B when deciding what to send.
+//! - Give each SACK's per-chunk delay sample in [`AckEvent::rtt`]: the
+//!   slow-start exit of [`hystart`] (RFC 9406) needs it.
 
 mod cubic;
+pub mod hystart;
 mod reno;
 #[cfg(test)]
 mod sim;
@@ -52,6 +55,11 @@ pub struct AckEvent {
     pub cum_tsn_ack: Tsn,
     /// The destination's smoothed RTT, if measured (used by CUBIC).
     pub srtt: Option<Duration>,
+    /// The RTT of the most recently sent DATA chunk (sent once, Karn) this
+    /// SACK newly acknowledged on this destination: a per-SACK delay sample
+    /// for HyStart++ ([`hystart`]). Unlike RTO measurement (one sample per
+    /// round trip, RFC 9260 §6.3.1 C4) every SACK may carry one.
+    pub rtt: Option<Duration>,
 }
 
 /// Tunables shared by the built-in controllers.
@@ -63,9 +71,13 @@ pub struct CongestionConfig {
     /// most `L * PMDCS` per SACK. The RFC says SHOULD be 1, MAY be larger.
     /// Default 1; 0 is treated as 1.
     pub abc_limit: u32,
-    /// 'Max.Burst' (§6.1 D, §16): new packets sent in one go. Default 4;
-    /// 0 disables the limit.
+    /// 'Max.Burst' (§6.1 D, §16): packets sent in one burst, in response
+    /// to one incoming packet or timer event. Default 4; 0 disables the
+    /// limit.
     pub max_burst: u32,
+    /// Leave the initial slow start on a rising RTT with HyStart++
+    /// (RFC 9406, see [`hystart`]) instead of only on loss. Default on.
+    pub hystart: bool,
 }
 
 impl Default for CongestionConfig {
@@ -74,6 +86,7 @@ impl Default for CongestionConfig {
             algorithm: Algorithm::NewReno,
             abc_limit: 1,
             max_burst: 4,
+            hystart: true,
         }
     }
 }
@@ -142,9 +155,11 @@ pub trait CongestionController {
     /// for a given `now`; cost bounded by the number of halvings.
     fn on_idle(&mut self, now: Instant, rto: Duration);
 
-    /// §6.1 D: the cwnd to use for *new* data in this transmit round, so
-    /// that at most `max_burst` packets of PMDCS go out at once:
-    /// `min(cwnd, flight_size + max_burst * PMDCS)`. `max_burst == 0` means
+    /// §6.1 D: the cwnd to use for *new* data in this burst, so that at
+    /// most `max_burst` packets of PMDCS go out at once:
+    /// `min(cwnd, flight_size + max_burst * PMDCS)`, with `flight_size`
+    /// taken when the burst began (the incoming packet or timer event that
+    /// triggered it), not before each packet. `max_burst == 0` means
     /// no limit. Does not change the stored cwnd.
     fn burst_limited_cwnd(&self, flight_size: usize, max_burst: u32) -> usize {
         if max_burst == 0 {
@@ -225,6 +240,60 @@ impl CongestionController for Controller {
     }
 }
 
+/// Slow start as the built-in controllers share it: RFC 9260 §7.2.1 byte
+/// counting limited to `L * PMDCS`, shaped by HyStart++ (RFC 9406).
+#[derive(Clone, Debug)]
+pub(crate) struct SlowStart {
+    hystart: hystart::HyStart,
+    abc_limit: usize,
+}
+
+impl SlowStart {
+    pub(crate) fn new(config: &CongestionConfig) -> Self {
+        SlowStart {
+            hystart: hystart::HyStart::new(config.hystart),
+            abc_limit: config.abc_limit.max(1) as usize,
+        }
+    }
+
+    pub(crate) fn hystart(&self) -> &hystart::HyStart {
+        &self.hystart
+    }
+
+    /// The initial slow start is over (loss, timeout, idle decay).
+    pub(crate) fn end_initial(&mut self) {
+        self.hystart.stop();
+    }
+
+    /// One SACK while `cwnd <= ssthresh`. cwnd grows only when the window
+    /// was fully used (`grow`); in Conservative Slow Start by a quarter of
+    /// the usual increase; when CSS ends, ssthresh comes down to cwnd.
+    pub(crate) fn on_ack(
+        &mut self,
+        ack: &AckEvent,
+        pmdcs: usize,
+        cwnd: &mut usize,
+        ssthresh: &mut usize,
+        grow: bool,
+    ) {
+        let growth = self.hystart.on_ack(ack);
+        if grow {
+            let inc = ack.bytes_acked.min(self.abc_limit.saturating_mul(pmdcs));
+            let inc = match growth {
+                hystart::Growth::SlowStart => inc,
+                _ => inc / hystart::CSS_GROWTH_DIVISOR,
+            };
+            *cwnd = cwnd.saturating_add(inc);
+        }
+        if growth == hystart::Growth::EnterCongestionAvoidance {
+            // RFC 9406 §4.2 sets ssthresh = cwnd; one byte less, so that
+            // RFC 9260 §7.2.1 ("cwnd <= ssthresh" is slow start) puts the
+            // next SACK in congestion avoidance.
+            *ssthresh = cwnd.saturating_sub(1);
+        }
+    }
+}
+
 /// The idle decay of RFC 9260 §7.2.1/§7.2.2, shared by the controllers.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct IdleDecay {
@@ -271,6 +340,26 @@ impl IdleDecay {
             self.applied += 1;
         }
         changed
+    }
+}
+
+/// An [`AckEvent`] for unit tests: `bytes` acked out of `before` in
+/// flight.
+#[cfg(test)]
+pub(crate) fn test_ack(
+    bytes: usize,
+    before: usize,
+    cum: u32,
+    srtt: Option<Duration>,
+    rtt: Option<Duration>,
+) -> AckEvent {
+    AckEvent {
+        bytes_acked: bytes,
+        flight_size_before: before,
+        flight_size_after: before.saturating_sub(bytes),
+        cum_tsn_ack: Tsn(cum),
+        srtt,
+        rtt,
     }
 }
 

@@ -1,7 +1,8 @@
 //! The congestion control of RFC 9260 §7.2 (TCP NewReno with SACK,
 //! RFC 5681 adapted to SCTP).
 
-use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController, IdleDecay};
+use super::hystart::HyStart;
+use super::{initial_cwnd, AckEvent, CongestionConfig, CongestionController, IdleDecay, SlowStart};
 use crate::time::Instant;
 use crate::types::Tsn;
 use core::time::Duration;
@@ -29,10 +30,10 @@ pub struct NewReno {
     ssthresh: usize,
     partial_bytes_acked: usize,
     pmdcs: usize,
-    abc_limit: usize,
     /// Fast Recovery exit point (§7.2.4 rule 6), `Some` while in recovery.
     recovery_exit: Option<Tsn>,
     idle: IdleDecay,
+    slow_start: SlowStart,
 }
 
 impl NewReno {
@@ -45,10 +46,15 @@ impl NewReno {
             ssthresh: u32::MAX as usize,
             partial_bytes_acked: 0,
             pmdcs,
-            abc_limit: config.abc_limit.max(1) as usize,
             recovery_exit: None,
             idle: IdleDecay::default(),
+            slow_start: SlowStart::new(config),
         }
+    }
+
+    /// The HyStart++ state of the initial slow start.
+    pub fn hystart(&self) -> &HyStart {
+        self.slow_start.hystart()
     }
 
     /// partial_bytes_acked (§7.2.2).
@@ -98,21 +104,16 @@ impl CongestionController for NewReno {
     }
 
     fn on_ack(&mut self, ack: &AckEvent, _now: Instant) {
-        let growth_allowed =
-            self.recovery_exit.is_none() && self.fully_utilised(ack.flight_size_before);
+        let grow = self.recovery_exit.is_none() && self.fully_utilised(ack.flight_size_before);
         if ack.bytes_acked > 0 {
             if self.cwnd <= self.ssthresh {
                 // §7.2.1 slow start with byte counting limited to L * PMDCS.
-                if growth_allowed {
-                    let inc = ack
-                        .bytes_acked
-                        .min(self.abc_limit.saturating_mul(self.pmdcs));
-                    self.cwnd = self.cwnd.saturating_add(inc);
-                }
+                self.slow_start
+                    .on_ack(ack, self.pmdcs, &mut self.cwnd, &mut self.ssthresh, grow);
             } else if self.recovery_exit.is_none() {
                 // §7.2.2 congestion avoidance: one PMDCS per cwnd acked.
                 self.partial_bytes_acked = self.partial_bytes_acked.saturating_add(ack.bytes_acked);
-                if growth_allowed {
+                if grow {
                     if self.partial_bytes_acked >= self.cwnd {
                         self.partial_bytes_acked -= self.cwnd;
                         self.cwnd = self.cwnd.saturating_add(self.pmdcs);
@@ -140,6 +141,7 @@ impl CongestionController for NewReno {
             return false;
         }
         // §7.2.3 loss detected from SACKs: cwnd = ssthresh.
+        self.slow_start.end_initial();
         self.halve_ssthresh();
         self.cwnd = self.ssthresh;
         self.recovery_exit = Some(highest_outstanding);
@@ -148,14 +150,21 @@ impl CongestionController for NewReno {
 
     fn on_retransmission_timeout(&mut self, _now: Instant) {
         // §7.2.3 / §6.3.3 E1: back to one PMDCS and slow start.
+        self.slow_start.end_initial();
         self.halve_ssthresh();
         self.cwnd = self.pmdcs;
         self.recovery_exit = None;
     }
 
     fn on_idle(&mut self, now: Instant, rto: Duration) {
-        self.idle
-            .apply(now, rto, self.pmdcs, &mut self.cwnd, &mut self.ssthresh);
+        if self
+            .idle
+            .apply(now, rto, self.pmdcs, &mut self.cwnd, &mut self.ssthresh)
+        {
+            // The window no longer reflects the path: no HyStart++ decisions
+            // from here on (RFC 9406 §4.2: initial slow start only).
+            self.slow_start.end_initial();
+        }
     }
 }
 
@@ -170,13 +179,7 @@ mod tests {
     }
 
     fn ack(bytes: usize, before: usize, cum: u32) -> AckEvent {
-        AckEvent {
-            bytes_acked: bytes,
-            flight_size_before: before,
-            flight_size_after: before.saturating_sub(bytes),
-            cum_tsn_ack: Tsn(cum),
-            srtt: None,
-        }
+        super::super::test_ack(bytes, before, cum, None, None)
     }
 
     const T: Instant = Instant::ZERO;
@@ -346,6 +349,61 @@ mod tests {
         let mut r = reno();
         r.on_idle(Instant::from_millis(100_000), Duration::ZERO);
         assert_eq!(r.cwnd(), 4000);
+    }
+
+    #[test]
+    fn hystart_css_grows_a_quarter_then_hands_over_to_congestion_avoidance() {
+        use crate::congestion::hystart::Phase;
+        let mut r = reno();
+        let mut cum = 0u32;
+        // One SACK per PMDCS with the window full, at a given RTT.
+        let mut sack = |r: &mut NewReno, rtt_ms: u64| {
+            cum += 1;
+            let mut a = ack(P, r.cwnd(), cum);
+            a.rtt = Some(Duration::from_millis(rtt_ms));
+            r.on_ack(&a, T);
+        };
+        for _ in 0..40 {
+            sack(&mut r, 50);
+        }
+        assert_eq!(r.hystart().phase(), Phase::SlowStart);
+        // A queue builds: 70 ms >= 50 + 6.25 ms.
+        let mut n = 0;
+        while r.hystart().phase() == Phase::SlowStart {
+            sack(&mut r, 70);
+            n += 1;
+            assert!(n < 1000, "no exit to CSS");
+        }
+        let c = r.cwnd();
+        sack(&mut r, 70);
+        assert_eq!(r.cwnd(), c + P / 4, "CSS: a quarter of slow start");
+        assert!(r.ssthresh() >= u32::MAX as usize, "still slow start");
+        while r.hystart().phase() == Phase::Conservative {
+            sack(&mut r, 70);
+            n += 1;
+            assert!(n < 10_000, "CSS never ended");
+        }
+        assert_eq!(r.ssthresh(), r.cwnd() - 1, "RFC 9406: ssthresh = cwnd");
+        let c = r.cwnd();
+        sack(&mut r, 70);
+        assert_eq!(r.cwnd(), c, "congestion avoidance: no growth per SACK");
+        assert_eq!(r.partial_bytes_acked(), P);
+    }
+
+    #[test]
+    fn hystart_disabled_is_plain_slow_start() {
+        let cfg = CongestionConfig {
+            hystart: false,
+            ..CongestionConfig::default()
+        };
+        let mut r = NewReno::new(&cfg, P, false);
+        for i in 0..200u32 {
+            let c = r.cwnd();
+            let mut a = ack(P, c, i);
+            a.rtt = Some(Duration::from_millis(50 + u64::from(i)));
+            r.on_ack(&a, T);
+            assert_eq!(r.cwnd(), c + P);
+        }
     }
 
     #[test]

@@ -148,6 +148,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
                 flight_size_after: flight,
                 cum_tsn_ack: Tsn(cum),
                 srtt: Some(core::time::Duration::from_secs_f64(now - sent_at)),
+                rtt: Some(core::time::Duration::from_secs_f64(now - sent_at)),
             },
             at(now),
         );

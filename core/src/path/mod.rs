@@ -25,9 +25,11 @@
 //! - The association owns T3-rtx rules R1–R4 and uses
 //!   [`Path::start_t3_if_stopped`], [`Path::restart_t3`], [`Path::stop_t3`];
 //!   on expiry it calls [`PathSet::on_t3_expired`].
-//! - At the start of each transmit round call [`Path::refresh_idle`], then
-//!   send new data while `flight_size() < round_send_limit` (taken once per
-//!   round, §6.1 B and D), retransmissions while `flight_size() < cwnd()`.
+//! - Call [`Path::start_burst`] for every incoming packet and timer event
+//!   (RFC 9260 §6.1 D: Max.Burst limits the packets sent in response to
+//!   one of them). At the start of each packet call [`Path::refresh_idle`],
+//!   then send while the user data in flight is below `round_send_limit()`
+//!   (§6.1 B and D).
 
 pub mod heartbeat;
 pub mod rto;
@@ -54,6 +56,13 @@ pub const DEFAULT_PMTU: usize = 1200;
 
 /// Size of the SCTP common header (RFC 9260 §3.1).
 const COMMON_HEADER_LEN: usize = 12;
+
+/// The I-DATA chunk header (RFC 8260 §2.1), 4 bytes more than DATA's.
+const LARGEST_DATA_HEADER: usize = 20;
+
+/// Most events one burst may answer (a host that hands over very many
+/// packets before polling still gets a bounded burst).
+const MAX_BURST_EVENTS: u32 = 64;
 
 /// Smallest PMTU accepted: the IPv4 minimum of 576 minus IPv4 and UDP
 /// headers, comfortably larger than any control chunk we must send whole.
@@ -184,6 +193,12 @@ pub struct Path {
     path_max_retrans: u32,
     pf_max_retrans: Option<u32>,
     max_burst: u32,
+    /// Flight size when the current burst began (§6.1 D); `None` until the
+    /// first packet after [`Path::start_burst`].
+    burst_base: Option<usize>,
+    /// Incoming packets and timer events the current burst answers (a host
+    /// may hand over several before it polls).
+    burst_events: u32,
     rto: Rto,
     cc: Controller,
     pmtu: usize,
@@ -215,6 +230,8 @@ impl Path {
             path_max_retrans: config.path_max_retrans,
             pf_max_retrans: config.pf_max_retrans,
             max_burst: config.congestion.max_burst,
+            burst_base: None,
+            burst_events: 0,
             rto: Rto::new(config.rto),
             cc: Controller::new(
                 &config.congestion,
@@ -354,12 +371,40 @@ impl Path {
         self.cc.on_idle(now, self.rto.rto());
     }
 
-    /// The limit on bytes in flight for new data in this transmit round:
-    /// cwnd limited by Max.Burst (§6.1 D). Take it once per round, before
-    /// sending; a packet may be sent while `flight_size()` is below it, and
-    /// may overshoot by less than one PMDCS (§6.1 B).
-    pub fn round_send_limit(&self) -> usize {
-        self.cc.burst_limited_cwnd(self.flight_size, self.max_burst)
+    /// An incoming packet or a timer event: the next packets form a new
+    /// burst (RFC 9260 §6.1 D). Events handed over before the next poll
+    /// add up: each may release Max.Burst packets.
+    pub fn start_burst(&mut self) {
+        if self.burst_base.take().is_some() {
+            self.burst_events = 1;
+        } else {
+            self.burst_events = self.burst_events.saturating_add(1).min(MAX_BURST_EVENTS);
+        }
+    }
+
+    /// The limit on bytes in flight for the next packet: cwnd, lowered by
+    /// Max.Burst (RFC 9260 §6.1 D) to the flight size when the burst began
+    /// (the first call after [`Path::start_burst`]) plus Max.Burst full
+    /// packets per event since the previous burst, so that one incoming
+    /// packet or timer event releases at most Max.Burst packets however
+    /// often the host polls. A packet may be sent
+    /// while the flight size is below the limit (§6.1 B).
+    ///
+    /// A full packet is counted as its user data (PMDCS less the 20-byte
+    /// I-DATA header, the larger chunk header), because the association
+    /// compares the limit with the user data in flight; with the DATA
+    /// header's 16 bytes the 4 chunk headers of a burst would leave room
+    /// for a fifth packet.
+    pub fn round_send_limit(&mut self) -> usize {
+        let base = *self.burst_base.get_or_insert(self.flight_size);
+        if self.max_burst == 0 {
+            return self.cc.cwnd();
+        }
+        let per_packet = self.pmdcs().saturating_sub(LARGEST_DATA_HEADER).max(1);
+        let burst = per_packet
+            .saturating_mul(self.max_burst as usize)
+            .saturating_mul(self.burst_events.max(1) as usize);
+        self.cc.cwnd().min(base.saturating_add(burst))
     }
 
     /// DATA chunks of `bytes` (header and padding included) were sent here
@@ -374,9 +419,16 @@ impl Path {
 
     /// A SACK acknowledged `bytes_acked` of the DATA sent here (cumulatively
     /// or by gap blocks, plus reported duplicates, §7.2.2): updates flight
-    /// size and the congestion controller. Call it before any fast
-    /// retransmit of the same SACK (§7.2.4).
-    pub fn on_sack(&mut self, now: Instant, bytes_acked: usize, cum_tsn_ack: Tsn) {
+    /// size and the congestion controller. `rtt` is the delay sample of
+    /// [`AckEvent::rtt`]. Call it before any fast retransmit of the same SACK
+    /// (§7.2.4).
+    pub fn on_sack(
+        &mut self,
+        now: Instant,
+        bytes_acked: usize,
+        cum_tsn_ack: Tsn,
+        rtt: Option<Duration>,
+    ) {
         let before = self.flight_size;
         self.flight_size = before.saturating_sub(bytes_acked);
         self.cc.on_ack(
@@ -386,6 +438,7 @@ impl Path {
                 flight_size_after: self.flight_size,
                 cum_tsn_ack,
                 srtt: self.rto.srtt(),
+                rtt,
             },
             now,
         );
@@ -614,27 +667,94 @@ mod tests {
         let now = Instant::ZERO;
         p.on_data_sent(now, 4404);
         assert_eq!(p.flight_size(), 4404);
-        p.on_sack(now, 2376, Tsn(2));
+        p.on_sack(now, 2376, Tsn(2), None);
         assert_eq!(p.flight_size(), 2028);
         assert_eq!(p.cwnd(), 4404 + 1188, "slow start, +1 PMDCS");
         p.remove_flight(10_000);
         assert_eq!(p.flight_size(), 0);
     }
 
-    #[test]
-    fn round_send_limit_applies_max_burst() {
+    /// A path whose cwnd grew through slow start, all acknowledged.
+    fn path_with_large_cwnd() -> Path {
         let mut p = path(true);
-        // Inflate cwnd through slow start.
         let mut cum = Tsn(0);
         for _ in 0..100 {
             let c = p.cwnd();
             p.on_data_sent(Instant::ZERO, c);
             cum = cum.add(1);
-            p.on_sack(Instant::ZERO, c, cum);
+            p.on_sack(Instant::ZERO, c, cum, None);
         }
+        p
+    }
+
+    #[test]
+    fn round_send_limit_applies_max_burst() {
+        let mut p = path_with_large_cwnd();
         assert!(p.cwnd() > 100_000);
         p.on_data_sent(Instant::ZERO, 10_000);
-        assert_eq!(p.round_send_limit(), 10_000 + 4 * p.pmdcs());
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), 10_000 + 4 * (p.pmdcs() - 20));
+    }
+
+    #[test]
+    fn max_burst_counts_from_the_event_not_from_each_poll() {
+        let mut p = path_with_large_cwnd();
+        // User data of a full DATA packet.
+        let payload = p.pmdcs() - 16;
+        p.on_data_sent(Instant::ZERO, 10 * payload);
+        // A SACK (an incoming packet) starts a burst.
+        p.start_burst();
+        let mut sent = 0;
+        while p.flight_size() < p.round_send_limit() {
+            p.on_data_sent(Instant::ZERO, payload);
+            sent += 1;
+            assert!(sent <= 100, "Max.Burst never stopped the burst");
+        }
+        assert_eq!(sent, 4, "RFC 9260 §6.1 D: Max.Burst = 4 packets per event");
+        // Asking again without a new event gives no more room...
+        assert!(p.flight_size() >= p.round_send_limit());
+        // ...the next event does.
+        p.start_burst();
+        assert!(p.flight_size() < p.round_send_limit());
+        assert!(
+            p.cwnd() > 20 * payload,
+            "the burst, not cwnd, was the limit"
+        );
+    }
+
+    #[test]
+    fn events_handed_over_before_a_poll_add_up() {
+        let mut p = path_with_large_cwnd();
+        let per_packet = p.pmdcs() - 20;
+        p.on_data_sent(Instant::ZERO, 1000);
+        // Three SACKs arrive before the host polls: three bursts' worth.
+        p.start_burst();
+        p.start_burst();
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), 1000 + 12 * per_packet);
+        // Once polled, the next event starts over with one.
+        p.on_data_sent(Instant::ZERO, 1000);
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), 2000 + 4 * per_packet);
+        // However many events, the burst stays bounded.
+        for _ in 0..10_000 {
+            p.start_burst();
+        }
+        assert!(p.round_send_limit() <= 2000 + 64 * 4 * per_packet);
+    }
+
+    #[test]
+    fn max_burst_zero_leaves_cwnd_alone() {
+        let cfg = PathConfig {
+            congestion: CongestionConfig {
+                max_burst: 0,
+                ..CongestionConfig::default()
+            },
+            ..PathConfig::default()
+        };
+        let mut p = Path::new(PathId(0), addr(1), None, true, &cfg);
+        p.start_burst();
+        assert_eq!(p.round_send_limit(), p.cwnd());
     }
 
     #[test]

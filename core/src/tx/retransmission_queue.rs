@@ -94,6 +94,11 @@ pub struct PathAckInfo {
     /// The peer reneged on chunks sent on this path (RFC 9260 §6.2.1 D
     /// iii): start T3-rtx here if it is not running.
     pub reneged: bool,
+    /// The RTT of the most recently sent chunk (sent only once) that this
+    /// SACK newly acknowledged on this path: a delay sample for congestion
+    /// control (HyStart++), not for the RTO (§6.3.1 C4, see
+    /// [`SackOutcome::rtt_sample`]).
+    pub latest_rtt: Option<Duration>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -526,6 +531,11 @@ impl RetransmissionQueue {
         now: Instant,
         out: &mut SackOutcome,
     ) {
+        if transmissions == 1 {
+            let rtt = now.saturating_duration_since(sent_at);
+            let info = &mut self.path_mut(path).info;
+            info.latest_rtt = Some(info.latest_rtt.map_or(rtt, |r| r.min(rtt)));
+        }
         // At most one measurement per round trip: only the probe chunk.
         if self.rtt_probe == Some(tsn) {
             self.rtt_probe = None;
