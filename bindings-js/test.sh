@@ -16,4 +16,4 @@ echo "tsc --strict: shared API satisfied by both packages; examples type-check"
 node --test \
   "$root/bindings-node/test/" \
   "$root/bindings-wasm/test/" \
-  "$here/test/browser.test.mjs"
+  "$here/test/browser.test.mjs" "$here/test/interop.test.mjs"
