@@ -484,13 +484,9 @@ fn flush_ws(ws: &mut WebSocket<TcpStream>, peer: SocketAddr, dirty: &mut bool) -
 /// Sends a close frame with `reason` (cut to the 123 bytes a close frame
 /// holds, RFC 6455 §5.5), shuts our sending side and drains the rest.
 fn close(conn: &mut Conn, mut ws: WebSocket<TcpStream>, code: CloseCode, reason: &str) -> State {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
     let frame = CloseFrame {
         code,
-        reason: reason[..end].to_string().into(),
+        reason: close_reason(reason).to_string().into(),
     };
     tracing::info!(peer = %conn.peer, reason, "closing WebSocket connection");
     // Best effort: a peer that does not read loses the reason, nothing else.
@@ -500,6 +496,17 @@ fn close(conn: &mut Conn, mut ws: WebSocket<TcpStream>, code: CloseCode, reason:
     conn.deadline = Some(WallInstant::now() + CLOSE_TIMEOUT);
     conn.dirty = false;
     State::Draining(ws.into_inner())
+}
+
+/// `reason` cut to the 123 bytes a close frame has room for (RFC 6455
+/// §5.5: control frames carry at most 125 bytes, 2 of them the code), at a
+/// character boundary.
+fn close_reason(reason: &str) -> &str {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
 }
 
 /// Reads and discards until the peer closes (`Err`) or would block (`Ok`).
@@ -514,4 +521,28 @@ fn drain(stream: &mut TcpStream, scratch: &mut [u8]) -> Result<(), ()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        assert_eq!(close_reason("short"), "short");
+        let long = "é".repeat(100); // 200 bytes, 2 per character
+        let cut = close_reason(&long);
+        assert_eq!(cut.len(), 122);
+        assert!(long.starts_with(cut));
+        assert_eq!(close_reason(&"x".repeat(500)).len(), 123);
+    }
+
+    #[test]
+    fn tokens_of_the_websocket_side_are_told_apart() {
+        assert!(WsServer::owns_token(LISTENER));
+        assert!(WsServer::owns_token(Token(FIRST_CONNECTION + 5)));
+        assert!(!WsServer::owns_token(Token(0)));
+        assert!(!WsServer::owns_token(Token(3)));
+        assert!(!WsServer::owns_token(crate::host::WAKER));
+    }
 }
