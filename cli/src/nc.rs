@@ -96,7 +96,7 @@ pub struct Common {
 /// `anysctp listen`.
 #[derive(Args, Debug, Clone)]
 pub struct ListenArgs {
-    /// UDP port, or ADDR:PORT, to listen on [default: 0.0.0.0:9899]
+    /// UDP port, or ADDR:PORT, to listen on [default: 0.0.0.0:9899; no UDP with --ws alone]
     #[arg(value_parser = crate::parse_listen_addr, value_name = "[ADDR:]PORT")]
     pub addr: Option<SocketAddr>,
     /// Keep listening after the first association ends

@@ -365,10 +365,12 @@ mod ws {
     }
 
     impl Peer {
-        fn connect(addr: SocketAddr) -> (Self, AssociationId) {
+        /// Connects the WebSocket and starts an association to SCTP port
+        /// `sctp_port` (sent on the first turn).
+        fn start(addr: SocketAddr, sctp_port: u16) -> (Self, AssociationId) {
             let ws = ws_connect(addr);
             let cfg = EndpointConfig {
-                port: 5000,
+                port: sctp_port,
                 ..EndpointConfig::default()
             };
             let mut ep = Endpoint::new(cfg, [9; 32]).unwrap();
@@ -376,14 +378,26 @@ mod ws {
                 max_message_size: 1 << 20,
                 ..AssociationConfig::default()
             };
-            let id = ep.connect(CoreInstant::ZERO, addr, 5000, assoc).unwrap();
-            let mut p = Self {
+            let id = ep
+                .connect(CoreInstant::ZERO, addr, sctp_port, assoc)
+                .unwrap();
+            let p = Self {
                 ws,
                 ep,
                 origin: Instant::now(),
                 remote: addr,
                 buf: vec![0; 65536],
             };
+            (p, id)
+        }
+
+        /// [`start`](Self::start) to SCTP port 5000 and wait until it is up.
+        fn connect(addr: SocketAddr) -> (Self, AssociationId) {
+            Self::connect_to(addr, 5000)
+        }
+
+        fn connect_to(addr: SocketAddr, sctp_port: u16) -> (Self, AssociationId) {
+            let (mut p, id) = Self::start(addr, sctp_port);
             let ev = p.next_event(Duration::from_secs(10));
             assert!(matches!(ev, Some(Event::Connected { .. })), "{ev:?}");
             (p, id)
@@ -612,6 +626,17 @@ mod ws {
     }
 
     #[test]
+    fn ws_deny_applies_to_the_tcp_peer_address() {
+        let server = Server::start(&["--echo", "--deny", "127.0.0.0/8"]);
+        let (mut p, _) = Peer::start(server.ws, 5000);
+        let ev = p.next_event(Duration::from_secs(10));
+        assert!(
+            matches!(ev, Some(Event::Closed(CloseReason::PeerAborted(_)))),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
     fn ws_and_udp_together() {
         let udp = free_port();
         let server = Server::start(&[&format!("127.0.0.1:{udp}"), "--echo", "-k"]);
@@ -621,34 +646,7 @@ mod ws {
             "{err}"
         );
         // Over WebSocket (the SCTP port is the UDP port's when both listen).
-        let ws = ws_connect(server.ws);
-        let mut ep = Endpoint::new(
-            EndpointConfig {
-                port: udp,
-                ..EndpointConfig::default()
-            },
-            [3; 32],
-        )
-        .unwrap();
-        let id = ep
-            .connect(
-                CoreInstant::ZERO,
-                server.ws,
-                udp,
-                AssociationConfig::default(),
-            )
-            .unwrap();
-        let mut p = Peer {
-            ws,
-            ep,
-            origin: Instant::now(),
-            remote: server.ws,
-            buf: vec![0; 65536],
-        };
-        assert!(matches!(
-            p.next_event(Duration::from_secs(10)),
-            Some(Event::Connected { .. })
-        ));
+        let (mut p, id) = Peer::connect_to(server.ws, udp);
         echo_round(&mut p, id, 50, 2);
         // And over UDP at the same time, with the CLI as the client.
         let out = run(
