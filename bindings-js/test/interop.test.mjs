@@ -85,29 +85,11 @@ async function peerSucceeded(peer, what) {
   assert.equal(res.shutdown, "graceful");
 }
 
-/**
- * Connects; a peer that binds its UDP socket before it listens (the usrsctp
- * peer) answers an early INIT with ABORT, so that is retried for up to 5 s,
- * from the same UDP port (the usrsctp peer serves only the first address it
- * hears from).
- */
-async function connectWhenListening(S, port) {
-  const localPort = await freeUdpPort();
-  for (let tries = 1; ; tries++) {
-    try {
-      return await S.connect({ host: "127.0.0.1", port, localPort, localAddress: "127.0.0.1", ...opts });
-    } catch (e) {
-      if (e.code !== "ERR_SCTP_CONNECT_FAILED" || !/peer-aborted/.test(e.message) || tries >= 50) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /** The package connects to a native server (`start()` resolves with it and its UDP port). */
 async function toNative(S, start, what) {
   const { peer, port } = await start();
   try {
-    const a = await connectWhenListening(S, port);
+    const a = await S.connect({ host: "127.0.0.1", port, ...opts });
     assert.equal(await within(40000, clientRun(a), "echo"), "shutdown");
     await peerSucceeded(peer, what);
   } finally { peer.kill(); }
