@@ -272,7 +272,7 @@ export interface TransportOptions {
   sctpPort?: number;
   localPort?: number;
   localAddress?: string;
-  /** WebSocket bridge URL (browser): one SCTP packet per binary frame. */
+  /** WebSocket URL (browser), e.g. of `anysctp listen --ws`: one SCTP packet per binary frame. */
   url?: string;
   seed?: Uint8Array;
 }

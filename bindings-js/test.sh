@@ -17,4 +17,4 @@ node --test \
   "$root/bindings-node/test/" \
   "$root/bindings-wasm/test/" \
   "$here/test/example-browser.test.mjs" \
-  "$here/test/browser.test.mjs"
+  "$here/test/browser.test.mjs" "$here/test/interop.test.mjs"

@@ -664,11 +664,11 @@ export function createApi(RawEndpoint, platform) {
     }
     if (o.url !== undefined) {
       checkString("options.url", o.url);
-      if (listening) throw typeError("ERR_INVALID_ARG_VALUE", "listen() cannot take a url; run the WebSocket bridge on the server side");
+      if (listening) throw typeError("ERR_INVALID_ARG_VALUE", "listen() cannot take a url; a page connects to a WebSocket server such as `anysctp listen --ws PORT`");
       const t = await WebSocketTransport.connect(o.url);
       return { transport: t, remote: SINGLE_PATH_ADDRESS, owns: true };
     }
-    if (!platform.createUdpSocket) throw typeError("ERR_INVALID_ARG_VALUE", "SCTP over UDP needs Node's dgram; in a browser give options.url (a WebSocket bridge) or options.transport");
+    if (!platform.createUdpSocket) throw typeError("ERR_INVALID_ARG_VALUE", "SCTP over UDP needs Node's dgram; in a browser give options.url (a WebSocket server such as `anysctp listen --ws`) or options.transport");
     const port = o.port ?? DEFAULT_UDP_PORT;
     checkInt("options.port", port, 0, 65535);
     if (listening) {
@@ -726,7 +726,7 @@ export function createApi(RawEndpoint, platform) {
     return new Server(driver);
   }
 
-  /** One SCTP packet per binary WebSocket frame (the bridge's format). */
+  /** One SCTP packet per binary WebSocket frame (the framing of `anysctp listen --ws`). */
   class WebSocketTransport {
     constructor(ws) {
       this.ws = ws;

@@ -6,6 +6,7 @@ mod capture;
 mod demo;
 mod host;
 mod nc;
+mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 ///   anysctp listen 9899                       # print what arrives
 ///   anysctp connect 127.0.0.1:9899            # send stdin, line by line
 ///   anysctp listen 9899 --echo                # an echo server
+///   anysctp listen --ws 8080 --echo           # an echo server for web pages (WebSocket)
 ///   anysctp connect 127.0.0.1:9899 --file big.iso
 #[derive(Parser, Debug)]
 #[command(name = "anysctp", version, about, verbatim_doc_comment)]
@@ -33,7 +35,7 @@ pub struct Cli {
 /// Options for every command.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// Write every SCTP packet sent and received to FILE (pcap, as SCTP over UDP; opens in Wireshark)
+    /// Write every SCTP packet sent and received to FILE (pcap, as SCTP over UDP; opens in Wireshark). Packets of --ws connections appear as SCTP over UDP between the connection's TCP addresses
     #[arg(long, global = true, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
     /// Print association and path statistics as JSON lines to stderr every SECS seconds
@@ -67,7 +69,7 @@ pub const DEFAULT_UDP_PORT: u16 = 9899;
 /// What to do.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Wait for associations on a UDP port; print what arrives to stdout
+    /// Wait for associations on a UDP port (and/or WebSocket with --ws); print what arrives to stdout
     Listen(nc::ListenArgs),
     /// Start an association; send stdin (or a file, or generated messages) and print what arrives
     Connect(nc::ConnectArgs),

@@ -88,6 +88,9 @@ pub struct Common {
     /// Largest message, in bytes
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_message_size: usize,
+    /// Largest SCTP packet, in bytes (without IP and UDP headers; 256..=65507) [default: 1200]
+    #[arg(long, value_name = "BYTES")]
+    pub mtu: Option<usize>,
     /// SCTP-AUTH (RFC 4895): accept these chunk types only authenticated
     /// (names like data,sack,heartbeat,abort,shutdown,cookie-echo,asconf or
     /// type numbers); `--auth` alone: data,sack
@@ -128,12 +131,20 @@ fn parse_auth_chunks(s: &str) -> anyhow::Result<Vec<u8>> {
 /// `anysctp listen`.
 #[derive(Args, Debug, Clone)]
 pub struct ListenArgs {
-    /// UDP port, or ADDR:PORT, to listen on [default: 0.0.0.0:9899]
+    /// UDP port, or ADDR:PORT, to listen on [default: 0.0.0.0:9899; no UDP with --ws alone]
     #[arg(value_parser = crate::parse_listen_addr, value_name = "[ADDR:]PORT")]
     pub addr: Option<SocketAddr>,
     /// Keep listening after the first association ends
     #[arg(long, short = 'k')]
     pub keep_open: bool,
+    /// Accept WebSocket connections on this TCP port or ADDR:PORT, e.g. from a
+    /// web page (one SCTP packet per binary frame). With a UDP address too
+    /// (positional, --udp-port or --local) both are served; alone, only
+    /// WebSocket, and the SCTP port defaults to 5000 (the JavaScript packages'
+    /// default). Frames larger than --mtu plus 1 KiB and text frames close
+    /// their connection with a reason
+    #[arg(long, value_parser = crate::parse_listen_addr, value_name = "[ADDR:]PORT")]
+    pub ws: Option<SocketAddr>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -177,6 +188,7 @@ fn association_config(c: &Common) -> anyhow::Result<AssociationConfig> {
     let cfg = AssociationConfig {
         outbound_streams: c.streams,
         nodelay: c.nodelay,
+        mtu: c.mtu.unwrap_or(default.mtu),
         max_message_size,
         // Room for the largest message in reassembly, with headroom.
         receive_buffer: default
@@ -814,9 +826,18 @@ pub fn connect(global: &Global, a: ConnectArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The SCTP port of `listen --ws` without UDP: the JavaScript packages'
+/// default `sctpPort`, so a page's `connect({ url })` needs no port.
+pub const WS_DEFAULT_SCTP_PORT: u16 = 5000;
+
 /// `anysctp listen`.
 pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
     let cfg = association_config(&a.common)?;
+    // UDP unless only --ws was asked for.
+    let udp = a.ws.is_none()
+        || a.addr.is_some()
+        || a.common.udp_port.is_some()
+        || !a.common.local.is_empty();
     let addr = match (a.addr, a.common.udp_port) {
         (Some(addr), None) => addr,
         (Some(mut addr), Some(port)) => {
@@ -825,18 +846,44 @@ pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
         }
         (None, port) => SocketAddr::from(([0, 0, 0, 0], port.unwrap_or(crate::DEFAULT_UDP_PORT))),
     };
+    let default_sctp_port = if udp {
+        addr.port()
+    } else {
+        WS_DEFAULT_SCTP_PORT
+    };
+    let frame_limit = cfg.mtu + crate::ws::FRAME_SLACK;
     let ep = EndpointConfig {
-        port: a.common.sctp_port.unwrap_or(addr.port()).max(1),
+        port: a.common.sctp_port.unwrap_or(default_sctp_port).max(1),
         accept_incoming: true,
         association: cfg,
         ..EndpointConfig::default()
     };
-    let mut locals = vec![addr];
-    locals.extend(a.common.local.iter().copied());
+    let mut locals = Vec::new();
+    if udp {
+        // With --ws, --local alone names the UDP addresses; otherwise the
+        // listen address comes first, as always.
+        if a.ws.is_none()
+            || a.addr.is_some()
+            || a.common.udp_port.is_some()
+            || a.common.local.is_empty()
+        {
+            locals.push(addr);
+        }
+        locals.extend(a.common.local.iter().copied());
+    }
     let mut host = Host::bind(&locals, ep)?;
     host.endpoint.set_accept_filter(global.accept_filter());
     crate::capture::install(global, &mut host)?;
-    eprintln!("anysctp: listening on UDP {}", host.local_addrs()[0]);
+    if let Some(first) = host.local_addrs().first() {
+        eprintln!("anysctp: listening on UDP {first}");
+    }
+    if let Some(ws) = a.ws {
+        let bound = host.listen_ws(ws, frame_limit)?;
+        eprintln!(
+            "anysctp: listening on WebSocket ws://{bound} (SCTP port {})",
+            host.endpoint.config().port
+        );
+    }
     let mut s = Session::new(a.common.clone(), Some(host.waker()))?;
     let signals = install_signals(host.waker());
     let mut handled_signals = 0;
@@ -884,6 +931,12 @@ pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
         }
     }
     host.flush();
+    if let Some(c) = host.ws_counters() {
+        eprintln!(
+            "anysctp: WebSocket: {} connections, {} closed for a bad frame, {} refused (too many)",
+            c.accepted, c.bad_frames, c.refused
+        );
+    }
     let ok = s.result_line("server");
     linger(&mut host, a.common.linger, &signals, handled_signals)?;
     Ok(if ok {

@@ -612,6 +612,14 @@ static void open_udp(void)
 		snprintf(m, sizeof m, "bind UDP port %d: %s", opt.udp_port, strerror(errno));
 		finish(m);
 	}
+}
+
+/* Starts feeding datagrams to usrsctp. Only once usrsctp is initialised and,
+ * for a server, listening: before that, usrsctp_conninput() works on a stack
+ * that is not set up (seen: heap corruption) and an early INIT would be
+ * answered with ABORT. The kernel keeps what arrives meanwhile. */
+static void start_udp_reader(void)
+{
 	pthread_t t;
 	pthread_create(&t, NULL, udp_reader, NULL);
 }
@@ -689,6 +697,7 @@ int main(int argc, char **argv)
 	if (opt.server) {
 		if (usrsctp_listen(s, 1) < 0)
 			finish("usrsctp_listen failed");
+		start_udp_reader();
 		sock = usrsctp_accept(s, NULL, NULL);
 		if (!sock)
 			finish("usrsctp_accept failed");
@@ -698,6 +707,7 @@ int main(int argc, char **argv)
 		remote.sconn_family = AF_CONN;
 		remote.sconn_port = htons((uint16_t)opt.remote_sctp_port);
 		remote.sconn_addr = &conn_ctx;
+		start_udp_reader();
 		if (usrsctp_connect(s, (struct sockaddr *)&remote, sizeof remote) < 0) {
 			char m[96];
 			snprintf(m, sizeof m, "connect: %s", strerror(errno));
