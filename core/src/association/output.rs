@@ -366,7 +366,17 @@ impl Association {
             } else {
                 max_payload
             };
-            let Some(frag) = self.sendq.produce(now, max_payload, self.negotiated.i_data) else {
+            // A small message that does not fit after the chunks already
+            // in this packet goes whole into the next one.
+            let fresh = if sent_any {
+                self.path_mtu(path).saturating_sub(COMMON_HEADER + header)
+            } else {
+                max_payload
+            };
+            let Some(frag) =
+                self.sendq
+                    .produce_within(now, max_payload, fresh, self.negotiated.i_data)
+            else {
                 break;
             };
             if frag.end {

@@ -474,6 +474,21 @@ impl SendQueue {
         max_payload: usize,
         i_data: bool,
     ) -> Option<OutgoingFragment> {
+        self.produce_within(now, max_payload, max_payload, i_data)
+    }
+
+    /// Like [`produce`](Self::produce), but a message not started yet that
+    /// does not fit in `max_payload` and would fit whole in `fresh_payload`
+    /// (the room of an empty packet) is not split: `None` is returned and
+    /// the message comes first in the next call. Splitting it would cost
+    /// the receiver a reassembly (a copy) for no gain.
+    pub fn produce_within(
+        &mut self,
+        now: Instant,
+        max_payload: usize,
+        fresh_payload: usize,
+        i_data: bool,
+    ) -> Option<OutgoingFragment> {
         if max_payload == 0 {
             return None;
         }
@@ -508,6 +523,11 @@ impl SendQueue {
                         self.requeue_after_turn(stream_id, 0);
                         continue;
                     }
+                }
+                let total = q.msg.data.len();
+                if total > max_payload && total <= fresh_payload {
+                    self.current = Some(stream_id);
+                    return None;
                 }
                 // RFC 9260 §3.3.1: unordered DATA carries no meaningful
                 // SSN (sent as 0) and does not consume one.
@@ -678,6 +698,26 @@ mod tests {
             Ppid(7),
             Bytes::from(vec![stream as u8; len]),
         )
+    }
+
+    #[test]
+    fn produce_within_keeps_a_small_message_whole_for_the_next_packet() {
+        let mut sq = q(SchedulerKind::Fcfs);
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        let a = sq.produce_within(T0, 100, 100, false).unwrap();
+        assert!(a.begin && a.end && a.data.len() == 60);
+        // 40 bytes left in this packet: the second message would fit an
+        // empty one, so it is not split...
+        assert!(sq.produce_within(T0, 40, 100, false).is_none());
+        // ...and comes whole, with the next stream sequence number, next.
+        let b = sq.produce_within(T0, 100, 100, false).unwrap();
+        assert!(b.begin && b.end && b.data.len() == 60);
+        assert_eq!(b.ssn, a.ssn.next());
+        // A message larger than a packet is still fragmented.
+        sq.enqueue(msg(1, 150), T0).unwrap();
+        let c = sq.produce_within(T0, 40, 100, false).unwrap();
+        assert!(c.begin && !c.end && c.data.len() == 40);
     }
 
     #[test]
