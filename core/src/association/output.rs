@@ -353,11 +353,14 @@ impl Association {
                 break;
             }
             // Nagle (RFC 9260 §6.1 D and RFC 1122 spirit): with data in flight,
-            // hold back a packet that would not be full.
+            // hold back a packet that would not be full — but never the
+            // rest of a message already begun: its tail would wait for a
+            // (delayed) SACK of its head.
             if !self.config.nodelay
                 && !sent_any
                 && self.rtx.has_outstanding()
                 && self.sendq.buffered_amount() < max_payload
+                && !self.sendq.has_started_message()
             {
                 break;
             }
