@@ -346,10 +346,14 @@ impl Association {
                 // data goes to the data path (§6.4), in the next packet.
                 break;
             }
-            // §6.1 A/B: the peer's window; one chunk may probe a zero window
-            // when nothing is in flight.
+            // §6.1 B: the peer's window. With data outstanding, new data
+            // goes only where it fits: a full chunk, or all that is queued
+            // if that is less (no silly-window slivers, and never past the
+            // window). With nothing outstanding one chunk may probe (§6.1 A).
             let rwnd = self.rtx.peer_rwnd();
-            if rwnd == 0 && self.rtx.has_outstanding() {
+            if self.rtx.has_outstanding()
+                && rwnd < max_payload.min(self.sendq.buffered_amount()).max(1)
+            {
                 break;
             }
             // Nagle (RFC 9260 §6.1 D and RFC 1122 spirit): with data in flight,
