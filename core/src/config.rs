@@ -58,7 +58,11 @@ pub struct AssociationConfig {
     pub receive_buffer: u32,
     /// Most bytes the application may have queued for sending.
     pub send_buffer: usize,
-    /// Disable Nagle-style bundling delay (SCTP_NODELAY).
+    /// Disable Nagle-style bundling delay (SCTP_NODELAY). With `false` (the
+    /// default), while data is in flight new data that would not fill a
+    /// packet waits (for a SACK, or for more data) so that small messages
+    /// are bundled; the rest of a message whose first fragment has left is
+    /// never held back.
     pub nodelay: bool,
     /// Max.Burst (RFC 9260 §16: 4): packets sent in one burst, in
     /// response to one incoming packet or timer event (§6.1 D).

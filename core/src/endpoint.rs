@@ -5,7 +5,7 @@
 //! host.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::event::{AssociationId, Event, SendOptions, Transmit};
 use crate::stats::{AssociationState, AssociationStats};
 use crate::time::Instant;
-use crate::timer::TimerQueue;
+use crate::timer::{IdHasher, TimerQueue};
 use crate::types::{StreamId, Tsn, VerificationTag};
 use crate::wire::{
     self, chunk_type, ChecksumMode, ChecksumPolicy, Chunk, ErrorCause, Packet, PacketWriter,
@@ -31,27 +31,6 @@ use crate::wire::{
 /// packets of closed associations waiting for the host; beyond this they are
 /// dropped, so an INIT flood cannot grow memory.
 const MAX_STATELESS_QUEUE: usize = 1024;
-
-/// Hashes the endpoint's own association ids (sequential numbers it
-/// assigns, never taken from the network, so no flooding concern) with one
-/// multiplication instead of SipHash: they are looked up several times per
-/// packet.
-#[derive(Clone, Copy, Debug, Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 type IdMap<V> = HashMap<AssociationId, V, BuildHasherDefault<IdHasher>>;
 

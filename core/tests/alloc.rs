@@ -144,22 +144,16 @@ impl Host {
     }
 }
 
-/// Two 1 KiB DATA chunks fill a packet exactly: 12-byte common header plus
-/// 2 × (16-byte DATA header + 1024 bytes).
-const TILING_MTU: usize = 12 + 2 * (16 + 1024);
-
 /// The measurement is per packet, so messages must not be fragmented: a
 /// message split over two packets is reassembled into one new buffer, an
 /// allocation per *message* by design (rx/reassembly.rs). With the default
-/// MTU the sender still splits a 1 KiB message across packets when room is
-/// left (the optimisation that avoided it was reverted for a
-/// partial-reliability bug, see the issue notes), so this test uses an MTU
-/// on which the messages tile the packets exactly.
+/// MTU (1200) a 1 KiB message fits a packet, and the sender does not split
+/// one that fits whole in the next packet (tx/send_queue.rs
+/// `produce_within`), so each packet carries one whole message.
 fn cfg() -> AssociationConfig {
     AssociationConfig {
         nodelay: true,
         outbound_streams: 1,
-        mtu: TILING_MTU,
         ..AssociationConfig::default()
     }
 }

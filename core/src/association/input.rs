@@ -520,10 +520,7 @@ impl Association {
         // retransmissions (AssociationStats::fast_retransmissions).
         self.stats.fast_retransmissions += outcome.fast_retransmit_marked;
         self.report_failed(ctx);
-        if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
-        {
-            self.need_forward_tsn = true;
-        }
+        self.note_forward_tsn_point();
         if !self.rtx.has_outstanding() && self.sendq.is_empty() && !self.dry_reported {
             self.dry_reported = true;
             ctx.emit(self.id, Event::SenderDry);
@@ -607,6 +604,22 @@ impl Association {
             self.apply_sack_to_paths(ctx, &o);
         }
         self.report_failed(ctx);
+        // RFC 3758 §3.5 C1-C3: this cumulative ack may be what lets the
+        // Advanced.Peer.Ack.Point pass abandoned chunks; without a FORWARD
+        // TSN then, nothing would acknowledge them and the shutdown would
+        // wait for them until the guard timer aborts the association.
+        self.note_forward_tsn_point();
+    }
+
+    /// Asks for a FORWARD TSN when the Advanced.Peer.Ack.Point is ahead of
+    /// the cumulative ack (RFC 3758 §3.5 C2/C3), after anything that moved
+    /// either: a SACK, the cumulative ack in a SHUTDOWN (RFC 9260 §9.2), or
+    /// an abandonment at a timeout.
+    pub(crate) fn note_forward_tsn_point(&mut self) {
+        if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
+        {
+            self.need_forward_tsn = true;
+        }
     }
 
     fn on_shutdown_ack(&mut self, ctx: &mut Ctx<'_>) {

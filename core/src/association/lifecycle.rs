@@ -614,7 +614,8 @@ impl Association {
 
     fn restart(&mut self, ctx: &mut Ctx<'_>, c: &CookieContents, from: SocketAddr) {
         // §5.2.4 A: as if ABORT then a new COOKIE ECHO; RESTART instead of
-        // COMMUNICATION LOST; congestion state reset.
+        // COMMUNICATION LOST; congestion state reset. Messages already abandoned keep their reason.
+        self.report_failed(ctx);
         let failed: Vec<_> = self.rtx.drain_all_unacked();
         for f in failed.into_iter().chain(
             self.sendq
@@ -737,10 +738,7 @@ impl Association {
         self.rtx.expire(now);
         self.sendq_expire(now);
         self.report_failed(ctx);
-        if self.negotiated.forward_tsn && self.rtx.forward_tsn(self.negotiated.i_data, 1).is_some()
-        {
-            self.need_forward_tsn = true;
-        }
+        self.note_forward_tsn_point();
         if self.autoclose_deadline().is_some_and(|d| d <= now) {
             let _ = self.shutdown(ctx);
         }

@@ -210,8 +210,11 @@ impl Association {
         }
         self.closed = true;
         self.state = AssociationState::Closed;
-        // Hand back every message the peer did not acknowledge (nothing the
-        // application was promised is silently lost).
+        // Messages abandoned before the end (a lifetime that ran out while
+        // queued, RFC 7496 §3.1) keep their own reason...
+        self.report_failed(ctx);
+        // ...then hand back every message the peer did not acknowledge
+        // (nothing the application was promised is silently lost).
         let reason_failed = SendFailure::AssociationClosed;
         let failed = self.rtx.drain_all_unacked();
         let unsent = self

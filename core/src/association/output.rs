@@ -373,18 +373,25 @@ impl Association {
                 // data goes to the data path (§6.4), in the next packet.
                 break;
             }
-            // §6.1 A/B: the peer's window; one chunk may probe a zero window
-            // when nothing is in flight.
+            // §6.1 B: the peer's window. With data outstanding, new data
+            // goes only where it fits: a full chunk, or all that is queued
+            // if that is less (no silly-window slivers, and never past the
+            // window). With nothing outstanding one chunk may probe (§6.1 A).
             let rwnd = self.rtx.peer_rwnd();
-            if rwnd == 0 && self.rtx.has_outstanding() {
+            if self.rtx.has_outstanding()
+                && rwnd < max_payload.min(self.sendq.buffered_amount()).max(1)
+            {
                 break;
             }
             // Nagle (RFC 9260 §6.1 D and RFC 1122 spirit): with data in flight,
-            // hold back a packet that would not be full.
+            // hold back a packet that would not be full — but never the
+            // rest of a message already begun: its tail would wait for a
+            // (delayed) SACK of its head.
             if !self.config.nodelay
                 && !sent_any
                 && self.rtx.has_outstanding()
                 && self.sendq.buffered_amount() < max_payload
+                && !self.sendq.has_started_message()
             {
                 break;
             }
@@ -393,7 +400,17 @@ impl Association {
             } else {
                 max_payload
             };
-            let Some(frag) = self.sendq.produce(now, max_payload, self.negotiated.i_data) else {
+            // A small message that does not fit after the chunks already
+            // in this packet goes whole into the next one.
+            let fresh = if sent_any {
+                self.path_mtu(path).saturating_sub(COMMON_HEADER + header)
+            } else {
+                max_payload
+            };
+            let Some(frag) =
+                self.sendq
+                    .produce_within(now, max_payload, fresh, self.negotiated.i_data)
+            else {
                 break;
             };
             if frag.end {

@@ -195,6 +195,8 @@ pub struct SendQueue {
     /// go out before any other message (RFC 8260 §1.1: without I-DATA a
     /// large message blocks the association).
     current: Option<StreamId>,
+    /// Messages some but not all of whose fragments were produced.
+    started: usize,
     next_message_id: u64,
     next_seq: u64,
     rr_counter: u64,
@@ -214,6 +216,7 @@ impl SendQueue {
             streams: BTreeMap::new(),
             heap: BinaryHeap::new(),
             current: None,
+            started: 0,
             next_message_id: 0,
             next_seq: 0,
             rr_counter: 0,
@@ -378,6 +381,9 @@ impl SendQueue {
         for id in gone {
             if let Some(s) = self.streams.remove(&id) {
                 self.buffered -= s.buffered;
+                if s.queue.front().is_some_and(|q| q.offset > 0) {
+                    self.started = self.started.saturating_sub(1);
+                }
                 for q in s.queue {
                     self.failed.push_back(FailedMessage {
                         id: q.id,
@@ -440,6 +446,13 @@ impl SendQueue {
         }
     }
 
+    /// Some message has fragments produced and fragments still queued (its
+    /// tail must not wait, e.g. for Nagle: RFC 9260 §6.1 bundles small
+    /// messages, it does not hold parts of a large one).
+    pub fn has_started_message(&self) -> bool {
+        self.started > 0
+    }
+
     /// No message is queued.
     pub fn is_empty(&self) -> bool {
         self.buffered == 0
@@ -460,6 +473,9 @@ impl SendQueue {
             return false;
         };
         let remaining = q.msg.data.len() - q.offset;
+        if q.offset > 0 {
+            self.started = self.started.saturating_sub(1);
+        }
         self.reduce_buffered(stream, remaining);
         if self.current == Some(stream) {
             self.current = None;
@@ -490,6 +506,7 @@ impl SendQueue {
         out.sort_by_key(|f| f.id.0);
         self.heap.clear();
         self.current = None;
+        self.started = 0;
         self.buffered = 0;
         out
     }
@@ -501,6 +518,21 @@ impl SendQueue {
         &mut self,
         now: Instant,
         max_payload: usize,
+        i_data: bool,
+    ) -> Option<OutgoingFragment> {
+        self.produce_within(now, max_payload, max_payload, i_data)
+    }
+
+    /// Like [`produce`](Self::produce), but a message not started yet that
+    /// does not fit in `max_payload` and would fit whole in `fresh_payload`
+    /// (the room of an empty packet) is not split: `None` is returned and
+    /// the message comes first in the next call. Splitting it would cost
+    /// the receiver a reassembly (a copy) for no gain.
+    pub fn produce_within(
+        &mut self,
+        now: Instant,
+        max_payload: usize,
+        fresh_payload: usize,
         i_data: bool,
     ) -> Option<OutgoingFragment> {
         if max_payload == 0 {
@@ -515,6 +547,13 @@ impl SendQueue {
                 self.current = None;
                 continue;
             };
+            if self.current == Some(stream_id) && !s.sendable() {
+                // A message held whole for the next packet (see
+                // `produce_within`) on a stream paused meanwhile: it does
+                // not start (RFC 6525 §5.1.2); `reset_streams` reschedules.
+                self.current = None;
+                continue;
+            }
             let Some(q) = s.queue.front_mut() else {
                 self.current = None;
                 continue;
@@ -534,9 +573,22 @@ impl SendQueue {
                             reason: FailReason::Expired,
                         });
                         self.reduce_buffered(stream_id, len);
+                        if self.current == Some(stream_id) {
+                            // It was held whole for this packet: the turn
+                            // ends with it.
+                            self.current = None;
+                        }
                         self.requeue_after_turn(stream_id, 0);
                         continue;
                     }
+                }
+                let total = q.msg.data.len();
+                if total > max_payload && total <= fresh_payload {
+                    // Hold the turn: `current` marks the stream whose
+                    // message goes next, here before its first fragment.
+                    // Nothing is numbered yet (no SSN/MID consumed).
+                    self.current = Some(stream_id);
+                    return None;
                 }
                 // RFC 9260 §3.3.1: unordered DATA carries no meaningful
                 // SSN (sent as 0) and does not consume one.
@@ -571,6 +623,11 @@ impl SendQueue {
             };
             q.offset += len;
             q.next_fsn = q.next_fsn.next();
+            match (begin, end) {
+                (true, false) => self.started += 1,
+                (false, true) => self.started = self.started.saturating_sub(1),
+                _ => {}
+            }
             if end {
                 s.queue.pop_front();
             }
@@ -707,6 +764,92 @@ mod tests {
             Ppid(7),
             Bytes::from(vec![stream as u8; len]),
         )
+    }
+
+    #[test]
+    fn produce_within_keeps_a_small_message_whole_for_the_next_packet() {
+        let mut sq = q(SchedulerKind::Fcfs);
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        let a = sq.produce_within(T0, 100, 100, false).unwrap();
+        assert!(a.begin && a.end && a.data.len() == 60);
+        // 40 bytes left in this packet: the second message would fit an
+        // empty one, so it is not split...
+        assert!(sq.produce_within(T0, 40, 100, false).is_none());
+        // ...and comes whole, with the next stream sequence number, next.
+        let b = sq.produce_within(T0, 100, 100, false).unwrap();
+        assert!(b.begin && b.end && b.data.len() == 60);
+        assert_eq!(b.ssn, a.ssn.next());
+        // A message larger than a packet is still fragmented.
+        sq.enqueue(msg(1, 150), T0).unwrap();
+        let c = sq.produce_within(T0, 40, 100, false).unwrap();
+        assert!(c.begin && !c.end && c.data.len() == 40);
+    }
+
+    #[test]
+    fn a_held_message_on_a_paused_stream_waits_for_the_reset() {
+        let mut sq = q(SchedulerKind::Fcfs);
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        sq.enqueue(msg(2, 60), T0).unwrap();
+        assert!(sq.produce_within(T0, 40, 100, false).is_none());
+        // RFC 6525 §5.1.2: the held message has not started: pausing its
+        // stream keeps it back, and the reset request may go at once.
+        sq.pause_streams(&[StreamId(1)]);
+        assert!(sq.streams_paused_and_drained());
+        assert_eq!(sq.produce(T0, 100, false).unwrap().stream, StreamId(2));
+        assert_eq!(sq.produce(T0, 100, false), None);
+        sq.reset_streams(&[StreamId(1)]);
+        let f = sq.produce(T0, 100, false).unwrap();
+        assert_eq!(
+            (f.stream, f.ssn, f.begin, f.end),
+            (StreamId(1), Ssn(0), true, true)
+        );
+    }
+
+    #[test]
+    fn a_held_message_that_expires_is_handed_back_and_the_turn_moves_on() {
+        let mut sq = q(SchedulerKind::Fcfs);
+        let mut m = msg(1, 60);
+        m.pr = PrPolicy::Ttl(Instant::from_millis(5));
+        let id = sq.enqueue(m, T0).unwrap();
+        sq.enqueue(msg(2, 60), T0).unwrap();
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        assert!(sq.produce_within(T0, 40, 100, false).is_none());
+        // FCFS: after the expired message, stream 2's older message goes
+        // before stream 1's newer one.
+        let later = Instant::from_millis(5);
+        let order: Vec<u16> = core::iter::from_fn(|| sq.produce(later, 100, false))
+            .map(|f| f.stream.0)
+            .collect();
+        assert_eq!(order, [2, 1]);
+        assert_eq!(sq.take_failed().map(|f| f.id), Some(id));
+        assert!(sq.is_empty());
+    }
+
+    #[test]
+    fn started_messages_are_counted_until_their_last_fragment() {
+        let mut sq = q(SchedulerKind::RoundRobin);
+        let a = sq.enqueue(msg(1, 250), T0).unwrap();
+        sq.enqueue(msg(2, 250), T0).unwrap();
+        sq.enqueue(msg(3, 250), T0).unwrap();
+        assert!(!sq.has_started_message());
+        // I-DATA interleaves: three messages begun at once.
+        for _ in 0..3 {
+            sq.produce(T0, 100, true).unwrap();
+        }
+        assert!(sq.has_started_message());
+        // Abandoned (RFC 3758 §3.5 A3), finished, and removed with its
+        // stream: none is left begun.
+        assert!(sq.discard(StreamId(1), a));
+        let f = sq.produce(T0, 200, true).unwrap();
+        assert_eq!((f.stream, f.end), (StreamId(2), true));
+        assert!(sq.has_started_message());
+        sq.set_outbound_streams(3);
+        assert!(!sq.has_started_message());
+        // A message that fits whole never counts.
+        sq.enqueue(msg(1, 50), T0).unwrap();
+        sq.produce(T0, 100, false).unwrap();
+        assert!(!sq.has_started_message());
     }
 
     #[test]

@@ -1,0 +1,3 @@
+//! Code shared by the simulator test binaries.
+
+pub mod scenario;
