@@ -787,14 +787,19 @@ mod tests {
     }
 
     #[test]
-    fn a_held_message_on_a_paused_stream_waits_for_the_reset() {
+    fn a_held_message_on_a_paused_stream_goes_before_the_reset() {
         let mut sq = q(SchedulerKind::Fcfs);
         sq.enqueue(msg(1, 60), T0).unwrap();
         sq.enqueue(msg(2, 60), T0).unwrap();
         assert!(sq.produce_within(T0, 40, 100, false).is_none());
-        // RFC 6525 §5.1.2: the held message has not started: pausing its
-        // stream keeps it back, and the reset request may go at once.
+        // RFC 6525 §5.1.2 A1: the held message was queued before the pause,
+        // so it still goes out with the old numbering before the request;
+        // what is queued after the pause waits for the reset.
         sq.pause_streams(&[StreamId(1)]);
+        sq.enqueue(msg(1, 60), T0).unwrap();
+        assert!(!sq.streams_paused_and_drained());
+        let f = sq.produce(T0, 100, false).unwrap();
+        assert_eq!((f.stream, f.ssn), (StreamId(1), Ssn(0)));
         assert!(sq.streams_paused_and_drained());
         assert_eq!(sq.produce(T0, 100, false).unwrap().stream, StreamId(2));
         assert_eq!(sq.produce(T0, 100, false), None);
