@@ -119,7 +119,7 @@ impl Endpoint {
             accept_filter: AddressFilter::default(),
             due: Vec::new(),
             auto_asconf: true,
-            auth_keys: SharedKeys::default(),
+            auth_keys: SharedKeys::with_null_key(),
         })
     }
 
@@ -196,7 +196,9 @@ impl Endpoint {
             &self.config.local_addresses,
             seed,
         );
-        assoc.auth.set_shared_keys(self.auth_keys.clone());
+        if assoc.auth.local_params().is_some() {
+            assoc.auth.set_shared_keys(self.auth_keys.clone());
+        }
         self.last_peer = None;
         for r in remotes {
             self.by_peer.insert((*r, remote_port), id);
@@ -629,7 +631,9 @@ impl Endpoint {
         let seed = self.child_seed();
         let mut assoc =
             Association::from_cookie(id, now, self.config.association.clone(), &c, from, seed);
-        assoc.auth.set_shared_keys(self.auth_keys.clone());
+        if assoc.auth.local_params().is_some() {
+            assoc.auth.set_shared_keys(self.auth_keys.clone());
+        }
         // RFC 4895 §6.3: an AUTH before the COOKIE ECHO is checked with the
         // cookie's parameters; a COOKIE ECHO we require authenticated
         // needs one.

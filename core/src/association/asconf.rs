@@ -76,12 +76,13 @@ pub(crate) struct AsconfState {
     /// The Sequence Number of our next ASCONF (§5.1 A2).
     next_serial: u32,
     next_cid: u32,
-    outstanding: Option<Outstanding>,
+    // Boxed: an idle association pays a pointer (issue 3's idle budget).
+    outstanding: Option<Box<Outstanding>>,
     pending: VecDeque<AddressRequest>,
     /// 'Peer-Serial-Number': the last ASCONF of the peer processed (§5.2).
     peer_serial: u32,
     /// The ASCONF-ACK answering `peer_serial`, encoded (§5.2 E4).
-    cached_ack: Option<Vec<u8>>,
+    cached_ack: Option<Box<[u8]>>,
     /// The peer reported ASCONF as unrecognized (§5.1 A9).
     peer_refuses_asconf: bool,
     /// The peer did not understand Add / Delete IP Address (§5.3 F3a).
@@ -90,10 +91,10 @@ pub(crate) struct AsconfState {
     peer_refuses_set_primary: bool,
     /// A peer address it asked us to make primary, applied once a
     /// HEARTBEAT confirms it (RFC 9260 §5.4: no data before).
-    pending_primary: Option<SocketAddr>,
+    pending_primary: Option<Box<SocketAddr>>,
     /// Our addresses deleted from the association (the newest few):
     /// ABORTs arriving there are ignored (§5.3.1).
-    deleted_local: VecDeque<IpAddr>,
+    deleted_local: Vec<IpAddr>,
 }
 
 impl AsconfState {
@@ -242,9 +243,9 @@ impl Association {
             let deleted = &mut self.asconf.deleted_local;
             if !deleted.contains(&ip) {
                 if deleted.len() >= MAX_DELETED_LOCAL {
-                    deleted.pop_front();
+                    deleted.remove(0);
                 }
-                deleted.push_back(ip);
+                deleted.push(ip);
             }
         }
         self.asconf.pending.push_back(request);
@@ -321,13 +322,13 @@ impl Association {
         }));
         let path = self.data_path();
         tracing::debug!(id = %self.id, serial, requests = sent.len(), "ASCONF sent");
-        self.asconf.outstanding = Some(Outstanding {
+        self.asconf.outstanding = Some(Box::new(Outstanding {
             serial,
             chunk,
             requests: sent,
             path,
             deadline: now,
-        });
+        }));
         self.send_outstanding_asconf(now, path);
     }
 
@@ -529,7 +530,7 @@ impl Association {
         if chunk.serial == self.asconf.peer_serial {
             // E2: a retransmission; the cached answer again.
             if let Some(bytes) = self.asconf.cached_ack.clone() {
-                self.queue_asconf_ack(from, bytes);
+                self.queue_asconf_ack(from, bytes.into_vec());
             }
             return;
         }
@@ -609,7 +610,7 @@ impl Association {
             params: List::Raw(&out),
         }));
         self.asconf.peer_serial = chunk.serial;
-        self.asconf.cached_ack = Some(bytes.clone());
+        self.asconf.cached_ack = Some(bytes.clone().into_boxed_slice());
         self.queue_asconf_ack(from, bytes);
     }
 
@@ -741,7 +742,7 @@ impl Association {
         if self.last_data_path == Some(id) {
             self.last_data_path = None;
         }
-        if self.asconf.pending_primary == Some(address) {
+        if self.asconf.pending_primary.as_deref() == Some(&address) {
             self.asconf.pending_primary = None;
         }
         self.removed_peer_addresses.push(address);
@@ -761,7 +762,7 @@ impl Association {
                 self.address_change(ctx, addr, PeerAddressState::MadePrimary);
             }
             // RFC 9260 §5.4: primary once a HEARTBEAT confirms it.
-            Err(_) => self.asconf.pending_primary = Some(addr),
+            Err(_) => self.asconf.pending_primary = Some(Box::new(addr)),
         }
         Answer::Success
     }
@@ -770,7 +771,9 @@ impl Association {
     /// waiting for that.
     pub(crate) fn on_path_confirmed(&mut self, ctx: &mut Ctx<'_>, id: PathId) {
         let addr = self.path_addr(id);
-        if self.asconf.pending_primary == Some(addr) && self.paths.set_primary(id).is_ok() {
+        if self.asconf.pending_primary.as_deref() == Some(&addr)
+            && self.paths.set_primary(id).is_ok()
+        {
             self.asconf.pending_primary = None;
             self.address_change(ctx, addr, PeerAddressState::MadePrimary);
         }

@@ -365,14 +365,17 @@ struct SharedKey {
 /// Endpoint pair shared keys by Shared Key Identifier (RFC 4895 §6.1) and
 /// which one sends (RFC 6458 §8.1.18). Key 0, empty (the null key), exists
 /// until deleted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct SharedKeys {
     keys: Vec<SharedKey>,
     active: u16,
 }
 
-impl Default for SharedKeys {
-    fn default() -> Self {
+impl SharedKeys {
+    /// The keys of an endpoint before any is configured: key 0, the empty
+    /// key (RFC 4895 §6.1), active. (`Default` is the empty set an
+    /// association without AUTH holds: no allocation.)
+    pub(crate) fn with_null_key() -> Self {
         Self {
             keys: vec![SharedKey {
                 id: 0,
@@ -507,7 +510,9 @@ struct Session {
 #[derive(Debug, Default)]
 pub(crate) struct Auth {
     /// What we sent (or will send) in INIT / INIT ACK; `None`: AUTH off.
-    local: Option<AuthParams>,
+    /// Boxed: an association without AUTH pays a pointer (issue 3's idle
+    /// budget).
+    local: Option<Box<AuthParams>>,
     /// The endpoint pair shared keys of this association.
     keys: SharedKeys,
     /// Negotiated; `None`: chunks travel unauthenticated.
@@ -523,14 +528,14 @@ impl Auth {
         rng: &mut impl rand_core::RngCore,
     ) -> Self {
         Self {
-            local: AuthParams::for_association(cfg, rng),
+            local: AuthParams::for_association(cfg, rng).map(Box::new),
             ..Self::default()
         }
     }
 
     /// Our parameters, to list in INIT / INIT ACK.
     pub(crate) fn local_params(&self) -> Option<&AuthParams> {
-        self.local.as_ref()
+        self.local.as_deref()
     }
 
     /// Whether both sides negotiated AUTH.
@@ -606,9 +611,9 @@ impl Auth {
     /// INIT ACK carried). Without AUTH on either side, no session.
     pub(crate) fn negotiate(&mut self, local: Option<&AuthParams>, peer: Option<&AuthParams>) {
         if let Some(l) = local {
-            self.local = Some(l.clone());
+            self.local = Some(Box::new(l.clone()));
         }
-        let (Some(local), Some(peer)) = (self.local.as_ref(), peer) else {
+        let (Some(local), Some(peer)) = (self.local.as_deref(), peer) else {
             self.session = None;
             return;
         };
@@ -812,7 +817,7 @@ mod tests {
         key.extend_from_slice(&ours_v);
 
         let mut auth = Auth {
-            local: Some(ours),
+            local: Some(Box::new(ours)),
             ..Auth::default()
         };
         auth.negotiate(None, Some(&theirs));
@@ -845,7 +850,7 @@ mod tests {
 
         // The peer's view verifies it (its vectors swapped, same key).
         let mut peer = Auth {
-            local: Some(theirs.clone()),
+            local: Some(Box::new(theirs.clone())),
             ..Auth::default()
         };
         peer.negotiate(None, Some(&params(0x11, Some(vec![0x00]), vec![1])));
@@ -882,7 +887,7 @@ mod tests {
         assert_eq!(peer.verify(&chunk9, &region), Verdict::Discard);
         // We asked the peer for SHA-1 only: SHA-256 is unsupported there.
         let mut us = Auth {
-            local: Some(params(0x11, Some(vec![0x00]), vec![1])),
+            local: Some(Box::new(params(0x11, Some(vec![0x00]), vec![1]))),
             ..Auth::default()
         };
         us.negotiate(None, Some(&theirs));
@@ -930,11 +935,11 @@ mod tests {
         let pa = params(1, Some(vec![0, 3]), a_hmacs);
         let pb = params(2, Some(vec![0]), b_hmacs);
         let mut a = Auth {
-            local: Some(pa.clone()),
+            local: Some(Box::new(pa.clone())),
             ..Auth::default()
         };
         let mut b = Auth {
-            local: Some(pb.clone()),
+            local: Some(Box::new(pb.clone())),
             ..Auth::default()
         };
         a.negotiate(None, Some(&pb));
@@ -991,7 +996,7 @@ mod tests {
 
     #[test]
     fn shared_keys_follow_rfc_6458() {
-        let mut k = SharedKeys::default();
+        let mut k = SharedKeys::with_null_key();
         assert_eq!(k.active(), 0);
         assert!(k.set_active(5).is_err(), "no such key");
         k.set(5, b"five").unwrap();

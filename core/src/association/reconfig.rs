@@ -90,9 +90,11 @@ pub(crate) struct ReconfigState {
     /// The results of the peer's last two requests (a RE-CONFIG chunk holds
     /// up to two), answered again when they are retransmitted (§5.2.1).
     last_results: [Option<(u32, u32)>; 2],
-    pending: Option<PendingReset>,
-    outstanding: Option<Outstanding>,
-    deferred: Option<DeferredReset>,
+    // Boxed: an idle association pays a pointer each, not the requests
+    // (issue 3's idle-size budget).
+    pending: Option<Box<PendingReset>>,
+    outstanding: Option<Box<Outstanding>>,
+    deferred: Option<Box<DeferredReset>>,
     /// The Re-configuration Timer (§5.1.1).
     timer: Timer,
 }
@@ -236,10 +238,10 @@ impl Association {
         }
         let response_seq = self.peer_last_request_sn();
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(PendingReset {
+        self.reconfig.pending = Some(Box::new(PendingReset {
             streams,
             response_seq,
-        });
+        }));
         self.reconfig_progress(ctx.now);
         Ok(())
     }
@@ -291,12 +293,12 @@ impl Association {
             vtag: None,
             to: None,
         });
-        self.reconfig.outstanding = Some(Outstanding {
+        self.reconfig.outstanding = Some(Box::new(Outstanding {
             sn,
             request,
             chunk,
             in_progress: false,
-        });
+        }));
         self.reconfig.timer.stop();
         self.reconfig.timer.start(now + self.primary_rto());
     }
@@ -532,11 +534,11 @@ impl Association {
         if last_tsn.gt(self.tracker.cumulative_tsn_ack()) {
             // E2: deferred reset processing, "In progress".
             self.reasm.defer_reset(last_tsn, &streams);
-            self.reconfig.deferred = Some(DeferredReset {
+            self.reconfig.deferred = Some(Box::new(DeferredReset {
                 sn,
                 last_tsn,
                 streams,
-            });
+            }));
             let r = result::IN_PROGRESS;
             return (Some(r), r);
         }
@@ -599,7 +601,10 @@ impl Association {
             return denied;
         };
         let streams = normalize(&streams);
-        let ours = match (&self.reconfig.pending, &self.reconfig.outstanding) {
+        let ours = match (
+            self.reconfig.pending.as_deref(),
+            self.reconfig.outstanding.as_deref(),
+        ) {
             (Some(p), _) => Some(&p.streams),
             (
                 None,
@@ -622,10 +627,10 @@ impl Association {
             return (Some(r), r);
         }
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(PendingReset {
+        self.reconfig.pending = Some(Box::new(PendingReset {
             streams,
             response_seq: sn,
-        });
+        }));
         self.reconfig_progress(ctx.now);
         (None, result::PERFORMED)
     }
