@@ -6,8 +6,10 @@
 use std::net::SocketAddr;
 
 use anysctp::{
-    AssociationConfig, AssociationId, AssociationStats, CloseReason, Endpoint, EndpointConfig,
-    Error, Event, Instant, PeerAddressState, Ppid, SendFailure, SendOptions, StreamId,
+    AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId, AssociationStats,
+    AuthConfig, AuthIndication, CloseReason, Endpoint, EndpointConfig, Error, Event, HmacAlgorithm,
+    Instant, PeerAddressState, Ppid, ReconfigPolicy, ReconfigResult, SendFailure, SendOptions,
+    StreamDirection, StreamId,
 };
 use bytes::Bytes;
 use core::time::Duration;
@@ -25,6 +27,10 @@ pub fn error_text(e: &Error) -> String {
         Error::WouldBlock { .. } => "ERR_SCTP_WOULD_BLOCK",
         Error::TooManyAssociations => "ERR_SCTP_TOO_MANY_ASSOCIATIONS",
         Error::InvalidAddress(_) => "ERR_SCTP_INVALID_ADDRESS",
+        Error::ReconfigUnavailable(_) => "ERR_SCTP_RECONFIG_UNAVAILABLE",
+        Error::ReconfigInProgress => "ERR_SCTP_RECONFIG_IN_PROGRESS",
+        Error::InvalidReconfig(_) => "ERR_SCTP_INVALID_RECONFIG",
+        Error::Auth(_) => "ERR_SCTP_AUTH",
         _ => "ERR_SCTP",
     };
     format!("[{code}] {e}")
@@ -60,6 +66,24 @@ pub fn address(s: &str) -> Result<SocketAddr, String> {
     })
 }
 
+/// An IP address without port, e.g. `"10.0.0.1"` or `"::1"`.
+pub fn ip_address(s: &str) -> Result<std::net::IpAddr, String> {
+    s.parse().map_err(|_| {
+        arg_error(
+            "ERR_INVALID_ARG_VALUE",
+            format_args!("{s:?} is not an IP address (no port)"),
+        )
+    })
+}
+
+fn reconfig_result(r: ReconfigResult) -> &'static str {
+    match r {
+        ReconfigResult::Success => "success",
+        ReconfigResult::Denied => "denied",
+        ReconfigResult::Failed => "failed",
+    }
+}
+
 /// Association ids travel as JavaScript numbers.
 pub fn association(id: f64) -> Result<AssociationId, String> {
     if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0) {
@@ -71,15 +95,21 @@ pub fn association(id: f64) -> Result<AssociationId, String> {
     Ok(AssociationId(id as u64))
 }
 
-/// Number of slots in the flat options list given by the JavaScript layer.
-pub const OPTION_SLOTS: usize = 19;
+/// Number of slots the flat options list given by the JavaScript layer
+/// always has; SCTP-AUTH identifiers and chunk types may follow them (see
+/// [`association_config`]).
+pub const OPTION_SLOTS: usize = 22;
 
 /// Association options as a flat list (NaN = default), in this order:
 /// outboundStreams, maxInboundStreams, rtoInitialMs, rtoMinMs, rtoMaxMs,
 /// maxInitRetransmits, maxAssociationRetransmits, heartbeatIntervalMs (0 =
 /// off), sackDelayMs, mtu, maxMessageSize, receiveBuffer, sendBuffer,
 /// nodelay (0/1), iData (0/1), partialReliability (0/1),
-/// maxPathRetransmits, pfMaxRetrans (-1 = SCTP-PF off), maxInitTimeoutMs.
+/// maxPathRetransmits, pfMaxRetrans (-1 = SCTP-PF off), maxInitTimeoutMs,
+/// asconf (0/1), reconfig (0/1), then the SCTP-AUTH tail: slot 21 holds the number `h` of
+/// HMAC identifiers (NaN = no SCTP-AUTH), the next `h` slots those
+/// identifiers (RFC 4895 §3.3: 1 SHA-1, 3 SHA-256), and every later slot
+/// one chunk type to require authenticated.
 pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
     let mut c = AssociationConfig::default();
     let get = |i: usize| v.get(i).copied().filter(|x| !x.is_nan());
@@ -156,6 +186,46 @@ pub fn association_config(v: &[f64]) -> Result<AssociationConfig, String> {
     if let Some(x) = int(18, DAY_MS, "maxInitTimeout")? {
         c.max_init_timeout = Some(ms(x));
     }
+    if let Some(x) = int(19, 1.0, "asconf")? {
+        c.asconf = x == 1;
+    }
+    if let Some(x) = int(20, 1.0, "reconfig")? {
+        c.reconfig = x == 1;
+    }
+    if let Some(h) = int(21, 2.0, "auth.hmacAlgorithms length")? {
+        let tail = v.get(22..).unwrap_or(&[]);
+        let (ids, chunks) = tail.split_at((h as usize).min(tail.len()));
+        let hmac_algorithms = ids
+            .iter()
+            .map(|&id| match id {
+                1.0 => Ok(HmacAlgorithm::Sha1),
+                3.0 => Ok(HmacAlgorithm::Sha256),
+                _ => Err(arg_error(
+                    "ERR_INVALID_ARG_VALUE",
+                    "auth.hmacAlgorithms must list \"sha1\" and optionally \"sha256\"",
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let chunks = chunks
+            .iter()
+            .map(|&t| {
+                if t.fract() == 0.0 && (0.0..=255.0).contains(&t) {
+                    Ok(t as u8)
+                } else {
+                    Err(arg_error(
+                        "ERR_OUT_OF_RANGE",
+                        format_args!(
+                            "auth.chunks must hold chunk types between 0 and 255, got {t}"
+                        ),
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        c.auth = Some(AuthConfig {
+            chunks,
+            hmac_algorithms,
+        });
+    }
     c.validate().map_err(|e| error_text(&e))?;
     Ok(c)
 }
@@ -176,15 +246,17 @@ pub struct FlatEvent {
     pub id: f64,
     /// `"open"`, `"message"`, `"sendfailed"`, `"close"`, ...
     pub kind: &'static str,
-    /// Stream id (message, sendfailed).
+    /// Stream id (message, sendfailed); key id (authentication).
     pub stream: u32,
-    /// PPID (message, sendfailed).
+    /// PPID (message, sendfailed); cause code (addressrequestresult).
     pub ppid: u32,
     /// Unordered flag (message).
     pub unordered: bool,
-    /// Payload (message, sendfailed).
+    /// Payload (message, sendfailed); stream ids as big-endian u16 pairs
+    /// (streamsreset); the refusal text (addressrequestresult).
     pub data: Option<Bytes>,
-    /// Reason / error text / address.
+    /// Reason / error text / address; the result of streamsreset and
+    /// streamsadded; "request ip" of addressrequestresult.
     pub text: Option<String>,
     /// A short code: close reason kind, address state, failure kind.
     pub code: Option<&'static str>,
@@ -361,9 +433,197 @@ impl Host {
                 f.code = Some(code);
                 f.text = Some(text);
             }
+            Event::StreamsReset {
+                direction,
+                streams,
+                result,
+            } => {
+                f.kind = "streamsreset";
+                f.code = Some(match direction {
+                    StreamDirection::Incoming => "incoming",
+                    StreamDirection::Outgoing => "outgoing",
+                });
+                f.text = Some(reconfig_result(result).into());
+                f.data = Some(streams.iter().flat_map(|s| s.0.to_be_bytes()).collect());
+            }
+            Event::StreamsAdded {
+                inbound_streams,
+                outbound_streams,
+                result,
+            } => {
+                f.kind = "streamsadded";
+                f.outbound_streams = outbound_streams.into();
+                f.inbound_streams = inbound_streams.into();
+                f.text = Some(reconfig_result(result).into());
+            }
+            Event::Authentication { key_id, indication } => {
+                f.kind = "authentication";
+                f.stream = key_id.into();
+                f.code = Some(match indication {
+                    AuthIndication::NewKey => "new-key",
+                    AuthIndication::FreeKey => "free-key",
+                    AuthIndication::NoAuth => "no-auth",
+                    _ => "other",
+                });
+            }
+            Event::AddressRequestResult { request, outcome } => {
+                f.kind = "addressrequestresult";
+                f.text = Some(match request {
+                    AddressRequest::AddLocal(ip) => format!("add-local {ip}"),
+                    AddressRequest::RemoveLocal(ip) => format!("remove-local {ip}"),
+                    AddressRequest::SetPeerPrimary(ip) => format!("set-peer-primary {ip}"),
+                    _ => "other".into(),
+                });
+                let (code, cause, reason) = match outcome {
+                    AddressRequestOutcome::Accepted => ("accepted", 0, String::new()),
+                    AddressRequestOutcome::Refused { cause_code, reason } => {
+                        ("refused", cause_code, reason)
+                    }
+                    AddressRequestOutcome::Unsupported => ("unsupported", 0, String::new()),
+                    _ => ("other", 0, String::new()),
+                };
+                f.code = Some(code);
+                f.ppid = cause.into();
+                f.data = Some(Bytes::from(reason));
+            }
             _ => f.kind = "other",
         }
         Some(f)
+    }
+
+    /// Resets our outgoing `streams` (RFC 6525).
+    pub fn reset_streams(&mut self, now: f64, id: f64, streams: &[u32]) -> Result<(), String> {
+        let now = instant(now)?;
+        let streams = streams
+            .iter()
+            .map(|&s| u16::try_from(s).map(StreamId))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "stream ids must be between 0 and 65535"))?;
+        self.endpoint
+            .reset_streams(now, association(id)?, &streams)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Asks for `n` more outbound streams (RFC 6525).
+    pub fn add_streams(&mut self, now: f64, id: f64, n: u32) -> Result<(), String> {
+        let now = instant(now)?;
+        let n = u16::try_from(n)
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "count must be between 1 and 65535"))?;
+        self.endpoint
+            .add_streams(now, association(id)?, n)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Which re-configuration requests of the peer are accepted.
+    pub fn set_reconfig_policy(
+        &mut self,
+        id: f64,
+        accept_stream_reset: bool,
+        accept_add_streams: bool,
+        max_outbound_streams: u32,
+    ) -> Result<(), String> {
+        let policy = ReconfigPolicy {
+            accept_stream_reset,
+            accept_add_streams,
+            max_outbound_streams: u16::try_from(max_outbound_streams).map_err(|_| {
+                arg_error(
+                    "ERR_OUT_OF_RANGE",
+                    "maxOutboundStreams must be between 0 and 65535",
+                )
+            })?,
+        };
+        self.endpoint
+            .set_reconfig_policy(association(id)?, policy)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// An SCTP-AUTH key command: `op` is "set" (with `secret`), "activate",
+    /// "deactivate", "delete" or "active" (returns the active key); `id`
+    /// NaN means the endpoint's keys.
+    pub fn auth_key(
+        &mut self,
+        op: &str,
+        id: f64,
+        key_id: u32,
+        secret: &[u8],
+    ) -> Result<f64, String> {
+        let scope = if id.is_nan() {
+            None
+        } else {
+            Some(association(id)?)
+        };
+        let key = u16::try_from(key_id)
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "keyId must be between 0 and 65535"))?;
+        let ep = &mut self.endpoint;
+        let r = match op {
+            "set" => ep.set_auth_key(scope, key, secret),
+            "activate" => ep.set_active_auth_key(scope, key),
+            "deactivate" => ep.deactivate_auth_key(scope, key),
+            "delete" => ep.delete_auth_key(scope, key),
+            "active" => {
+                return ep
+                    .active_auth_key(scope)
+                    .map(f64::from)
+                    .map_err(|e| error_text(&e))
+            }
+            _ => {
+                return Err(arg_error(
+                    "ERR_INVALID_ARG_VALUE",
+                    "unknown auth key operation",
+                ))
+            }
+        };
+        r.map(|()| key_id.into()).map_err(|e| error_text(&e))
+    }
+
+    /// The chunk types the peer (`peer`) or we require authenticated.
+    pub fn auth_chunks(&self, id: f64, peer: bool) -> Result<Vec<u32>, String> {
+        let id = association(id)?;
+        let r = if peer {
+            self.endpoint.peer_auth_chunks(id)
+        } else {
+            self.endpoint.local_auth_chunks(id)
+        };
+        r.map(|v| v.into_iter().map(u32::from).collect())
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Adds (`add`) or removes one of this host's IP addresses (RFC 5061).
+    pub fn local_address(&mut self, now: f64, add: bool, ip: &str) -> Result<(), String> {
+        let now = instant(now)?;
+        let ip = ip_address(ip)?;
+        let r = if add {
+            self.endpoint.add_local_address(now, ip)
+        } else {
+            self.endpoint.remove_local_address(now, ip)
+        };
+        r.map_err(|e| error_text(&e))
+    }
+
+    /// This endpoint's own IP addresses.
+    pub fn local_addresses(&self) -> Vec<String> {
+        self.endpoint
+            .local_addresses()
+            .iter()
+            .map(|ip| ip.to_string())
+            .collect()
+    }
+
+    /// Sets auto-ASCONF when `on` is given; returns the setting.
+    pub fn auto_asconf(&mut self, on: Option<bool>) -> bool {
+        if let Some(on) = on {
+            self.endpoint.set_auto_asconf(on);
+        }
+        self.endpoint.auto_asconf()
+    }
+
+    /// Asks the peer to send to our `ip` by preference (RFC 5061).
+    pub fn set_peer_primary(&mut self, now: f64, id: f64, ip: &str) -> Result<(), String> {
+        let now = instant(now)?;
+        let ip = ip_address(ip)?;
+        self.endpoint
+            .set_peer_primary(now, association(id)?, ip)
+            .map_err(|e| error_text(&e))
     }
 
     /// Queues a message.

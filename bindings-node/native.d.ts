@@ -43,6 +43,24 @@ export declare class RawEndpoint {
   peerAddresses(id: number): Array<string> | null
   /** Makes `addr` the primary path. */
   setPrimary(id: number, addr: string): void
+  /** Resets our outgoing `streams` (RFC 6525). */
+  resetStreams(now: number, id: number, streams: Array<number>): void
+  /** Asks for `n` more outbound streams. */
+  addStreams(now: number, id: number, n: number): void
+  /** Which re-configuration requests of the peer are accepted. */
+  setReconfigPolicy(id: number, acceptStreamReset: boolean, acceptAddStreams: boolean, maxOutboundStreams: number): void
+  /** An SCTP-AUTH key command (see `common::Host::auth_key`). */
+  authKey(op: string, id: number, keyId: number, secret: Uint8Array): number
+  /** Chunk types the peer (`peer`) or we require authenticated. */
+  authChunks(id: number, peer: boolean): Array<number>
+  /** Adds (`add`) or removes one of this host's IP addresses. */
+  localAddress(now: number, add: boolean, ip: string): void
+  /** This endpoint's own IP addresses. */
+  localAddresses(): Array<string>
+  /** Sets auto-ASCONF when `on` is given; returns the setting. */
+  autoAsconf(on?: boolean | undefined | null): boolean
+  /** Asks the peer to send to our `ip` by preference. */
+  setPeerPrimary(now: number, id: number, ip: string): void
 }
 
 /** Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`. */

@@ -45,6 +45,58 @@ export interface AssociationOptions {
   nodelay?: boolean;
   iData?: boolean;
   partialReliability?: boolean;
+  /** Offer stream reconfiguration, RFC 6525 (default true). */
+  reconfig?: boolean;
+  /** Offer dynamic address reconfiguration, RFC 5061 ASCONF (default true); used only with `auth` on both sides. */
+  asconf?: boolean;
+  /** SCTP-AUTH (RFC 4895): `true` for the defaults, or the settings; off by default. */
+  auth?: boolean | AuthOptions | null;
+}
+
+/** SCTP-AUTH settings (RFC 4895). */
+export interface AuthOptions {
+  /** Chunk types accepted only when authenticated, e.g. `[0]` for DATA (not 1, 2, 14, 15). */
+  chunks?: number[];
+  /** HMAC algorithms, most preferred first; must include "sha1" (default ["sha256", "sha1"]). */
+  hmacAlgorithms?: ("sha1" | "sha256")[];
+}
+
+export type ReconfigResult = "success" | "denied" | "failed";
+
+export interface StreamsResetEventInit {
+  /** "outgoing": the answer to resetStreams; "incoming": the peer reset its streams (numbering restarts at 0). */
+  direction: "incoming" | "outgoing";
+  /** Stream ids; empty means all streams. */
+  streams: number[];
+  result: ReconfigResult;
+}
+export interface StreamsAddedEventInit {
+  /** The counts now in force. */
+  outboundStreams: number;
+  inboundStreams: number;
+  result: ReconfigResult;
+}
+export interface AuthenticationEventInit {
+  /** The shared key id concerned (0 for "no-auth"). */
+  keyId: number;
+  /** "new-key": the peer used it first; "free-key": a deactivated key may be deleted; "no-auth": the peer has no SCTP-AUTH. */
+  indication: "new-key" | "free-key" | "no-auth" | "other";
+}
+export interface AddressRequestResultEventInit {
+  request: "add-local" | "remove-local" | "set-peer-primary" | "other";
+  /** Our IP address concerned. */
+  address: string;
+  outcome: "accepted" | "refused" | "unsupported" | "other";
+  /** The error cause code when refused, else null. */
+  causeCode: number | null;
+  /** Why it was refused ("" otherwise). */
+  reason: string;
+}
+
+export interface ReconfigPolicy {
+  acceptStreamReset?: boolean;
+  acceptAddStreams?: boolean;
+  maxOutboundStreams?: number;
 }
 
 export interface EndpointOptions {
@@ -101,6 +153,10 @@ export type EndpointEvent =
   | { type: "error"; association: AssociationId; message: string }
   | { type: "peeraddresschange"; association: AssociationId; address: Address; state: string }
   | { type: "close"; association: AssociationId; reason: CloseReason; message: string }
+  | ({ type: "streamsreset"; association: AssociationId } & StreamsResetEventInit)
+  | ({ type: "streamsadded"; association: AssociationId } & StreamsAddedEventInit)
+  | ({ type: "authentication"; association: AssociationId } & AuthenticationEventInit)
+  | ({ type: "addressrequestresult"; association: AssociationId } & AddressRequestResultEventInit)
   | { type: "restart" | "shutdown" | "senderdry" | "bufferedamountlow" | "other"; association: AssociationId };
 
 export interface PathStats {
@@ -181,7 +237,42 @@ export declare class Endpoint {
   associations(): AssociationId[];
   peerAddresses(association: AssociationId): Address[] | null;
   setPrimary(association: AssociationId, address: Address): void;
+  /**
+   * Resets our outgoing streams (RFC 6525): their numbering restarts at 0
+   * once the peer agrees; a "streamsreset" event brings the answer. Throws
+   * ERR_SCTP_RECONFIG_UNAVAILABLE, ERR_SCTP_RECONFIG_IN_PROGRESS (one
+   * request at a time) or RangeError ERR_SCTP_INVALID_RECONFIG.
+   */
+  resetStreams(now: Millis, association: AssociationId, streams: number[]): void;
+  /** Asks for `count` more outbound streams; a "streamsadded" event brings the answer. */
+  addStreams(now: Millis, association: AssociationId, count: number): void;
+  /** Which re-configuration requests of the peer are accepted from now on. */
+  setReconfigPolicy(association: AssociationId, policy?: ReconfigPolicy): void;
+  /** SCTP-AUTH keys; without `association`, the endpoint's keys (later associations start with them). Errors: ERR_SCTP_AUTH. */
+  setAuthKey(keyId: number, secret: Uint8Array | ArrayBuffer | ArrayBufferView | string, association?: AssociationId): void;
+  setActiveAuthKey(keyId: number, association?: AssociationId): void;
+  activeAuthKey(association?: AssociationId): number;
+  deactivateAuthKey(keyId: number, association?: AssociationId): void;
+  deleteAuthKey(keyId: number, association?: AssociationId): void;
+  /** Chunk types the peer wants authenticated (empty without SCTP-AUTH). */
+  peerAuthChunks(association: AssociationId): number[];
+  /** Chunk types we accept only authenticated. */
+  localAuthChunks(association: AssociationId): number[];
+  /** Adds one of this host's IP addresses (no port) at run time (RFC 5061); sent to peers while autoAsconf is on. */
+  addLocalAddress(now: Millis, ip: string): void;
+  /** Removes one of this host's IP addresses; never the last one. */
+  removeLocalAddress(now: Millis, ip: string): void;
+  localAddresses(): string[];
+  /** Whether address changes are sent to peers as ASCONF (default true). */
+  autoAsconf: boolean;
+  /** Asks the peer to send to our IP address `ip` by preference (RFC 5061); an "addressrequestresult" event answers. */
+  setPeerPrimary(now: Millis, association: AssociationId, ip: string): void;
 }
+
+export type StreamsResetEvent = Event & StreamsResetEventInit;
+export type StreamsAddedEvent = Event & StreamsAddedEventInit;
+export type AuthenticationEvent = Event & AuthenticationEventInit;
+export type AddressRequestResultEvent = Event & AddressRequestResultEventInit;
 
 export declare class SctpMessageEvent extends Event implements ReceivedMessage {
   readonly stream: number;
@@ -206,6 +297,10 @@ export interface AssociationEventMap {
   close: SctpCloseEvent;
   error: SctpErrorEvent;
   bufferedamountlow: Event;
+  streamsreset: StreamsResetEvent;
+  streamsadded: StreamsAddedEvent;
+  authentication: AuthenticationEvent;
+  addressrequestresult: AddressRequestResultEvent;
 }
 
 /** One association, RTCDataChannel-style. */
@@ -225,6 +320,10 @@ export declare class Association extends EventTarget {
   onclose: ((ev: SctpCloseEvent) => void) | null;
   onerror: ((ev: SctpErrorEvent) => void) | null;
   onbufferedamountlow: ((ev: Event) => void) | null;
+  onstreamsreset: ((ev: StreamsResetEvent) => void) | null;
+  onstreamsadded: ((ev: StreamsAddedEvent) => void) | null;
+  onauthentication: ((ev: AuthenticationEvent) => void) | null;
+  onaddressrequestresult: ((ev: AddressRequestResultEvent) => void) | null;
   addEventListener<K extends keyof AssociationEventMap>(type: K, listener: (ev: AssociationEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   /** Throws ERR_SCTP_WOULD_BLOCK when the send buffer is full: wait for `bufferedamountlow`. */
@@ -234,6 +333,11 @@ export declare class Association extends EventTarget {
   shutdown(): Promise<void>;
   close(): Promise<void>;
   abort(reason?: string): void;
+  /**
+   * Resets our outgoing `streams` (RFC 6525; how a WebRTC data channel
+   * closes, RFC 8831 §6.7); a "streamsreset" event brings the answer.
+   */
+  resetStreams(streams: number[]): void;
   /** Messages received from now on, ending when the association closes. */
   messages(): AsyncIterableIterator<ReceivedMessage>;
   [Symbol.asyncIterator](): AsyncIterableIterator<ReceivedMessage>;

@@ -17,13 +17,14 @@ const OPTION_NAMES = [
   "maxInitRetransmits", "maxAssociationRetransmits", "heartbeatInterval", "sackDelay",
   "mtu", "maxMessageSize", "receiveBuffer", "sendBuffer", "nodelay", "iData",
   "partialReliability", "maxPathRetransmits", "pfMaxRetrans",
-  "maxInitTimeout",
+  "maxInitTimeout", "asconf", "reconfig",
 ];
-const BOOL_OPTIONS = new Set(["nodelay", "iData", "partialReliability"]);
+const BOOL_OPTIONS = new Set(["nodelay", "iData", "partialReliability", "asconf", "reconfig"]);
+const HMAC_IDS = { sha1: 1, sha256: 3 }; // RFC 4895 §3.3
 
 const RANGE_CODES = new Set([
   "ERR_OUT_OF_RANGE", "ERR_SCTP_INVALID_STREAM", "ERR_SCTP_MESSAGE_TOO_LARGE",
-  "ERR_SCTP_INVALID_CONFIG", "ERR_SCTP_TOO_MANY_ASSOCIATIONS",
+  "ERR_SCTP_INVALID_CONFIG", "ERR_SCTP_TOO_MANY_ASSOCIATIONS", "ERR_SCTP_INVALID_RECONFIG",
 ]);
 const TYPE_CODES = new Set(["ERR_INVALID_ARG_VALUE", "ERR_INVALID_ARG_TYPE", "ERR_SCTP_EMPTY_MESSAGE", "ERR_SCTP_INVALID_ADDRESS"]);
 
@@ -106,7 +107,32 @@ function flatOptions(o) {
       v[i] = x;
     }
   });
-  return v;
+  return v.concat(flatAuth(o.auth));
+}
+
+/** options.auth (SCTP-AUTH, RFC 4895) to the flat tail: [count of HMAC ids, ids..., chunk types...]. */
+function flatAuth(auth) {
+  if (auth === undefined || auth === null || auth === false) return [NaN];
+  if (auth === true) auth = {};
+  checkObject("options.auth", auth);
+  const hmacs = auth.hmacAlgorithms ?? ["sha256", "sha1"];
+  const chunks = auth.chunks ?? [];
+  if (!Array.isArray(hmacs)) throw typeError("ERR_INVALID_ARG_TYPE", `options.auth.hmacAlgorithms must be an array, got ${describe(hmacs)}`);
+  if (!Array.isArray(chunks)) throw typeError("ERR_INVALID_ARG_TYPE", `options.auth.chunks must be an array of chunk types, got ${describe(chunks)}`);
+  const ids = hmacs.map((h, i) => {
+    if (!(h in HMAC_IDS)) throw typeError("ERR_INVALID_ARG_VALUE", `options.auth.hmacAlgorithms[${i}] must be "sha1" or "sha256", got ${describe(h)}`);
+    return HMAC_IDS[h];
+  });
+  if (ids.length > 2) throw rangeError("options.auth.hmacAlgorithms lists each algorithm once");
+  chunks.forEach((t, i) => checkInt(`options.auth.chunks[${i}]`, t, 0, 255));
+  return [ids.length, ...ids, ...chunks];
+}
+
+const decoder = new TextDecoder();
+function streamIds(data) {
+  const out = [];
+  for (let i = 0; data && i + 1 < data.length; i += 2) out.push((data[i] << 8) | data[i + 1]);
+  return out;
 }
 
 function eventFromRaw(r) {
@@ -118,6 +144,13 @@ function eventFromRaw(r) {
     case "error": return { type: "error", association, message: r.text ?? "" };
     case "peeraddresschange": return { type: "peeraddresschange", association, address: r.text ?? "", state: r.code };
     case "close": return { type: "close", association, reason: r.code, message: r.text ?? "" };
+    case "streamsreset": return { type: "streamsreset", association, direction: r.code, streams: streamIds(r.data), result: r.text };
+    case "streamsadded": return { type: "streamsadded", association, outboundStreams: r.outboundStreams, inboundStreams: r.inboundStreams, result: r.text };
+    case "authentication": return { type: "authentication", association, keyId: r.stream, indication: r.code };
+    case "addressrequestresult": {
+      const [request, address] = (r.text ?? "").split(" ");
+      return { type: "addressrequestresult", association, request, address: address ?? "", outcome: r.code, causeCode: r.code === "refused" ? r.ppid : null, reason: r.data ? decoder.decode(r.data) : "" };
+    }
     default: return { type: r.type, association };
   }
 }
@@ -308,6 +341,68 @@ export function createApi(RawEndpoint, platform) {
       checkNumber("association", association);
       checkString("address", address);
       call(() => this.#raw.setPrimary(association, address));
+    }
+    resetStreams(now, association, streams) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      if (!Array.isArray(streams)) throw typeError("ERR_INVALID_ARG_TYPE", `streams must be an array of stream ids, got ${describe(streams)}`);
+      streams.forEach((x, i) => checkInt(`streams[${i}]`, x, 0, 65535));
+      call(() => this.#raw.resetStreams(now, association, streams));
+    }
+    addStreams(now, association, count) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      checkInt("count", count, 0, 65535);
+      call(() => this.#raw.addStreams(now, association, count));
+    }
+    setReconfigPolicy(association, policy = {}) {
+      checkNumber("association", association);
+      checkObject("policy", policy);
+      const { acceptStreamReset = true, acceptAddStreams = true, maxOutboundStreams = 65535 } = policy;
+      for (const [k, x] of [["acceptStreamReset", acceptStreamReset], ["acceptAddStreams", acceptAddStreams]])
+        if (typeof x !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `policy.${k} must be a boolean, got ${describe(x)}`);
+      checkInt("policy.maxOutboundStreams", maxOutboundStreams, 0, 65535);
+      call(() => this.#raw.setReconfigPolicy(association, acceptStreamReset, acceptAddStreams, maxOutboundStreams));
+    }
+    #authKey(op, keyId, association, secret = new Uint8Array(0)) {
+      checkInt("keyId", keyId, 0, 65535);
+      if (association !== undefined) checkNumber("association", association);
+      return call(() => this.#raw.authKey(op, association ?? NaN, keyId, secret));
+    }
+    setAuthKey(keyId, secret, association) { this.#authKey("set", keyId, association, toBytes("secret", secret)); }
+    setActiveAuthKey(keyId, association) { this.#authKey("activate", keyId, association); }
+    activeAuthKey(association) { return this.#authKey("active", 0, association); }
+    deactivateAuthKey(keyId, association) { this.#authKey("deactivate", keyId, association); }
+    deleteAuthKey(keyId, association) { this.#authKey("delete", keyId, association); }
+    peerAuthChunks(association) {
+      checkNumber("association", association);
+      return Array.from(call(() => this.#raw.authChunks(association, true)));
+    }
+    localAuthChunks(association) {
+      checkNumber("association", association);
+      return Array.from(call(() => this.#raw.authChunks(association, false)));
+    }
+    addLocalAddress(now, ip) {
+      checkNumber("now", now);
+      checkString("ip", ip);
+      call(() => this.#raw.localAddress(now, true, ip));
+    }
+    removeLocalAddress(now, ip) {
+      checkNumber("now", now);
+      checkString("ip", ip);
+      call(() => this.#raw.localAddress(now, false, ip));
+    }
+    localAddresses() { return Array.from(this.#raw.localAddresses()); }
+    get autoAsconf() { return this.#raw.autoAsconf(undefined); }
+    set autoAsconf(on) {
+      if (typeof on !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `autoAsconf must be a boolean, got ${describe(on)}`);
+      this.#raw.autoAsconf(on);
+    }
+    setPeerPrimary(now, association, ip) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      checkString("ip", ip);
+      call(() => this.#raw.setPeerPrimary(now, association, ip));
     }
   }
 
@@ -520,6 +615,11 @@ export function createApi(RawEndpoint, platform) {
       return this.#closed.then(() => undefined);
     }
     close() { return this.shutdown(); }
+    /** Resets our outgoing `streams` (RFC 6525); a "streamsreset" event brings the answer. */
+    resetStreams(streams) {
+      this.#driver.endpoint.resetStreams(now(), this.#id, streams);
+      this.#driver.schedule();
+    }
     abort(reason = "") {
       checkString("reason", reason);
       if (this.#state === "closed") return;
@@ -580,6 +680,14 @@ export function createApi(RawEndpoint, platform) {
           return false;
         }
         case "shutdown": this.#state = "closing"; return false;
+        case "streamsadded":
+          if (e.result === "success") { this.outboundStreams = e.outboundStreams; this.inboundStreams = e.inboundStreams; }
+        // falls through
+        case "streamsreset": case "authentication": case "addressrequestresult": {
+          const { type, ...fields } = e;
+          this.dispatchEvent(Object.assign(new Event(type), fields));
+          return false;
+        }
         case "close": {
           const wasOpen = this.#state !== "connecting";
           this.#state = "closed";
@@ -604,7 +712,7 @@ export function createApi(RawEndpoint, platform) {
       }
     }
   }
-  for (const n of ["open", "message", "close", "error", "bufferedamountlow"]) handlerProperty(Association.prototype, n);
+  for (const n of ["open", "message", "close", "error", "bufferedamountlow", "streamsreset", "streamsadded", "authentication", "addressrequestresult"]) handlerProperty(Association.prototype, n);
 
   class Server extends EventTarget {
     #driver; #queue = []; #wake = null; #closed = false;

@@ -23,6 +23,21 @@ function checkInterop(m) {
   return id;
 }
 
+/** Moves datagrams between two sans-IO endpoints until neither has any; `tap` sees a's packets. */
+function pumpPair(a, b, t = 0, tap = () => {}, A = "10.0.0.1:9899", B = "10.0.0.2:9899") {
+  for (let moved = true; moved;) {
+    moved = false;
+    let p;
+    while ((p = a.pollTransmit(t))) { tap(p.data); b.handleDatagram(t, A, p.data); moved = true; }
+    while ((p = b.pollTransmit(t))) { a.handleDatagram(t, B, p.data); moved = true; }
+  }
+}
+function drainEvents(ep) {
+  const out = [];
+  for (let e; (e = ep.pollEvent());) out.push(e);
+  return out;
+}
+
 export function runSuite(name, S) {
   const SINGLE = S.SINGLE_PATH_ADDRESS;
   test(`${name}: shared packet vectors parse (checksum, header, chunk types)`, () => {
@@ -310,6 +325,132 @@ export function runSuite(name, S) {
     const p = S.connect({ transport: link.a, rtoInitial: 20, rtoMin: 10, rtoMax: 40, maxInitRetransmits: 2 });
     await assert.rejects(p, (e) => e.code === "ERR_SCTP_CONNECT_FAILED");
     link.a.close(); link.b.close();
+  });
+
+  test(`${name}: sans-IO stream reset (RFC 6525): both sides' events, messages before and after in order`, () => {
+    const a = new S.Endpoint({ port: 5000 });
+    const b = new S.Endpoint({ port: 5000, acceptIncoming: true });
+    const t = 0;
+    const id = a.connect(t, "10.0.0.2:9899");
+    const pump = () => pumpPair(a, b, t);
+    const drain = drainEvents;
+    pump();
+    const bid = drain(b).find((e) => e.type === "open").association;
+    drain(a);
+    a.send(t, id, "before-1", { stream: 1 });
+    a.send(t, id, "before-2", { stream: 1 });
+    a.resetStreams(t, id, [1]);
+    assert.throws(() => a.resetStreams(t, id, [1]), (e) => e.code === "ERR_SCTP_RECONFIG_IN_PROGRESS" && /already outstanding/.test(e.message));
+    a.send(t, id, "after", { stream: 1 });
+    pump();
+    assert.deepEqual(drain(a).filter((e) => e.type === "streamsreset"), [{ type: "streamsreset", association: id, direction: "outgoing", streams: [1], result: "success" }]);
+    const seen = drain(b).map((e) => (e.type === "message" ? new TextDecoder().decode(e.data) : e.type === "streamsreset" ? `${e.direction}:${e.streams}:${e.result}` : e.type));
+    assert.deepEqual(seen, ["before-1", "before-2", "incoming:1:success", "after"]);
+
+    a.addStreams(t, id, 2);
+    pump();
+    const added = drain(a).find((e) => e.type === "streamsadded");
+    assert.deepEqual(added, { type: "streamsadded", association: id, outboundStreams: 12, inboundStreams: 10, result: "success" });
+    b.setReconfigPolicy(bid, { acceptStreamReset: false });
+    a.resetStreams(t, id, [0]);
+    pump();
+    assert.equal(drain(a).find((e) => e.type === "streamsreset").result, "denied");
+
+    assert.throws(() => a.resetStreams(t, id, []), (e) => e instanceof RangeError && e.code === "ERR_SCTP_INVALID_RECONFIG");
+    assert.throws(() => a.resetStreams(t, id, [70000]), RangeError);
+    assert.throws(() => a.resetStreams(t, id, "1"), TypeError);
+    assert.throws(() => a.resetStreams(t, id, [500]), (e) => e.code === "ERR_SCTP_INVALID_STREAM");
+    assert.throws(() => b.setReconfigPolicy(bid, { acceptAddStreams: 1 }), TypeError);
+
+    const c = new S.Endpoint({ association: { reconfig: false } });
+    const d = new S.Endpoint({ acceptIncoming: true });
+    const cid = c.connect(t, "10.0.0.2:9899", { reconfig: false });
+    pumpPair(c, d, t);
+    assert.equal(c.state(cid), "ESTABLISHED");
+    assert.throws(() => c.resetStreams(t, cid, [0]), (e) => e.code === "ERR_SCTP_RECONFIG_UNAVAILABLE" && /unavailable/.test(e.message));
+  });
+
+  test(`${name}: Association.resetStreams over createLink fires streamsreset on both sides`, async () => {
+    const link = S.createLink();
+    const server = await S.listen({ transport: link.b, ...fast });
+    const log = [];
+    let peerReset;
+    const peerSaw = new Promise((r) => (peerReset = r));
+    server.onassociation = (ev) => {
+      ev.association.onmessage = (m) => log.push(new TextDecoder().decode(m.data));
+      ev.association.onstreamsreset = (e) => { log.push(`reset ${e.direction} ${e.streams}`); peerReset(); };
+    };
+    const a = await S.connect({ transport: link.a, ...fast });
+    const mine = new Promise((r) => a.addEventListener("streamsreset", r, { once: true }));
+    a.send("one", { stream: 2 });
+    a.resetStreams([2]);
+    a.send("two", { stream: 2 });
+    const ev = await mine;
+    assert.equal(ev.direction, "outgoing");
+    assert.deepEqual(ev.streams, [2]);
+    assert.equal(ev.result, "success");
+    await peerSaw;
+    while (log.length < 3) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(log, ["one", "reset incoming 2", "two"]);
+    await a.shutdown();
+    await server.close();
+  });
+
+  test(`${name}: SCTP-AUTH option: authenticated data flows; bad auth values throw`, async () => {
+    const auth = { chunks: [0], hmacAlgorithms: ["sha256", "sha1"] };
+    const a = new S.Endpoint({ port: 5000, association: { auth } });
+    const b = new S.Endpoint({ port: 5000, acceptIncoming: true, association: { auth } });
+    for (const ep of [a, b]) {
+      ep.setAuthKey(1, "shared secret");
+      ep.setActiveAuthKey(1);
+      assert.equal(ep.activeAuthKey(), 1);
+    }
+    const id = a.connect(0, "10.0.0.2:9899", { auth });
+    pumpPair(a, b);
+    a.send(0, id, "secret data");
+    const chunkTypes = [];
+    pumpPair(a, b, 0, (d) => chunkTypes.push(S.parsePacket(d).chunks.map((c) => c.type)));
+    const events = drainEvents(b);
+    assert.ok(events.some((e) => e.type === "message" && new TextDecoder().decode(e.data) === "secret data"));
+    assert.ok(events.some((e) => e.type === "authentication" && e.keyId === 1 && e.indication === "new-key"));
+    // RFC 4895 §6.2: AUTH (15) goes before the DATA (0) it covers.
+    const withData = chunkTypes.filter((c) => c.includes(0));
+    assert.ok(withData.length > 0 && withData.every((c) => c.indexOf(15) >= 0 && c.indexOf(15) < c.indexOf(0)));
+    assert.deepEqual(a.localAuthChunks(id).slice(0, 1), [0]);
+    assert.ok(a.peerAuthChunks(id).includes(0));
+
+    assert.throws(() => new S.Endpoint({ association: { auth: { hmacAlgorithms: ["md5"] } } }), (e) => e instanceof TypeError && /"sha1" or "sha256"/.test(e.message));
+    assert.throws(() => new S.Endpoint({ association: { auth: { hmacAlgorithms: ["sha256"] } } }), (e) => e instanceof RangeError && /Sha1/.test(e.message));
+    assert.throws(() => new S.Endpoint({ association: { auth: { chunks: [300] } } }), (e) => e instanceof RangeError && /chunks\[0\]/.test(e.message));
+    assert.throws(() => new S.Endpoint({ association: { auth: { chunks: [1] } } }), (e) => e instanceof RangeError && /INIT \(1\)/.test(e.message));
+    assert.throws(() => new S.Endpoint({ association: { auth: { chunks: "data" } } }), TypeError);
+    assert.throws(() => new S.Endpoint({ association: { auth: 5 } }), TypeError);
+    assert.throws(() => a.setActiveAuthKey(9), (e) => e.code === "ERR_SCTP_AUTH");
+    assert.throws(() => a.setAuthKey(70000, "k"), RangeError);
+    assert.throws(() => a.setAuthKey(1, "k", 999), (e) => e.code === "ERR_SCTP_NO_SUCH_ASSOCIATION");
+    new S.Endpoint({ association: { auth: true } });
+  });
+
+  test(`${name}: local addresses (RFC 5061): add, remove, and clear errors`, () => {
+    const a = new S.Endpoint({ association: { auth: true } });
+    assert.equal(a.autoAsconf, true);
+    a.addLocalAddress(0, "10.0.0.1");
+    a.addLocalAddress(0, "10.0.1.1");
+    assert.deepEqual(a.localAddresses(), ["10.0.0.1", "10.0.1.1"]);
+    assert.throws(() => a.addLocalAddress(0, "10.0.0.1"), (e) => e.code === "ERR_SCTP_INVALID_ADDRESS" && /already one of ours/.test(e.message));
+    a.removeLocalAddress(0, "10.0.0.1");
+    assert.throws(() => a.removeLocalAddress(0, "10.0.1.1"), (e) => e.code === "ERR_SCTP_INVALID_ADDRESS" && /last address/.test(e.message));
+    assert.throws(() => a.addLocalAddress(0, "10.0.0.1:9899"), (e) => e instanceof TypeError && /not an IP address/.test(e.message));
+    a.autoAsconf = false;
+    assert.equal(a.autoAsconf, false);
+    assert.throws(() => { a.autoAsconf = "yes"; }, TypeError);
+    // set_peer_primary: the peer (no AUTH, so no ASCONF) cannot take it.
+    const b = new S.Endpoint({ acceptIncoming: true });
+    const id = a.connect(0, "10.0.0.2:9899");
+    pumpPair(a, b);
+    assert.equal(a.state(id), "ESTABLISHED");
+    assert.throws(() => a.setPeerPrimary(0, id, "10.0.1.1"), (e) => e.code === "ERR_SCTP_INVALID_STATE" && /does not support dynamic address reconfiguration/.test(e.message));
+    assert.throws(() => a.setPeerPrimary(0, id, "10.9.9.9"), (e) => e.code === "ERR_SCTP_INVALID_ADDRESS");
   });
 }
 

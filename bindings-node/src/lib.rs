@@ -283,4 +283,71 @@ impl RawEndpoint {
     pub fn set_primary(&mut self, id: f64, addr: String) -> Result<()> {
         self.host.set_primary(id, &addr).map_err(js)
     }
+
+    /// Resets our outgoing `streams` (RFC 6525).
+    #[napi]
+    pub fn reset_streams(&mut self, now: f64, id: f64, streams: Vec<u32>) -> Result<()> {
+        self.host.reset_streams(now, id, &streams).map_err(js)
+    }
+
+    /// Asks for `n` more outbound streams.
+    #[napi]
+    pub fn add_streams(&mut self, now: f64, id: f64, n: u32) -> Result<()> {
+        self.host.add_streams(now, id, n).map_err(js)
+    }
+
+    /// Which re-configuration requests of the peer are accepted.
+    #[napi]
+    pub fn set_reconfig_policy(
+        &mut self,
+        id: f64,
+        accept_stream_reset: bool,
+        accept_add_streams: bool,
+        max_outbound_streams: u32,
+    ) -> Result<()> {
+        self.host
+            .set_reconfig_policy(
+                id,
+                accept_stream_reset,
+                accept_add_streams,
+                max_outbound_streams,
+            )
+            .map_err(js)
+    }
+
+    /// An SCTP-AUTH key command (see `common::Host::auth_key`).
+    #[napi]
+    pub fn auth_key(&mut self, op: String, id: f64, key_id: u32, secret: &[u8]) -> Result<f64> {
+        self.host.auth_key(&op, id, key_id, secret).map_err(js)
+    }
+
+    /// Chunk types the peer (`peer`) or we require authenticated.
+    #[napi]
+    pub fn auth_chunks(&self, id: f64, peer: bool) -> Result<Vec<u32>> {
+        self.host.auth_chunks(id, peer).map_err(js)
+    }
+
+    /// Adds (`add`) or removes one of this host's IP addresses.
+    #[napi]
+    pub fn local_address(&mut self, now: f64, add: bool, ip: String) -> Result<()> {
+        self.host.local_address(now, add, &ip).map_err(js)
+    }
+
+    /// This endpoint's own IP addresses.
+    #[napi]
+    pub fn local_addresses(&self) -> Vec<String> {
+        self.host.local_addresses()
+    }
+
+    /// Sets auto-ASCONF when `on` is given; returns the setting.
+    #[napi]
+    pub fn auto_asconf(&mut self, on: Option<bool>) -> bool {
+        self.host.auto_asconf(on)
+    }
+
+    /// Asks the peer to send to our `ip` by preference.
+    #[napi]
+    pub fn set_peer_primary(&mut self, now: f64, id: f64, ip: String) -> Result<()> {
+        self.host.set_peer_primary(now, id, &ip).map_err(js)
+    }
 }

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use anysctp::{AssociationConfig, Error, Instant};
+use anysctp::{AssociationConfig, AuthConfig, Error, HmacAlgorithm, Instant};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -139,9 +139,58 @@ pub fn error(py: Python<'_>, e: Error) -> PyErr {
         Error::WouldBlock { .. } => "BufferFullError",
         Error::TooManyAssociations => "TooManyAssociationsError",
         Error::InvalidAddress(_) => "AddressError",
+        Error::ReconfigUnavailable(_) => "ReconfigUnavailableError",
+        Error::ReconfigInProgress => "ReconfigInProgressError",
+        Error::InvalidReconfig(_) => "InvalidReconfigError",
+        Error::Auth(_) => "AuthError",
         _ => "Error",
     };
     new_error(py, name, e.to_string())
+}
+
+/// An IP address given as a `str` literal.
+pub fn ip_addr(obj: &Bound<'_, PyAny>) -> PyResult<IpAddr> {
+    let text: String = obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "an IP address must be a str such as \"10.0.0.1\", not {}",
+            type_name(obj)
+        ))
+    })?;
+    text.parse()
+        .map_err(|_| PyValueError::new_err(format!("{text:?} is not an IP address")))
+}
+
+/// Reads `AssociationConfig.auth`: None, or an object with `chunks` (a
+/// sequence of chunk type ints) and `hmac_algorithms` (a sequence of
+/// "sha1" / "sha256").
+fn auth_config(obj: &Bound<'_, PyAny>) -> PyResult<Option<AuthConfig>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let chunks: Vec<u8> = obj
+        .getattr("chunks")
+        .map_err(|_| config_error("auth must be None or an anysctp.AuthConfig".into()))?
+        .extract()
+        .map_err(|_| {
+            config_error("auth.chunks must be a sequence of chunk type ints in 0..=255".into())
+        })?;
+    let names: Vec<String> = obj.getattr("hmac_algorithms")?.extract().map_err(|_| {
+        config_error("auth.hmac_algorithms must be a sequence of \"sha1\" / \"sha256\"".into())
+    })?;
+    let hmac_algorithms = names
+        .iter()
+        .map(|n| match n.as_str() {
+            "sha1" => Ok(HmacAlgorithm::Sha1),
+            "sha256" => Ok(HmacAlgorithm::Sha256),
+            other => Err(config_error(format!(
+                "auth.hmac_algorithms: unknown algorithm {other:?} (use \"sha1\" or \"sha256\")"
+            ))),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(Some(AuthConfig {
+        chunks,
+        hmac_algorithms,
+    }))
 }
 
 /// Reads the attributes of a Python `anysctp.AssociationConfig` (or any
@@ -209,6 +258,8 @@ pub fn association_config(obj: &Bound<'_, PyAny>) -> PyResult<AssociationConfig>
         i_data: flag("i_data")?,
         partial_reliability: flag("partial_reliability")?,
         reconfig: flag("reconfig")?,
+        asconf: flag("asconf")?,
+        auth: auth_config(&get("auth")?)?,
         zero_checksum: flag("zero_checksum")?,
         adaptation_indication: opt_u32("adaptation_indication")?,
         autoclose: opt_dur("autoclose")?,

@@ -1,12 +1,13 @@
 //! The sans-IO endpoint: `anysctp._anysctp.Endpoint`.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anysctp::{
-    AssociationId, AssociationState, CloseReason, EndpointConfig, Event, PathState,
-    PeerAddressState, Ppid, SendFailure, SendOptions, StreamId,
+    AddressRequest, AddressRequestOutcome, AssociationId, AssociationState, AuthIndication,
+    CloseReason, EndpointConfig, Event, PathState, PeerAddressState, Ppid, ReconfigPolicy,
+    ReconfigResult, SendFailure, SendOptions, StreamDirection, StreamId,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -34,6 +35,19 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Runs an address command of the core with `address` (a str) as its IP.
+    fn address_command(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        address: &Bound<'_, PyAny>,
+        command: fn(&mut anysctp::Endpoint, anysctp::Instant, IpAddr) -> Result<(), anysctp::Error>,
+    ) -> PyResult<()> {
+        let now = instant(now)?;
+        let ip = convert::ip_addr(address)?;
+        command(&mut self.inner, now, ip).map_err(|e| convert::error(py, e))
+    }
+
     fn next_event(&mut self) -> Option<(AssociationId, Event)> {
         self.held.pop_front().or_else(|| self.inner.poll_event())
     }
@@ -200,8 +214,91 @@ fn event_object<'py>(
             };
             event_class(py, "Closed")?.call1((a, enum_value(py, "CloseReason", kind)?, detail))?
         }
+        Event::StreamsReset {
+            direction,
+            streams,
+            result,
+        } => {
+            let direction = match direction {
+                StreamDirection::Incoming => "incoming",
+                StreamDirection::Outgoing => "outgoing",
+            };
+            let streams = PyTuple::new(py, streams.iter().map(|s| s.0))?;
+            event_class(py, "StreamsReset")?.call1((
+                a,
+                enum_value(py, "StreamDirection", direction)?,
+                streams,
+                enum_value(py, "ReconfigResult", reconfig_result(result))?,
+            ))?
+        }
+        Event::StreamsAdded {
+            inbound_streams,
+            outbound_streams,
+            result,
+        } => event_class(py, "StreamsAdded")?.call1((
+            a,
+            inbound_streams,
+            outbound_streams,
+            enum_value(py, "ReconfigResult", reconfig_result(result))?,
+        ))?,
+        Event::Authentication { key_id, indication } => {
+            let indication = match indication {
+                AuthIndication::NewKey => "new-key",
+                AuthIndication::FreeKey => "free-key",
+                AuthIndication::NoAuth => "no-auth",
+                _ => "unknown",
+            };
+            event_class(py, "Authentication")?.call1((
+                a,
+                key_id,
+                enum_value(py, "AuthIndication", indication)?,
+            ))?
+        }
+        Event::AddressRequestResult { request, outcome } => {
+            let (kind, ip) = match request {
+                AddressRequest::AddLocal(ip) => ("add-local", ip.to_string()),
+                AddressRequest::RemoveLocal(ip) => ("remove-local", ip.to_string()),
+                AddressRequest::SetPeerPrimary(ip) => ("set-peer-primary", ip.to_string()),
+                _ => ("unknown", String::new()),
+            };
+            let (outcome, cause_code, reason) = match outcome {
+                AddressRequestOutcome::Accepted => ("accepted", None, String::new()),
+                AddressRequestOutcome::Refused { cause_code, reason } => {
+                    ("refused", Some(cause_code), reason)
+                }
+                AddressRequestOutcome::Unsupported => ("unsupported", None, String::new()),
+                _ => ("unknown", None, String::new()),
+            };
+            event_class(py, "AddressRequestResult")?.call1((
+                a,
+                enum_value(py, "AddressRequestKind", kind)?,
+                ip,
+                enum_value(py, "AddressRequestOutcome", outcome)?,
+                cause_code,
+                reason,
+            ))?
+        }
         other => event_class(py, "Unknown")?.call1((a, format!("{other:?}")))?,
     })
+}
+
+/// Chunk types as a list of ints (not `bytes`).
+fn chunk_types(py: Python<'_>, r: Result<Vec<u8>, anysctp::Error>) -> PyResult<Vec<u16>> {
+    r.map(|v| v.into_iter().map(u16::from).collect())
+        .map_err(|e| convert::error(py, e))
+}
+
+fn reconfig_result(r: ReconfigResult) -> &'static str {
+    match r {
+        ReconfigResult::Success => "success",
+        ReconfigResult::Denied => "denied",
+        ReconfigResult::Failed => "failed",
+    }
+}
+
+/// `None` (the endpoint's keys) or an association id.
+fn key_scope(association: Option<u64>) -> Option<AssociationId> {
+    association.map(id)
 }
 
 #[pymethods]
@@ -209,13 +306,14 @@ impl Endpoint {
     /// `Endpoint(port, accept_incoming, max_associations, seed, config)`;
     /// `config` is an `anysctp.AssociationConfig`, `seed` 32 bytes.
     #[new]
-    #[pyo3(signature = (port, accept_incoming, max_associations, seed, config))]
+    #[pyo3(signature = (port, accept_incoming, max_associations, seed, config, local_addresses = Vec::new()))]
     fn new(
         port: u16,
         accept_incoming: bool,
         max_associations: usize,
         seed: &[u8],
         config: &Bound<'_, PyAny>,
+        local_addresses: Vec<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let seed: [u8; 32] = seed
             .try_into()
@@ -226,7 +324,10 @@ impl Endpoint {
             accept_incoming,
             max_associations,
             association,
-            local_addresses: Vec::new(),
+            local_addresses: local_addresses
+                .iter()
+                .map(convert::ip_addr)
+                .collect::<PyResult<Vec<_>>>()?,
         };
         let inner =
             anysctp::Endpoint::new(cfg, seed).map_err(|e| convert::error(config.py(), e))?;
@@ -645,6 +746,186 @@ impl Endpoint {
         let addr = socket_addr(address)?;
         self.inner
             .set_primary(id(association), addr)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Resets the outgoing `streams` (stream ids) of the association (RFC
+    /// 6525 §5.1.2); the answer comes as a `StreamsReset` event.
+    fn reset_streams(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        association: u64,
+        streams: Vec<u16>,
+    ) -> PyResult<()> {
+        let now = instant(now)?;
+        let streams: Vec<StreamId> = streams.into_iter().map(StreamId).collect();
+        self.inner
+            .reset_streams(now, id(association), &streams)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Asks the peer for `count` more outbound streams (RFC 6525 §5.1.5);
+    /// the answer comes as a `StreamsAdded` event.
+    fn add_streams(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        association: u64,
+        count: u16,
+    ) -> PyResult<()> {
+        let now = instant(now)?;
+        self.inner
+            .add_streams(now, id(association), count)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Which re-configuration requests of the peer are accepted from now on.
+    #[pyo3(signature = (association, accept_stream_reset = true, accept_add_streams = true, max_outbound_streams = 65535))]
+    fn set_reconfig_policy(
+        &mut self,
+        py: Python<'_>,
+        association: u64,
+        accept_stream_reset: bool,
+        accept_add_streams: bool,
+        max_outbound_streams: u16,
+    ) -> PyResult<()> {
+        let policy = ReconfigPolicy {
+            accept_stream_reset,
+            accept_add_streams,
+            max_outbound_streams,
+        };
+        self.inner
+            .set_reconfig_policy(id(association), policy)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Sets SCTP-AUTH shared key `key_id` to `secret` (RFC 4895 §6.1);
+    /// `association` None: the endpoint's keys (for later associations).
+    #[pyo3(signature = (key_id, secret, association = None))]
+    fn set_auth_key(
+        &mut self,
+        py: Python<'_>,
+        key_id: u16,
+        secret: &Bound<'_, PyAny>,
+        association: Option<u64>,
+    ) -> PyResult<()> {
+        let secret = convert::payload(secret)?;
+        self.inner
+            .set_auth_key(key_scope(association), key_id, &secret)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Makes `key_id` the key that authenticates what is sent.
+    #[pyo3(signature = (key_id, association = None))]
+    fn set_active_auth_key(
+        &mut self,
+        py: Python<'_>,
+        key_id: u16,
+        association: Option<u64>,
+    ) -> PyResult<()> {
+        self.inner
+            .set_active_auth_key(key_scope(association), key_id)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// The key that authenticates what is sent.
+    #[pyo3(signature = (association = None))]
+    fn active_auth_key(&self, py: Python<'_>, association: Option<u64>) -> PyResult<u16> {
+        self.inner
+            .active_auth_key(key_scope(association))
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Stops sending with `key_id` (RFC 6458 §8.3.4).
+    #[pyo3(signature = (key_id, association = None))]
+    fn deactivate_auth_key(
+        &mut self,
+        py: Python<'_>,
+        key_id: u16,
+        association: Option<u64>,
+    ) -> PyResult<()> {
+        self.inner
+            .deactivate_auth_key(key_scope(association), key_id)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Deletes a deactivated key (RFC 6458 §8.3.5).
+    #[pyo3(signature = (key_id, association = None))]
+    fn delete_auth_key(
+        &mut self,
+        py: Python<'_>,
+        key_id: u16,
+        association: Option<u64>,
+    ) -> PyResult<()> {
+        self.inner
+            .delete_auth_key(key_scope(association), key_id)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Chunk types the peer wants authenticated.
+    fn peer_auth_chunks(&self, py: Python<'_>, association: u64) -> PyResult<Vec<u16>> {
+        chunk_types(py, self.inner.peer_auth_chunks(id(association)))
+    }
+
+    /// Chunk types this side accepts only authenticated.
+    fn local_auth_chunks(&self, py: Python<'_>, association: u64) -> PyResult<Vec<u16>> {
+        chunk_types(py, self.inner.local_auth_chunks(id(association)))
+    }
+
+    /// Adds an IP address (a str) of this host at run time (RFC 5061).
+    fn add_local_address(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        address: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        self.address_command(py, now, address, anysctp::Endpoint::add_local_address)
+    }
+
+    /// Removes an IP address of this host at run time (RFC 5061).
+    fn remove_local_address(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        address: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        self.address_command(py, now, address, anysctp::Endpoint::remove_local_address)
+    }
+
+    /// This endpoint's own IP addresses.
+    #[getter]
+    fn local_addresses(&self) -> Vec<String> {
+        self.inner
+            .local_addresses()
+            .iter()
+            .map(|ip| ip.to_string())
+            .collect()
+    }
+
+    /// Whether address changes are sent to peers as ASCONFs.
+    #[getter]
+    fn auto_asconf(&self) -> bool {
+        self.inner.auto_asconf()
+    }
+
+    #[setter]
+    fn set_auto_asconf(&mut self, on: bool) {
+        self.inner.set_auto_asconf(on);
+    }
+
+    /// Asks the peer to send to our IP `address` by preference (RFC 5061).
+    fn set_peer_primary(
+        &mut self,
+        py: Python<'_>,
+        now: f64,
+        association: u64,
+        address: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let now = instant(now)?;
+        let ip = convert::ip_addr(address)?;
+        self.inner
+            .set_peer_primary(now, id(association), ip)
             .map_err(|e| convert::error(py, e))
     }
 }

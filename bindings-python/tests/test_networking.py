@@ -28,6 +28,33 @@ def test_asyncio_echo() -> None:
     asyncio.run(asyncio.wait_for(main(), 30))
 
 
+def test_asyncio_reset_streams_waits_for_the_answer() -> None:
+    async def main() -> None:
+        port = free_udp_port()
+        seen: "asyncio.Queue[bytes]" = asyncio.Queue()
+
+        async def sink(assoc: anysctp.asyncio.Association) -> None:
+            async for m in assoc:
+                await seen.put(m.data)
+
+        async with await anysctp.asyncio.serve(sink, "127.0.0.1", port):
+            async with await anysctp.asyncio.connect("127.0.0.1", port) as assoc:
+                await assoc.send(b"before", stream=1)
+                answer = await assoc.reset_streams([1])
+                assert (answer.direction, answer.streams, answer.result) == (
+                    anysctp.StreamDirection.OUTGOING,
+                    (1,),
+                    anysctp.ReconfigResult.SUCCESS,
+                )
+                await assoc.send(b"after", stream=1)
+                assert [await seen.get(), await seen.get()] == [b"before", b"after"]
+            async with await anysctp.asyncio.connect("127.0.0.1", port, reconfig=False) as plain:
+                with pytest.raises(anysctp.ReconfigUnavailableError):
+                    await plain.reset_streams([0])
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
 def test_asyncio_back_pressure_with_small_send_buffer() -> None:
     async def main() -> None:
         port = free_udp_port()

@@ -47,6 +47,10 @@
 // `anysctp_sockaddr.family` of an IPv6 address.
 #define ANYSCTP_AF_INET6 6
 
+// `association` of the SCTP-AUTH key functions that means the endpoint's
+// own keys, which associations created later start with.
+#define ANYSCTP_ENDPOINT_KEYS 0
+
 // `level` of SCTP options (IPPROTO_SCTP).
 #define ANYSCTP_IPPROTO_SCTP 132
 
@@ -232,6 +236,16 @@ typedef enum {
   ANYSCTP_ERR_BUFFER_TOO_SMALL = -12,
   // An error of a kind this version of the header does not know.
   ANYSCTP_ERR_OTHER = -13,
+  // Stream re-configuration (RFC 6525) was not negotiated on this
+  // association.
+  ANYSCTP_ERR_RECONFIG_UNAVAILABLE = -14,
+  // A stream re-configuration request is still unanswered: wait for its
+  // `ANYSCTP_EVENT_STREAMS_RESET` / `_ADDED`, then retry.
+  ANYSCTP_ERR_RECONFIG_IN_PROGRESS = -15,
+  // A stream re-configuration request is malformed (e.g. no streams).
+  ANYSCTP_ERR_INVALID_RECONFIG = -16,
+  // An SCTP-AUTH (RFC 4895) key command cannot be done as asked.
+  ANYSCTP_ERR_AUTH = -17,
 } anysctp_result;
 
 // Which member of `anysctp_event.u` is valid.
@@ -258,6 +272,15 @@ typedef enum {
   ANYSCTP_EVENT_BUFFERED_AMOUNT_LOW = 9,
   // The association ended; no more events come for it: `u.closed`.
   ANYSCTP_EVENT_CLOSED = 10,
+  // Streams were reset (RFC 6525): `u.streams_reset`.
+  ANYSCTP_EVENT_STREAMS_RESET = 11,
+  // Streams were added (RFC 6525): `u.streams_added`.
+  ANYSCTP_EVENT_STREAMS_ADDED = 12,
+  // SCTP-AUTH news (RFC 4895; RFC 6458 §6.1.8): `u.authentication`.
+  ANYSCTP_EVENT_AUTHENTICATION = 13,
+  // The peer answered one of our address changes (RFC 5061 ASCONF-ACK):
+  // `u.address_request_result`.
+  ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT = 14,
   // An event this version of the header does not know; skip it.
   ANYSCTP_EVENT_OTHER = 99,
 } anysctp_event_type;
@@ -308,6 +331,65 @@ typedef enum {
   // A reason this header version does not know.
   ANYSCTP_CLOSE_OTHER = 99,
 } anysctp_close_reason;
+
+// Whose streams an `ANYSCTP_EVENT_STREAMS_RESET` concerns.
+typedef enum {
+  // The peer's streams: their sequence numbers restart at 0 here; every
+  // message the peer sent before the reset came before this event.
+  ANYSCTP_STREAMS_INCOMING = 1,
+  // Our streams: the answer to `anysctp_endpoint_reset_streams`.
+  ANYSCTP_STREAMS_OUTGOING = 2,
+} anysctp_stream_direction;
+
+// How a stream re-configuration (RFC 6525) ended.
+typedef enum {
+  // Performed.
+  ANYSCTP_RECONFIG_SUCCESS = 1,
+  // The peer refused.
+  ANYSCTP_RECONFIG_DENIED = 2,
+  // The peer answered with an error, or never answered.
+  ANYSCTP_RECONFIG_FAILED = 3,
+} anysctp_reconfig_result;
+
+// What an `ANYSCTP_EVENT_AUTHENTICATION` reports (RFC 6458 §6.1.8).
+typedef enum {
+  // The peer used `key_id` for the first time (SCTP_AUTH_NEW_KEY).
+  ANYSCTP_AUTH_NEW_KEY = 1,
+  // Deactivated key `key_id` is no longer used and may be deleted
+  // (SCTP_AUTH_FREE_KEY).
+  ANYSCTP_AUTH_FREE_KEY = 2,
+  // The peer does not support SCTP-AUTH: the association runs without
+  // authentication (SCTP_AUTH_NO_AUTH; `key_id` 0).
+  ANYSCTP_AUTH_NO_AUTH = 3,
+  // An indication this header version does not know.
+  ANYSCTP_AUTH_OTHER = 99,
+} anysctp_auth_indication;
+
+// Which of our address changes an `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`
+// answers.
+typedef enum {
+  // `anysctp_endpoint_add_local_address`.
+  ANYSCTP_REQUEST_ADD_LOCAL = 1,
+  // `anysctp_endpoint_remove_local_address`.
+  ANYSCTP_REQUEST_REMOVE_LOCAL = 2,
+  // `anysctp_endpoint_set_peer_primary`.
+  ANYSCTP_REQUEST_SET_PEER_PRIMARY = 3,
+  // A request this header version does not know.
+  ANYSCTP_REQUEST_OTHER = 99,
+} anysctp_address_request;
+
+// How the peer answered an address change.
+typedef enum {
+  // Performed; an added address is used from now on.
+  ANYSCTP_OUTCOME_ACCEPTED = 1,
+  // Refused with `cause_code` (RFC 5061 §4.3); `text` says why. A
+  // refused removal leaves the address in use.
+  ANYSCTP_OUTCOME_REFUSED = 2,
+  // The peer does not understand such requests; no more are sent.
+  ANYSCTP_OUTCOME_UNSUPPORTED = 3,
+  // An outcome this header version does not know.
+  ANYSCTP_OUTCOME_OTHER = 99,
+} anysctp_address_outcome;
 
 // The state of an association (RFC 9260 §4).
 typedef enum {
@@ -441,6 +523,21 @@ typedef struct {
   // Upper limit of the INIT / COOKIE ECHO retransmission timeout, ms
   // (SCTP_INITMSG sinit_max_init_timeo); 0 uses `rto_max_ms`.
   uint32_t max_init_timeout_ms;
+  // Offer dynamic address reconfiguration, RFC 5061 ASCONF (true); it is
+  // used only when both sides also have SCTP-AUTH (`auth_enabled`).
+  bool asconf;
+  // Offer SCTP-AUTH, RFC 4895 (false). A peer without it still gets an
+  // association, unauthenticated (`ANYSCTP_AUTH_NO_AUTH` says so).
+  bool auth_enabled;
+  // Chunk types accepted only when authenticated (RFC 4895 §3.2), as a
+  // bit set: type `t` is `auth_chunks[t / 8] & (1 << (t % 8))`, e.g.
+  // `auth_chunks[0] |= 1` for DATA. INIT (1), INIT ACK (2), SHUTDOWN
+  // COMPLETE (14) and AUTH (15) may not be set. None by default.
+  uint8_t auth_chunks[32];
+  // HMAC identifiers the peer should use, most preferred first (RFC
+  // 4895 §3.3): 1 HMAC-SHA-1 (must be listed), 3 HMAC-SHA-256; 0 marks
+  // an empty slot, e.g. {1, 0} for SHA-1 only. Default {3, 1}.
+  uint8_t auth_hmac_algorithms[2];
 } anysctp_association_config;
 
 // Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.
@@ -536,6 +633,56 @@ typedef struct {
   size_t len;
 } anysctp_event_closed;
 
+// `u.streams_reset` of `ANYSCTP_EVENT_STREAMS_RESET`.
+typedef struct {
+  // Whose streams.
+  anysctp_stream_direction direction;
+  // The outcome. With success on outgoing streams the next message on
+  // each carries sequence number 0.
+  anysctp_reconfig_result result;
+  // The stream ids, BORROWED until the next call on the endpoint (also
+  // with `anysctp_endpoint_poll_event_copy`); `count` 0 means all streams.
+  const uint16_t *streams;
+  // How many ids `streams` holds.
+  size_t count;
+} anysctp_event_streams_reset;
+
+// `u.streams_added` of `ANYSCTP_EVENT_STREAMS_ADDED`: the counts now in
+// force (unchanged unless `result` is success).
+typedef struct {
+  // Inbound streams now.
+  uint16_t inbound_streams;
+  // Outbound streams now (valid stream ids are below this).
+  uint16_t outbound_streams;
+  // The outcome of our request, or success for the peer's.
+  anysctp_reconfig_result result;
+} anysctp_event_streams_added;
+
+// `u.authentication` of `ANYSCTP_EVENT_AUTHENTICATION`.
+typedef struct {
+  // The shared key identifier concerned.
+  uint16_t key_id;
+  // What happened.
+  anysctp_auth_indication indication;
+} anysctp_event_authentication;
+
+// `u.address_request_result` of `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
+typedef struct {
+  // What we asked.
+  anysctp_address_request request;
+  // The IP address concerned (`port` 0).
+  anysctp_sockaddr address;
+  // The answer.
+  anysctp_address_outcome outcome;
+  // The error cause code when refused, else 0.
+  uint16_t cause_code;
+  // The refusal as text (empty otherwise, never NULL), NUL-terminated,
+  // BORROWED until the next call on the endpoint.
+  const char *text;
+  // Length of `text` without the NUL.
+  size_t len;
+} anysctp_event_address_request_result;
+
 // The per-type data of an event; `anysctp_event.type` says which member
 // is valid.
 typedef union {
@@ -551,6 +698,14 @@ typedef union {
   anysctp_event_peer_address_change peer_address_change;
   // For `ANYSCTP_EVENT_CLOSED`.
   anysctp_event_closed closed;
+  // For `ANYSCTP_EVENT_STREAMS_RESET`.
+  anysctp_event_streams_reset streams_reset;
+  // For `ANYSCTP_EVENT_STREAMS_ADDED`.
+  anysctp_event_streams_added streams_added;
+  // For `ANYSCTP_EVENT_AUTHENTICATION`.
+  anysctp_event_authentication authentication;
+  // For `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
+  anysctp_event_address_request_result address_request_result;
 } anysctp_event_data;
 
 // One event from `anysctp_endpoint_poll_event`.
@@ -1048,6 +1203,125 @@ anysctp_result anysctp_endpoint_peer_addresses(anysctp_endpoint *ep,
 anysctp_result anysctp_endpoint_set_primary(anysctp_endpoint *ep,
                                             uint64_t association,
                                             const anysctp_sockaddr *addr);
+
+// Resets our outgoing streams `streams[0..count]` of `association` (RFC
+// 6525 §5.1.2; count at least 1). Messages sent on them afterwards wait
+// for the answer, `ANYSCTP_EVENT_STREAMS_RESET` (outgoing); with success
+// their numbering restarts at 0. Errors: `ANYSCTP_ERR_RECONFIG_UNAVAILABLE`
+// (not negotiated), `_RECONFIG_IN_PROGRESS` (one request at a time),
+// `_INVALID_RECONFIG`, `_INVALID_STREAM`, `_INVALID_STATE`.
+anysctp_result anysctp_endpoint_reset_streams(anysctp_endpoint *ep,
+                                              uint64_t now_us,
+                                              uint64_t association,
+                                              const uint16_t *streams,
+                                              size_t count);
+
+// Asks the peer for `count` more outbound streams on `association` (RFC
+// 6525 §5.1.5); `ANYSCTP_EVENT_STREAMS_ADDED` brings the answer. Errors
+// as for `anysctp_endpoint_reset_streams`.
+anysctp_result anysctp_endpoint_add_streams(anysctp_endpoint *ep,
+                                            uint64_t now_us,
+                                            uint64_t association,
+                                            uint16_t count);
+
+// Which re-configuration requests of the peer `association` accepts from
+// now on (RFC 6525 §5.2; the others are answered "Denied"): resets of its
+// streams, and added streams (ours at most `max_outbound_streams`).
+anysctp_result anysctp_endpoint_set_reconfig_policy(anysctp_endpoint *ep,
+                                                    uint64_t association,
+                                                    bool accept_stream_reset,
+                                                    bool accept_add_streams,
+                                                    uint16_t max_outbound_streams);
+
+// Sets SCTP-AUTH shared key `key_id` to `secret[0..len]` (at most 1024
+// bytes; RFC 4895 §6.1, RFC 6458 SCTP_AUTH_KEY) of `association`, or of
+// the endpoint with `ANYSCTP_ENDPOINT_KEYS`. Key 0 is the empty key until
+// replaced. Errors: `ANYSCTP_ERR_AUTH`, `_NO_SUCH_ASSOCIATION`.
+anysctp_result anysctp_endpoint_set_auth_key(anysctp_endpoint *ep,
+                                             uint64_t association,
+                                             uint16_t key_id,
+                                             const uint8_t *secret,
+                                             size_t len);
+
+// Makes `key_id` (set and not deactivated) the key that authenticates
+// what `association` (or the endpoint: `ANYSCTP_ENDPOINT_KEYS`) sends.
+anysctp_result anysctp_endpoint_set_active_auth_key(anysctp_endpoint *ep,
+                                                    uint64_t association,
+                                                    uint16_t key_id);
+
+// Writes the active key of `association` (or the endpoint's) to `*key_id`.
+anysctp_result anysctp_endpoint_active_auth_key(anysctp_endpoint *ep,
+                                                uint64_t association,
+                                                uint16_t *key_id);
+
+// Stops sending with `key_id` (RFC 6458 SCTP_AUTH_DEACTIVATE_KEY; not the
+// active key). `ANYSCTP_AUTH_FREE_KEY` says when the peer no longer uses
+// it either, so it may be deleted.
+anysctp_result anysctp_endpoint_deactivate_auth_key(anysctp_endpoint *ep,
+                                                    uint64_t association,
+                                                    uint16_t key_id);
+
+// Deletes deactivated key `key_id` (RFC 6458 SCTP_AUTH_DELETE_KEY).
+anysctp_result anysctp_endpoint_delete_auth_key(anysctp_endpoint *ep,
+                                                uint64_t association,
+                                                uint16_t key_id);
+
+// The chunk types the peer of `association` wants authenticated (RFC 6458
+// SCTP_PEER_AUTH_CHUNKS; none without SCTP-AUTH): `*count` gets how many,
+// up to `cap` are written to `out`; `ANYSCTP_ERR_BUFFER_TOO_SMALL` when
+// `cap < *count` (256 always suffices).
+anysctp_result anysctp_endpoint_peer_auth_chunks(anysctp_endpoint *ep,
+                                                 uint64_t association,
+                                                 uint8_t *out,
+                                                 size_t cap,
+                                                 size_t *count);
+
+// The chunk types `association` accepts only authenticated (RFC 6458
+// SCTP_LOCAL_AUTH_CHUNKS); as `anysctp_endpoint_peer_auth_chunks`.
+anysctp_result anysctp_endpoint_local_auth_chunks(anysctp_endpoint *ep,
+                                                  uint64_t association,
+                                                  uint8_t *out,
+                                                  size_t cap,
+                                                  size_t *count);
+
+// Adds the IP address of `*addr` (its port is ignored) to this endpoint's
+// own addresses (RFC 6458 sctp_bindx ADD): listed in later INIT / INIT
+// ACK, and with auto-ASCONF on (the default) sent to every peer that
+// supports RFC 5061 (`ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT` answers).
+anysctp_result anysctp_endpoint_add_local_address(anysctp_endpoint *ep,
+                                                  uint64_t now_us,
+                                                  const anysctp_sockaddr *addr);
+
+// Removes the IP address of `*addr` (port ignored) from this endpoint's
+// addresses, telling peers as `anysctp_endpoint_add_local_address` does.
+// The last address cannot be removed (`ANYSCTP_ERR_INVALID_ADDRESS`).
+anysctp_result anysctp_endpoint_remove_local_address(anysctp_endpoint *ep,
+                                                     uint64_t now_us,
+                                                     const anysctp_sockaddr *addr);
+
+// This endpoint's own IP addresses (port 0), as
+// `anysctp_endpoint_peer_addresses` returns a list.
+anysctp_result anysctp_endpoint_local_addresses(anysctp_endpoint *ep,
+                                                anysctp_sockaddr *out,
+                                                size_t cap,
+                                                size_t *count);
+
+// Whether `anysctp_endpoint_add_local_address` / `_remove_local_address`
+// send ASCONFs to peers (RFC 6458 SCTP_AUTO_ASCONF; on by default).
+anysctp_result anysctp_endpoint_set_auto_asconf(anysctp_endpoint *ep, bool on);
+
+// Writes whether auto-ASCONF is on to `*on`.
+anysctp_result anysctp_endpoint_auto_asconf(anysctp_endpoint *ep, bool *on);
+
+// Asks the peer of `association` to send to our IP address of `*addr`
+// (port ignored) by preference (RFC 5061 Set Primary Address);
+// `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT` answers. Fails with
+// `ANYSCTP_ERR_INVALID_STATE` when the peer does not support ASCONF,
+// `_INVALID_ADDRESS` when the address is not one of the association's.
+anysctp_result anysctp_endpoint_set_peer_primary(anysctp_endpoint *ep,
+                                                 uint64_t now_us,
+                                                 uint64_t association,
+                                                 const anysctp_sockaddr *addr);
 
 // Copies the text of this thread's last failure into `buf` (at most `len`
 // bytes including the terminating NUL; cut to fit) and returns the length

@@ -72,6 +72,21 @@ pub struct anysctp_association_config {
     /// Upper limit of the INIT / COOKIE ECHO retransmission timeout, ms
     /// (SCTP_INITMSG sinit_max_init_timeo); 0 uses `rto_max_ms`.
     pub max_init_timeout_ms: u32,
+    /// Offer dynamic address reconfiguration, RFC 5061 ASCONF (true); it is
+    /// used only when both sides also have SCTP-AUTH (`auth_enabled`).
+    pub asconf: bool,
+    /// Offer SCTP-AUTH, RFC 4895 (false). A peer without it still gets an
+    /// association, unauthenticated (`ANYSCTP_AUTH_NO_AUTH` says so).
+    pub auth_enabled: bool,
+    /// Chunk types accepted only when authenticated (RFC 4895 §3.2), as a
+    /// bit set: type `t` is `auth_chunks[t / 8] & (1 << (t % 8))`, e.g.
+    /// `auth_chunks[0] |= 1` for DATA. INIT (1), INIT ACK (2), SHUTDOWN
+    /// COMPLETE (14) and AUTH (15) may not be set. None by default.
+    pub auth_chunks: [u8; 32],
+    /// HMAC identifiers the peer should use, most preferred first (RFC
+    /// 4895 §3.3): 1 HMAC-SHA-1 (must be listed), 3 HMAC-SHA-256; 0 marks
+    /// an empty slot, e.g. {1, 0} for SHA-1 only. Default {3, 1}.
+    pub auth_hmac_algorithms: [u8; 2],
 }
 
 /// Settings of an endpoint. Start from `anysctp_endpoint_config_default()`.
@@ -127,7 +142,65 @@ impl From<&sctp::AssociationConfig> for anysctp_association_config {
             pf_enabled: c.pf_max_retrans.is_some(),
             pf_max_retrans: c.pf_max_retrans.unwrap_or(0),
             max_init_timeout_ms: c.max_init_timeout.map_or(0, ms),
+            asconf: c.asconf,
+            auth_enabled: c.auth.is_some(),
+            auth_chunks: auth_chunk_bits(c.auth.as_ref()),
+            auth_hmac_algorithms: auth_hmac_ids(c.auth.as_ref()),
         }
+    }
+}
+
+/// The chunk types of `auth` (default: none) as a bit set.
+fn auth_chunk_bits(auth: Option<&sctp::AuthConfig>) -> [u8; 32] {
+    let mut bits = [0u8; 32];
+    for &t in auth.map_or(&[][..], |a| &a.chunks) {
+        if let Some(b) = bits.get_mut(usize::from(t / 8)) {
+            *b |= 1 << (t % 8);
+        }
+    }
+    bits
+}
+
+/// The HMAC identifiers of `auth` (default: the core's default list).
+fn auth_hmac_ids(auth: Option<&sctp::AuthConfig>) -> [u8; 2] {
+    let default = sctp::AuthConfig::default();
+    let list = &auth.unwrap_or(&default).hmac_algorithms;
+    let mut ids = [0u8; 2];
+    for (slot, h) in ids.iter_mut().zip(list) {
+        *slot = u8::try_from(h.id()).unwrap_or(0);
+    }
+    ids
+}
+
+impl anysctp_association_config {
+    /// The SCTP-AUTH settings, when enabled.
+    fn auth(&self) -> Result<Option<sctp::AuthConfig>, Failure> {
+        if !self.auth_enabled {
+            return Ok(None);
+        }
+        let chunks = (0..=255u8)
+            .filter(|&t| self.auth_chunks[usize::from(t / 8)] & (1 << (t % 8)) != 0)
+            .collect();
+        let mut hmac_algorithms = Vec::new();
+        for &id in &self.auth_hmac_algorithms {
+            hmac_algorithms.push(match id {
+                0 => continue,
+                1 => sctp::HmacAlgorithm::Sha1,
+                3 => sctp::HmacAlgorithm::Sha256,
+                _ => {
+                    return Err(Failure {
+                        code: anysctp_result::ANYSCTP_ERR_INVALID_CONFIG,
+                        message: format!(
+                            "invalid configuration: auth_hmac_algorithms holds {id}; use 1 (HMAC-SHA-1), 3 (HMAC-SHA-256) or 0 (none)"
+                        ),
+                    })
+                }
+            });
+        }
+        Ok(Some(sctp::AuthConfig {
+            chunks,
+            hmac_algorithms,
+        }))
     }
 }
 
@@ -166,9 +239,11 @@ impl anysctp_association_config {
                 .then_some(self.adaptation_indication),
             autoclose: opt(self.autoclose_ms),
             pf_max_retrans: self.pf_enabled.then_some(self.pf_max_retrans),
-            // Settings the C struct does not carry (authentication, stream
-            // reconfiguration policy, congestion control algorithm, HyStart++)
-            // keep the core's defaults.
+            asconf: self.asconf,
+            auth: self.auth()?,
+            // Settings the C struct does not carry (stream reconfiguration
+            // policy, congestion control algorithm, HyStart++) keep the
+            // core's defaults.
             ..sctp::AssociationConfig::default()
         };
         c.validate()?;
@@ -261,5 +336,33 @@ mod tests {
         let e = c.to_core().unwrap_err();
         assert_eq!(e.code, anysctp_result::ANYSCTP_ERR_INVALID_CONFIG);
         assert!(e.message.contains("outbound_streams"));
+    }
+
+    #[test]
+    fn auth_settings_round_trip_and_bad_ones_are_config_errors() {
+        let auth = sctp::AuthConfig {
+            chunks: vec![0, 0xC1, 255],
+            hmac_algorithms: vec![sctp::HmacAlgorithm::Sha1],
+        };
+        let core = sctp::AssociationConfig {
+            auth: Some(auth.clone()),
+            ..Default::default()
+        };
+        let mut c = anysctp_association_config::from(&core);
+        assert_eq!(
+            (c.auth_chunks[0], c.auth_chunks[24], c.auth_chunks[31]),
+            (1, 2, 0x80)
+        );
+        assert_eq!(c.auth_hmac_algorithms, [1, 0]);
+        assert_eq!(c.to_core().unwrap().auth, Some(auth));
+        c.auth_hmac_algorithms = [2, 1];
+        let e = c.to_core().unwrap_err();
+        assert_eq!(e.code, anysctp_result::ANYSCTP_ERR_INVALID_CONFIG);
+        assert!(e.message.contains("auth_hmac_algorithms holds 2"));
+        c.auth_hmac_algorithms = [3, 0];
+        assert!(c.to_core().unwrap_err().message.contains("Sha1"));
+        c.auth_hmac_algorithms = [1, 0];
+        c.auth_chunks[0] = 0b10; // INIT
+        assert!(c.to_core().unwrap_err().message.contains("INIT (1)"));
     }
 }

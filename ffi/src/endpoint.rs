@@ -7,7 +7,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use bytes::{Bytes, BytesMut};
-use sctp::{AssociationId, CloseReason, Endpoint, Event, Instant, PeerAddressState, SendFailure};
+use sctp::{
+    AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication, CloseReason, Endpoint,
+    Event, Instant, PeerAddressState, ReconfigResult, SendFailure, StreamDirection, StreamId,
+};
 
 use crate::addr::{anysctp_sockaddr, read_addr};
 use crate::config::{anysctp_association_config, anysctp_endpoint_config, read};
@@ -37,6 +40,8 @@ pub struct anysctp_endpoint {
     held_data: Bytes,
     /// The NUL-terminated text of the last event.
     held_text: Vec<u8>,
+    /// The stream ids of the last `ANYSCTP_EVENT_STREAMS_RESET`.
+    held_streams: Vec<u16>,
     /// Where received datagrams are copied.
     rx: BytesMut,
     /// The smallest `poll_transmit` buffer accepted: the largest MTU of any
@@ -259,9 +264,96 @@ impl anysctp_endpoint {
                 out.kind = ANYSCTP_EVENT_CLOSED;
                 out.u.closed = anysctp_event_closed { reason, text, len };
             }
+            Event::StreamsReset {
+                direction,
+                streams,
+                result,
+            } => {
+                use anysctp_stream_direction::*;
+                self.held_streams.clear();
+                self.held_streams.extend(streams.iter().map(|s| s.0));
+                out.kind = ANYSCTP_EVENT_STREAMS_RESET;
+                out.u.streams_reset = anysctp_event_streams_reset {
+                    direction: match direction {
+                        StreamDirection::Incoming => ANYSCTP_STREAMS_INCOMING,
+                        StreamDirection::Outgoing => ANYSCTP_STREAMS_OUTGOING,
+                    },
+                    result: reconfig_result(result),
+                    streams: self.held_streams.as_ptr(),
+                    count: self.held_streams.len(),
+                };
+            }
+            Event::StreamsAdded {
+                inbound_streams,
+                outbound_streams,
+                result,
+            } => {
+                out.kind = ANYSCTP_EVENT_STREAMS_ADDED;
+                out.u.streams_added = anysctp_event_streams_added {
+                    inbound_streams,
+                    outbound_streams,
+                    result: reconfig_result(result),
+                };
+            }
+            Event::Authentication { key_id, indication } => {
+                use anysctp_auth_indication::*;
+                out.kind = ANYSCTP_EVENT_AUTHENTICATION;
+                out.u.authentication = anysctp_event_authentication {
+                    key_id,
+                    indication: match indication {
+                        AuthIndication::NewKey => ANYSCTP_AUTH_NEW_KEY,
+                        AuthIndication::FreeKey => ANYSCTP_AUTH_FREE_KEY,
+                        AuthIndication::NoAuth => ANYSCTP_AUTH_NO_AUTH,
+                        _ => ANYSCTP_AUTH_OTHER,
+                    },
+                };
+            }
+            Event::AddressRequestResult { request, outcome } => {
+                use anysctp_address_outcome::*;
+                use anysctp_address_request::*;
+                let (request, ip) = match request {
+                    AddressRequest::AddLocal(ip) => (ANYSCTP_REQUEST_ADD_LOCAL, Some(ip)),
+                    AddressRequest::RemoveLocal(ip) => (ANYSCTP_REQUEST_REMOVE_LOCAL, Some(ip)),
+                    AddressRequest::SetPeerPrimary(ip) => {
+                        (ANYSCTP_REQUEST_SET_PEER_PRIMARY, Some(ip))
+                    }
+                    _ => (ANYSCTP_REQUEST_OTHER, None),
+                };
+                let (outcome, cause_code, text) = match outcome {
+                    AddressRequestOutcome::Accepted => (ANYSCTP_OUTCOME_ACCEPTED, 0, String::new()),
+                    AddressRequestOutcome::Refused { cause_code, reason } => {
+                        (ANYSCTP_OUTCOME_REFUSED, cause_code, reason)
+                    }
+                    AddressRequestOutcome::Unsupported => {
+                        (ANYSCTP_OUTCOME_UNSUPPORTED, 0, String::new())
+                    }
+                    _ => (ANYSCTP_OUTCOME_OTHER, 0, String::new()),
+                };
+                let (text, len) = self.hold_text(&text);
+                out.kind = ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT;
+                out.u.address_request_result = anysctp_event_address_request_result {
+                    request,
+                    address: ip
+                        .map(|ip| SocketAddr::new(ip, 0).into())
+                        .unwrap_or_default(),
+                    outcome,
+                    cause_code,
+                    text,
+                    len,
+                };
+            }
             _ => out.kind = ANYSCTP_EVENT_OTHER,
         }
         out
+    }
+}
+
+fn reconfig_result(r: ReconfigResult) -> anysctp_reconfig_result {
+    use anysctp_reconfig_result::*;
+    match r {
+        ReconfigResult::Success => ANYSCTP_RECONFIG_SUCCESS,
+        ReconfigResult::Denied => ANYSCTP_RECONFIG_DENIED,
+        ReconfigResult::Failed => ANYSCTP_RECONFIG_FAILED,
     }
 }
 
@@ -294,6 +386,7 @@ pub extern "C" fn anysctp_endpoint_new(
             pending: None,
             held_data: Bytes::new(),
             held_text: Vec::new(),
+            held_streams: Vec::new(),
             rx: BytesMut::new(),
             min_transmit_buf: mtu,
         });
@@ -826,25 +919,14 @@ pub extern "C" fn anysctp_endpoint_peer_addresses(
     count: *mut usize,
 ) -> anysctp_result {
     with_ep(ep, |h| {
-        let count = out_ptr(count, "count")?;
-        if out.is_null() && cap > 0 {
-            return Err(Failure::invalid("out is NULL but cap is not 0"));
-        }
-        let all =
+        let count = list_args(out, cap, count)?;
+        let all: Vec<anysctp_sockaddr> =
             h.ep.peer_addresses(AssociationId(association))
-                .ok_or(sctp::Error::NoSuchAssociation)?;
-        put(count, all.len());
-        for (i, a) in all.iter().take(cap).enumerate() {
-            // SAFETY: i < cap and the caller promised `cap` writable elements.
-            unsafe { out.add(i).write_unaligned((*a).into()) };
-        }
-        if all.len() > cap {
-            return Err(Failure {
-                code: ANYSCTP_ERR_BUFFER_TOO_SMALL,
-                message: format!("{} peer addresses, room for {cap}", all.len()),
-            });
-        }
-        Ok(ANYSCTP_OK)
+                .ok_or(sctp::Error::NoSuchAssociation)?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+        put_list(&all, out, cap, count, "peer addresses")
     })
 }
 
@@ -858,6 +940,345 @@ pub extern "C" fn anysctp_endpoint_set_primary(
     with_ep(ep, |h| {
         let addr = read_addr(addr, "addr")?;
         h.ep.set_primary(AssociationId(association), addr)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Resets our outgoing streams `streams[0..count]` of `association` (RFC
+/// 6525 §5.1.2; count at least 1). Messages sent on them afterwards wait
+/// for the answer, `ANYSCTP_EVENT_STREAMS_RESET` (outgoing); with success
+/// their numbering restarts at 0. Errors: `ANYSCTP_ERR_RECONFIG_UNAVAILABLE`
+/// (not negotiated), `_RECONFIG_IN_PROGRESS` (one request at a time),
+/// `_INVALID_RECONFIG`, `_INVALID_STREAM`, `_INVALID_STATE`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_reset_streams(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+    streams: *const u16,
+    count: usize,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let ids: Vec<StreamId> = if count == 0 {
+            Vec::new()
+        } else if streams.is_null() {
+            return Err(Failure::invalid("streams is NULL but count is not 0"));
+        } else if count > usize::from(u16::MAX) + 1 {
+            return Err(Failure::invalid(format!(
+                "count {count} is more than the 65536 possible streams"
+            )));
+        } else {
+            // SAFETY: non-NULL, count bounded, and the caller promised
+            // `count` readable stream ids.
+            unsafe { std::slice::from_raw_parts(streams, count) }
+                .iter()
+                .map(|&s| StreamId(s))
+                .collect()
+        };
+        h.ep.reset_streams(now(now_us), AssociationId(association), &ids)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Asks the peer for `count` more outbound streams on `association` (RFC
+/// 6525 §5.1.5); `ANYSCTP_EVENT_STREAMS_ADDED` brings the answer. Errors
+/// as for `anysctp_endpoint_reset_streams`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_add_streams(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+    count: u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.add_streams(now(now_us), AssociationId(association), count)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Which re-configuration requests of the peer `association` accepts from
+/// now on (RFC 6525 §5.2; the others are answered "Denied"): resets of its
+/// streams, and added streams (ours at most `max_outbound_streams`).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_reconfig_policy(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    accept_stream_reset: bool,
+    accept_add_streams: bool,
+    max_outbound_streams: u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let policy = sctp::ReconfigPolicy {
+            accept_stream_reset,
+            accept_add_streams,
+            max_outbound_streams,
+        };
+        h.ep.set_reconfig_policy(AssociationId(association), policy)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// `association` of the SCTP-AUTH key functions that means the endpoint's
+/// own keys, which associations created later start with.
+pub const ANYSCTP_ENDPOINT_KEYS: u64 = 0;
+
+fn key_scope(association: u64) -> Option<AssociationId> {
+    (association != ANYSCTP_ENDPOINT_KEYS).then_some(AssociationId(association))
+}
+
+/// Sets SCTP-AUTH shared key `key_id` to `secret[0..len]` (at most 1024
+/// bytes; RFC 4895 §6.1, RFC 6458 SCTP_AUTH_KEY) of `association`, or of
+/// the endpoint with `ANYSCTP_ENDPOINT_KEYS`. Key 0 is the empty key until
+/// replaced. Errors: `ANYSCTP_ERR_AUTH`, `_NO_SUCH_ASSOCIATION`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_auth_key(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    key_id: u16,
+    secret: *const u8,
+    len: usize,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let secret = bytes_arg(secret, len, "secret")?;
+        h.ep.set_auth_key(key_scope(association), key_id, secret)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Makes `key_id` (set and not deactivated) the key that authenticates
+/// what `association` (or the endpoint: `ANYSCTP_ENDPOINT_KEYS`) sends.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_active_auth_key(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    key_id: u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.set_active_auth_key(key_scope(association), key_id)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Writes the active key of `association` (or the endpoint's) to `*key_id`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_active_auth_key(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    key_id: *mut u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let key_id = out_ptr(key_id, "key_id")?;
+        put(key_id, h.ep.active_auth_key(key_scope(association))?);
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Stops sending with `key_id` (RFC 6458 SCTP_AUTH_DEACTIVATE_KEY; not the
+/// active key). `ANYSCTP_AUTH_FREE_KEY` says when the peer no longer uses
+/// it either, so it may be deleted.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_deactivate_auth_key(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    key_id: u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.deactivate_auth_key(key_scope(association), key_id)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Deletes deactivated key `key_id` (RFC 6458 SCTP_AUTH_DELETE_KEY).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_delete_auth_key(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    key_id: u16,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.delete_auth_key(key_scope(association), key_id)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Checks the arguments of a list out-parameter (`out`, `cap`, `count`);
+/// returns the checked `count`.
+fn list_args<T>(out: *mut T, cap: usize, count: *mut usize) -> Result<*mut usize, Failure> {
+    let count = out_ptr(count, "count")?;
+    if out.is_null() && cap > 0 {
+        return Err(Failure::invalid("out is NULL but cap is not 0"));
+    }
+    Ok(count)
+}
+
+/// Copies a list to a caller buffer checked by `list_args`: `*count` gets
+/// how many; `ANYSCTP_ERR_BUFFER_TOO_SMALL` when `cap < *count`.
+fn put_list<T: Copy>(
+    all: &[T],
+    out: *mut T,
+    cap: usize,
+    count: *mut usize,
+    what: &str,
+) -> Result<anysctp_result, Failure> {
+    put(count, all.len());
+    for (i, v) in all.iter().take(cap).enumerate() {
+        // SAFETY: i < cap and the caller promised `cap` writable elements.
+        unsafe { out.add(i).write_unaligned(*v) };
+    }
+    if all.len() > cap {
+        return Err(Failure {
+            code: ANYSCTP_ERR_BUFFER_TOO_SMALL,
+            message: format!("{} {what}, room for {cap}", all.len()),
+        });
+    }
+    Ok(ANYSCTP_OK)
+}
+
+/// Writes the chunk type list `list` gives for `association`.
+fn auth_chunks(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    out: *mut u8,
+    cap: usize,
+    count: *mut usize,
+    list: fn(&Endpoint, AssociationId) -> Result<Vec<u8>, sctp::Error>,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let count = list_args(out, cap, count)?;
+        let all = list(&h.ep, AssociationId(association))?;
+        put_list(&all, out, cap, count, "chunk types")
+    })
+}
+
+/// The chunk types the peer of `association` wants authenticated (RFC 6458
+/// SCTP_PEER_AUTH_CHUNKS; none without SCTP-AUTH): `*count` gets how many,
+/// up to `cap` are written to `out`; `ANYSCTP_ERR_BUFFER_TOO_SMALL` when
+/// `cap < *count` (256 always suffices).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_peer_auth_chunks(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    out: *mut u8,
+    cap: usize,
+    count: *mut usize,
+) -> anysctp_result {
+    auth_chunks(ep, association, out, cap, count, Endpoint::peer_auth_chunks)
+}
+
+/// The chunk types `association` accepts only authenticated (RFC 6458
+/// SCTP_LOCAL_AUTH_CHUNKS); as `anysctp_endpoint_peer_auth_chunks`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_local_auth_chunks(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    out: *mut u8,
+    cap: usize,
+    count: *mut usize,
+) -> anysctp_result {
+    auth_chunks(
+        ep,
+        association,
+        out,
+        cap,
+        count,
+        Endpoint::local_auth_chunks,
+    )
+}
+
+/// Adds the IP address of `*addr` (its port is ignored) to this endpoint's
+/// own addresses (RFC 6458 sctp_bindx ADD): listed in later INIT / INIT
+/// ACK, and with auto-ASCONF on (the default) sent to every peer that
+/// supports RFC 5061 (`ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT` answers).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_add_local_address(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    addr: *const anysctp_sockaddr,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let ip = read_addr(addr, "addr")?.ip();
+        h.ep.add_local_address(now(now_us), ip)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Removes the IP address of `*addr` (port ignored) from this endpoint's
+/// addresses, telling peers as `anysctp_endpoint_add_local_address` does.
+/// The last address cannot be removed (`ANYSCTP_ERR_INVALID_ADDRESS`).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_remove_local_address(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    addr: *const anysctp_sockaddr,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let ip = read_addr(addr, "addr")?.ip();
+        h.ep.remove_local_address(now(now_us), ip)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// This endpoint's own IP addresses (port 0), as
+/// `anysctp_endpoint_peer_addresses` returns a list.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_local_addresses(
+    ep: *mut anysctp_endpoint,
+    out: *mut anysctp_sockaddr,
+    cap: usize,
+    count: *mut usize,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let count = list_args(out, cap, count)?;
+        let all: Vec<anysctp_sockaddr> =
+            h.ep.local_addresses()
+                .iter()
+                .map(|&ip| SocketAddr::new(ip, 0).into())
+                .collect();
+        put_list(&all, out, cap, count, "local addresses")
+    })
+}
+
+/// Whether `anysctp_endpoint_add_local_address` / `_remove_local_address`
+/// send ASCONFs to peers (RFC 6458 SCTP_AUTO_ASCONF; on by default).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_auto_asconf(
+    ep: *mut anysctp_endpoint,
+    on: bool,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.set_auto_asconf(on);
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Writes whether auto-ASCONF is on to `*on`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_auto_asconf(
+    ep: *mut anysctp_endpoint,
+    on: *mut bool,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let on = out_ptr(on, "on")?;
+        put(on, h.ep.auto_asconf());
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Asks the peer of `association` to send to our IP address of `*addr`
+/// (port ignored) by preference (RFC 5061 Set Primary Address);
+/// `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT` answers. Fails with
+/// `ANYSCTP_ERR_INVALID_STATE` when the peer does not support ASCONF,
+/// `_INVALID_ADDRESS` when the address is not one of the association's.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_peer_primary(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+    addr: *const anysctp_sockaddr,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        let ip = read_addr(addr, "addr")?.ip();
+        h.ep.set_peer_primary(now(now_us), AssociationId(association), ip)?;
         Ok(ANYSCTP_OK)
     })
 }

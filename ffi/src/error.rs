@@ -48,6 +48,16 @@ pub enum anysctp_result {
     ANYSCTP_ERR_BUFFER_TOO_SMALL = -12,
     /// An error of a kind this version of the header does not know.
     ANYSCTP_ERR_OTHER = -13,
+    /// Stream re-configuration (RFC 6525) was not negotiated on this
+    /// association.
+    ANYSCTP_ERR_RECONFIG_UNAVAILABLE = -14,
+    /// A stream re-configuration request is still unanswered: wait for its
+    /// `ANYSCTP_EVENT_STREAMS_RESET` / `_ADDED`, then retry.
+    ANYSCTP_ERR_RECONFIG_IN_PROGRESS = -15,
+    /// A stream re-configuration request is malformed (e.g. no streams).
+    ANYSCTP_ERR_INVALID_RECONFIG = -16,
+    /// An SCTP-AUTH (RFC 4895) key command cannot be done as asked.
+    ANYSCTP_ERR_AUTH = -17,
 }
 
 use anysctp_result::*;
@@ -85,6 +95,10 @@ impl From<sctp::Error> for Failure {
             E::WouldBlock { .. } => ANYSCTP_ERR_WOULD_BLOCK,
             E::TooManyAssociations => ANYSCTP_ERR_TOO_MANY_ASSOCIATIONS,
             E::InvalidAddress(_) => ANYSCTP_ERR_INVALID_ADDRESS,
+            E::ReconfigUnavailable(_) => ANYSCTP_ERR_RECONFIG_UNAVAILABLE,
+            E::ReconfigInProgress => ANYSCTP_ERR_RECONFIG_IN_PROGRESS,
+            E::InvalidReconfig(_) => ANYSCTP_ERR_INVALID_RECONFIG,
+            E::Auth(_) => ANYSCTP_ERR_AUTH,
             _ => ANYSCTP_ERR_OTHER,
         };
         Self {
@@ -178,6 +192,10 @@ pub extern "C" fn anysctp_result_str(code: c_int) -> *const c_char {
         -11 => b"ANYSCTP_ERR_INVALID_ADDRESS: unusable address\0",
         -12 => b"ANYSCTP_ERR_BUFFER_TOO_SMALL: caller buffer too small\0",
         -13 => b"ANYSCTP_ERR_OTHER: error unknown to this header version\0",
+        -14 => b"ANYSCTP_ERR_RECONFIG_UNAVAILABLE: stream re-configuration not negotiated\0",
+        -15 => b"ANYSCTP_ERR_RECONFIG_IN_PROGRESS: a re-configuration request is unanswered\0",
+        -16 => b"ANYSCTP_ERR_INVALID_RECONFIG: malformed re-configuration request\0",
+        -17 => b"ANYSCTP_ERR_AUTH: SCTP-AUTH key command refused\0",
         _ => b"unknown anysctp_result\0",
     };
     s.as_ptr().cast()
@@ -222,7 +240,7 @@ mod tests {
 
     #[test]
     fn every_code_has_its_own_text() {
-        for code in -13..=1 {
+        for code in -17..=1 {
             // SAFETY: anysctp_result_str returns a static NUL-terminated string.
             let s = unsafe { CStr::from_ptr(anysctp_result_str(code)) };
             assert!(!s.to_bytes().starts_with(b"unknown"), "code {code}");

@@ -32,6 +32,15 @@ pub enum anysctp_event_type {
     ANYSCTP_EVENT_BUFFERED_AMOUNT_LOW = 9,
     /// The association ended; no more events come for it: `u.closed`.
     ANYSCTP_EVENT_CLOSED = 10,
+    /// Streams were reset (RFC 6525): `u.streams_reset`.
+    ANYSCTP_EVENT_STREAMS_RESET = 11,
+    /// Streams were added (RFC 6525): `u.streams_added`.
+    ANYSCTP_EVENT_STREAMS_ADDED = 12,
+    /// SCTP-AUTH news (RFC 4895; RFC 6458 §6.1.8): `u.authentication`.
+    ANYSCTP_EVENT_AUTHENTICATION = 13,
+    /// The peer answered one of our address changes (RFC 5061 ASCONF-ACK):
+    /// `u.address_request_result`.
+    ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT = 14,
     /// An event this version of the header does not know; skip it.
     ANYSCTP_EVENT_OTHER = 99,
 }
@@ -169,6 +178,133 @@ pub struct anysctp_event_closed {
     pub len: usize,
 }
 
+/// Whose streams an `ANYSCTP_EVENT_STREAMS_RESET` concerns.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anysctp_stream_direction {
+    /// The peer's streams: their sequence numbers restart at 0 here; every
+    /// message the peer sent before the reset came before this event.
+    ANYSCTP_STREAMS_INCOMING = 1,
+    /// Our streams: the answer to `anysctp_endpoint_reset_streams`.
+    ANYSCTP_STREAMS_OUTGOING = 2,
+}
+
+/// How a stream re-configuration (RFC 6525) ended.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anysctp_reconfig_result {
+    /// Performed.
+    ANYSCTP_RECONFIG_SUCCESS = 1,
+    /// The peer refused.
+    ANYSCTP_RECONFIG_DENIED = 2,
+    /// The peer answered with an error, or never answered.
+    ANYSCTP_RECONFIG_FAILED = 3,
+}
+
+/// `u.streams_reset` of `ANYSCTP_EVENT_STREAMS_RESET`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct anysctp_event_streams_reset {
+    /// Whose streams.
+    pub direction: anysctp_stream_direction,
+    /// The outcome. With success on outgoing streams the next message on
+    /// each carries sequence number 0.
+    pub result: anysctp_reconfig_result,
+    /// The stream ids, BORROWED until the next call on the endpoint (also
+    /// with `anysctp_endpoint_poll_event_copy`); `count` 0 means all streams.
+    pub streams: *const u16,
+    /// How many ids `streams` holds.
+    pub count: usize,
+}
+
+/// `u.streams_added` of `ANYSCTP_EVENT_STREAMS_ADDED`: the counts now in
+/// force (unchanged unless `result` is success).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct anysctp_event_streams_added {
+    /// Inbound streams now.
+    pub inbound_streams: u16,
+    /// Outbound streams now (valid stream ids are below this).
+    pub outbound_streams: u16,
+    /// The outcome of our request, or success for the peer's.
+    pub result: anysctp_reconfig_result,
+}
+
+/// What an `ANYSCTP_EVENT_AUTHENTICATION` reports (RFC 6458 §6.1.8).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anysctp_auth_indication {
+    /// The peer used `key_id` for the first time (SCTP_AUTH_NEW_KEY).
+    ANYSCTP_AUTH_NEW_KEY = 1,
+    /// Deactivated key `key_id` is no longer used and may be deleted
+    /// (SCTP_AUTH_FREE_KEY).
+    ANYSCTP_AUTH_FREE_KEY = 2,
+    /// The peer does not support SCTP-AUTH: the association runs without
+    /// authentication (SCTP_AUTH_NO_AUTH; `key_id` 0).
+    ANYSCTP_AUTH_NO_AUTH = 3,
+    /// An indication this header version does not know.
+    ANYSCTP_AUTH_OTHER = 99,
+}
+
+/// `u.authentication` of `ANYSCTP_EVENT_AUTHENTICATION`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct anysctp_event_authentication {
+    /// The shared key identifier concerned.
+    pub key_id: u16,
+    /// What happened.
+    pub indication: anysctp_auth_indication,
+}
+
+/// Which of our address changes an `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`
+/// answers.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anysctp_address_request {
+    /// `anysctp_endpoint_add_local_address`.
+    ANYSCTP_REQUEST_ADD_LOCAL = 1,
+    /// `anysctp_endpoint_remove_local_address`.
+    ANYSCTP_REQUEST_REMOVE_LOCAL = 2,
+    /// `anysctp_endpoint_set_peer_primary`.
+    ANYSCTP_REQUEST_SET_PEER_PRIMARY = 3,
+    /// A request this header version does not know.
+    ANYSCTP_REQUEST_OTHER = 99,
+}
+
+/// How the peer answered an address change.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anysctp_address_outcome {
+    /// Performed; an added address is used from now on.
+    ANYSCTP_OUTCOME_ACCEPTED = 1,
+    /// Refused with `cause_code` (RFC 5061 §4.3); `text` says why. A
+    /// refused removal leaves the address in use.
+    ANYSCTP_OUTCOME_REFUSED = 2,
+    /// The peer does not understand such requests; no more are sent.
+    ANYSCTP_OUTCOME_UNSUPPORTED = 3,
+    /// An outcome this header version does not know.
+    ANYSCTP_OUTCOME_OTHER = 99,
+}
+
+/// `u.address_request_result` of `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct anysctp_event_address_request_result {
+    /// What we asked.
+    pub request: anysctp_address_request,
+    /// The IP address concerned (`port` 0).
+    pub address: anysctp_sockaddr,
+    /// The answer.
+    pub outcome: anysctp_address_outcome,
+    /// The error cause code when refused, else 0.
+    pub cause_code: u16,
+    /// The refusal as text (empty otherwise, never NULL), NUL-terminated,
+    /// BORROWED until the next call on the endpoint.
+    pub text: *const c_char,
+    /// Length of `text` without the NUL.
+    pub len: usize,
+}
+
 /// The per-type data of an event; `anysctp_event.type` says which member
 /// is valid.
 #[repr(C)]
@@ -186,6 +322,14 @@ pub union anysctp_event_data {
     pub peer_address_change: anysctp_event_peer_address_change,
     /// For `ANYSCTP_EVENT_CLOSED`.
     pub closed: anysctp_event_closed,
+    /// For `ANYSCTP_EVENT_STREAMS_RESET`.
+    pub streams_reset: anysctp_event_streams_reset,
+    /// For `ANYSCTP_EVENT_STREAMS_ADDED`.
+    pub streams_added: anysctp_event_streams_added,
+    /// For `ANYSCTP_EVENT_AUTHENTICATION`.
+    pub authentication: anysctp_event_authentication,
+    /// For `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
+    pub address_request_result: anysctp_event_address_request_result,
 }
 
 /// One event from `anysctp_endpoint_poll_event`.

@@ -36,6 +36,14 @@ class Endpoint(_anysctp.Endpoint):
     :class:`AssociationConfig`) or a ``config``; they apply to accepted
     associations and are the default for :meth:`connect`. ``seed`` (32
     bytes) makes every random choice reproducible; default: ``os.urandom``.
+    ``local_addresses`` lists this host's IP addresses (str) announced in
+    INIT / INIT ACK for multihoming; change them at run time with
+    :meth:`add_local_address` / :meth:`remove_local_address` (RFC 5061
+    ASCONF, sent to peers while :attr:`auto_asconf` is on).
+
+    SCTP-AUTH keys (RFC 4895): :meth:`set_auth_key` and friends take an
+    optional ``association`` id; without it they change the endpoint's keys,
+    which associations created later start with.
     """
 
     config: AssociationConfig
@@ -48,11 +56,18 @@ class Endpoint(_anysctp.Endpoint):
         max_associations: int = 65536,
         seed: Optional[bytes] = None,
         config: Optional[AssociationConfig] = None,
+        local_addresses: Sequence[str] = (),
         **settings: Any,
     ) -> "Endpoint":
         cfg = _config(config, settings)
         self = super().__new__(
-            cls, port, accept_incoming, max_associations, seed if seed is not None else os.urandom(32), cfg
+            cls,
+            port,
+            accept_incoming,
+            max_associations,
+            seed if seed is not None else os.urandom(32),
+            cfg,
+            list(local_addresses),
         )
         self.config = cfg
         return self
@@ -149,6 +164,41 @@ class Association:
     def peer_addresses(self) -> List[Address]:
         """The peer's transport addresses."""
         return self.endpoint.peer_addresses(self.id) or []
+
+    def reset_streams(self, now: float, streams: Sequence[int]) -> None:
+        """Resets our outgoing ``streams`` (RFC 6525): their numbering
+        restarts at 0 once the peer agrees. A
+        :class:`~anysctp.events.StreamsReset` event brings the answer.
+        Raises :class:`ReconfigUnavailableError` without RE-CONFIG,
+        :class:`ReconfigInProgressError` while a request is unanswered."""
+        self.endpoint.reset_streams(now, self.id, list(streams))
+
+    def add_streams(self, now: float, count: int) -> None:
+        """Asks the peer for ``count`` more outbound streams (RFC 6525);
+        a :class:`~anysctp.events.StreamsAdded` event brings the answer."""
+        self.endpoint.add_streams(now, self.id, count)
+
+    def set_reconfig_policy(
+        self, *, accept_stream_reset: bool = True, accept_add_streams: bool = True, max_outbound_streams: int = 65535
+    ) -> None:
+        """Which re-configuration requests of the peer are accepted from now on."""
+        self.endpoint.set_reconfig_policy(self.id, accept_stream_reset, accept_add_streams, max_outbound_streams)
+
+    def set_peer_primary(self, now: float, address: str) -> None:
+        """Asks the peer to send to our IP ``address`` by preference (RFC
+        5061); an :class:`~anysctp.events.AddressRequestResult` event
+        brings the answer."""
+        self.endpoint.set_peer_primary(now, self.id, address)
+
+    @property
+    def peer_auth_chunks(self) -> List[int]:
+        """Chunk types the peer wants authenticated (SCTP-AUTH; empty without it)."""
+        return self.endpoint.peer_auth_chunks(self.id)
+
+    @property
+    def local_auth_chunks(self) -> List[int]:
+        """Chunk types we accept only authenticated (SCTP-AUTH; empty without it)."""
+        return self.endpoint.local_auth_chunks(self.id)
 
 
 Filter = Callable[[str, bytes], Optional[bytes]]

@@ -14,7 +14,7 @@
 import asyncio
 import os
 import socket as _socket
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import exceptions
 from ._sansio import Address, Buffer, Endpoint
@@ -27,6 +27,8 @@ from .events import (
     Connected,
     Event,
     Message,
+    StreamDirection,
+    StreamsReset,
 )
 
 __all__ = ["connect", "serve", "Association", "Server", "DEFAULT_UDP_PORT"]
@@ -152,6 +154,7 @@ class Association:
         self.outbound_streams = 0
         self.inbound_streams = 0
         self._own_driver = False
+        self._reset: "Optional[asyncio.Future[StreamsReset]]" = None
 
     def __repr__(self) -> str:
         return f"<anysctp.asyncio.Association {self.id} {self.state or 'CLOSED'}>"
@@ -166,7 +169,12 @@ class Association:
                 self._connected.set_result(event)
         elif isinstance(event, BufferedAmountLow):
             self._writable.set()
+        elif isinstance(event, StreamsReset) and event.direction is StreamDirection.OUTGOING:
+            if self._reset is not None and not self._reset.done():
+                self._reset.set_result(event)
         elif isinstance(event, Closed):
+            if self._reset is not None and not self._reset.done():
+                self._reset.set_exception(_close_error(event.reason, event.detail))
             if not self._connected.done():
                 self._connected.set_exception(_close_error(event.reason, event.detail))
             if not self._closed.done():
@@ -232,6 +240,21 @@ class Association:
                 continue
             self._driver.pump()
             return
+
+    async def reset_streams(self, streams: Sequence[int]) -> StreamsReset:
+        """Resets our outgoing ``streams`` (RFC 6525; how a WebRTC data
+        channel closes) and returns the peer's answer, a
+        :class:`~anysctp.events.StreamsReset` whose ``result`` says whether
+        their numbering restarted at 0. Messages sent meanwhile wait for the
+        answer. Raises :class:`ReconfigUnavailableError` without RE-CONFIG,
+        :class:`ReconfigInProgressError` while another request is unanswered."""
+        if self._closed.done():
+            closed = self._closed.result()
+            raise _close_error(closed.reason, closed.detail)
+        self._driver.endpoint.reset_streams(self._driver.loop.time(), self.id, list(streams))
+        self._reset = self._driver.loop.create_future()
+        self._driver.pump()
+        return await self._reset
 
     async def recv(self) -> Message:
         """The next message. Raises once the association has closed and every message was read."""

@@ -1,9 +1,23 @@
 """Association settings with RFC 9260 §16 defaults. Durations are float seconds."""
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
-__all__ = ["AssociationConfig"]
+__all__ = ["AssociationConfig", "AuthConfig"]
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """SCTP-AUTH settings (RFC 4895) of :attr:`AssociationConfig.auth`.
+
+    ``chunks``: chunk types accepted only when authenticated (e.g. ``(0,)``
+    for DATA; INIT 1, INIT ACK 2, SHUTDOWN COMPLETE 14 and AUTH 15 may not
+    be listed). ``hmac_algorithms``: ``"sha256"`` / ``"sha1"``, most
+    preferred first; must include ``"sha1"`` (RFC 4895 §6.1).
+    """
+
+    chunks: Tuple[int, ...] = ()
+    hmac_algorithms: Tuple[str, ...] = ("sha256", "sha1")
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,10 @@ class AssociationConfig:
     i_data: bool = False
     partial_reliability: bool = True
     reconfig: bool = True
+    #: Offer dynamic address reconfiguration (ASCONF, RFC 5061).
+    asconf: bool = True
+    #: SCTP-AUTH (RFC 4895): ``None`` neither offers nor accepts it.
+    auth: Optional[AuthConfig] = None
     zero_checksum: bool = False
     adaptation_indication: Optional[int] = None
     autoclose: Optional[float] = None

@@ -20,6 +20,11 @@ __all__ = [
     "CloseReason",
     "SendFailure",
     "PeerAddressState",
+    "StreamDirection",
+    "ReconfigResult",
+    "AuthIndication",
+    "AddressRequestKind",
+    "AddressRequestOutcome",
     "Event",
     "Connected",
     "Restarted",
@@ -30,6 +35,10 @@ __all__ = [
     "ShutdownReceived",
     "SenderDry",
     "BufferedAmountLow",
+    "StreamsReset",
+    "StreamsAdded",
+    "Authentication",
+    "AddressRequestResult",
     "Closed",
     "Unknown",
     "PathStats",
@@ -81,6 +90,57 @@ class PeerAddressState(str, enum.Enum):
     ADDED = "added"
     REMOVED = "removed"
     POTENTIALLY_FAILED = "potentially-failed"
+    UNKNOWN = "unknown"
+
+
+class StreamDirection(str, enum.Enum):
+    """Whose streams a :class:`StreamsReset` concerns, seen from this endpoint."""
+
+    #: The peer's streams: their numbering restarts at 0 on our side.
+    INCOMING = "incoming"
+    #: Our streams (the answer to :meth:`Endpoint.reset_streams`).
+    OUTGOING = "outgoing"
+
+
+class ReconfigResult(str, enum.Enum):
+    """How a stream re-configuration (RFC 6525) ended."""
+
+    SUCCESS = "success"
+    #: The peer refused.
+    DENIED = "denied"
+    #: The peer answered with an error, or never answered.
+    FAILED = "failed"
+
+
+class AuthIndication(str, enum.Enum):
+    """What an :class:`Authentication` event reports (RFC 6458 §6.1.8)."""
+
+    #: The peer used this key for the first time.
+    NEW_KEY = "new-key"
+    #: A deactivated key is no longer used and may be deleted.
+    FREE_KEY = "free-key"
+    #: The peer does not support SCTP-AUTH; the association runs unauthenticated.
+    NO_AUTH = "no-auth"
+    UNKNOWN = "unknown"
+
+
+class AddressRequestKind(str, enum.Enum):
+    """Which address change of ours an :class:`AddressRequestResult` answers."""
+
+    ADD_LOCAL = "add-local"
+    REMOVE_LOCAL = "remove-local"
+    SET_PEER_PRIMARY = "set-peer-primary"
+    UNKNOWN = "unknown"
+
+
+class AddressRequestOutcome(str, enum.Enum):
+    """How the peer answered an address change (RFC 5061 ASCONF-ACK)."""
+
+    ACCEPTED = "accepted"
+    #: Refused with an error cause (``cause_code``, ``reason``).
+    REFUSED = "refused"
+    #: The peer does not understand such requests; no more are sent.
+    UNSUPPORTED = "unsupported"
     UNKNOWN = "unknown"
 
 
@@ -173,6 +233,54 @@ class BufferedAmountLow(Event):
     """The bytes queued for sending fell to or below the low-water mark."""
 
     __match_args__ = ("association",)
+
+
+@dataclass(frozen=True)
+class StreamsReset(Event):
+    """Streams were reset (RFC 6525). ``OUTGOING``: the answer to
+    :meth:`Endpoint.reset_streams`; with ``SUCCESS`` the next message on
+    each stream is numbered from 0. ``INCOMING``: the peer reset its
+    streams; everything it sent before was delivered before this event.
+    An empty ``streams`` means all streams."""
+
+    __match_args__ = ("association", "direction", "streams", "result")
+    direction: StreamDirection
+    streams: Tuple[int, ...]
+    result: ReconfigResult
+
+
+@dataclass(frozen=True)
+class StreamsAdded(Event):
+    """Streams were added (RFC 6525 §5.1.5): the counts now in force
+    (unchanged unless ``result`` is ``SUCCESS``)."""
+
+    __match_args__ = ("association", "inbound_streams", "outbound_streams", "result")
+    inbound_streams: int
+    outbound_streams: int
+    result: ReconfigResult
+
+
+@dataclass(frozen=True)
+class Authentication(Event):
+    """SCTP-AUTH news (RFC 6458 §6.1.8); ``key_id`` is 0 for ``NO_AUTH``."""
+
+    __match_args__ = ("association", "key_id", "indication")
+    key_id: int
+    indication: AuthIndication
+
+
+@dataclass(frozen=True)
+class AddressRequestResult(Event):
+    """The peer answered one of our address changes (RFC 5061 ASCONF-ACK):
+    ``request`` on our IP ``address``. ``cause_code`` and ``reason`` say
+    why when ``outcome`` is ``REFUSED`` (else None and "")."""
+
+    __match_args__ = ("association", "request", "address", "outcome", "cause_code", "reason")
+    request: AddressRequestKind
+    address: str
+    outcome: AddressRequestOutcome
+    cause_code: Optional[int]
+    reason: str
 
 
 @dataclass(frozen=True)

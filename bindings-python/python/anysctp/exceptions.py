@@ -7,7 +7,11 @@ InvalidStream → :class:`InvalidStreamError`, MessageTooLarge →
 :class:`MessageTooLargeError`, EmptyMessage → :class:`EmptyMessageError`,
 WouldBlock → :class:`BufferFullError` (alias :data:`WouldBlockError`),
 TooManyAssociations → :class:`TooManyAssociationsError`, InvalidAddress →
-:class:`AddressError`. Wire and capture parse errors raise
+:class:`AddressError`, ReconfigUnavailable →
+:class:`ReconfigUnavailableError`, ReconfigInProgress →
+:class:`ReconfigInProgressError`, InvalidReconfig →
+:class:`InvalidReconfigError` (all three are :class:`ReconfigError`), Auth
+→ :class:`AuthError`. Wire and capture parse errors raise
 :class:`ProtocolError`.
 """
 
@@ -28,6 +32,11 @@ __all__ = [
     "WouldBlockError",
     "TooManyAssociationsError",
     "AddressError",
+    "ReconfigError",
+    "ReconfigUnavailableError",
+    "ReconfigInProgressError",
+    "InvalidReconfigError",
+    "AuthError",
     "TimeoutError",
 ]
 
@@ -86,6 +95,26 @@ class TooManyAssociationsError(Error):
 
 class AddressError(Error, ValueError):
     """An address argument is unusable."""
+
+
+class ReconfigError(Error):
+    """A stream re-configuration (RFC 6525) command cannot be done as asked."""
+
+
+class ReconfigUnavailableError(ReconfigError):
+    """RE-CONFIG was not negotiated on this association (set ``reconfig`` on both sides)."""
+
+
+class ReconfigInProgressError(ReconfigError):
+    """A previous re-configuration request is unanswered: wait for its event, then retry."""
+
+
+class InvalidReconfigError(ReconfigError, ValueError):
+    """The re-configuration request is malformed (e.g. an empty stream list)."""
+
+
+class AuthError(Error, ValueError):
+    """An SCTP-AUTH (RFC 4895) key command cannot be done as asked."""
 
 
 class TimeoutError(Error, builtins.TimeoutError):
