@@ -818,6 +818,7 @@ mod tests {
 
         let mut auth = Auth {
             local: Some(Box::new(ours)),
+            keys: SharedKeys::with_null_key(),
             ..Auth::default()
         };
         auth.negotiate(None, Some(&theirs));
@@ -851,6 +852,7 @@ mod tests {
         // The peer's view verifies it (its vectors swapped, same key).
         let mut peer = Auth {
             local: Some(Box::new(theirs.clone())),
+            keys: SharedKeys::with_null_key(),
             ..Auth::default()
         };
         peer.negotiate(None, Some(&params(0x11, Some(vec![0x00]), vec![1])));
@@ -888,6 +890,7 @@ mod tests {
         // We asked the peer for SHA-1 only: SHA-256 is unsupported there.
         let mut us = Auth {
             local: Some(Box::new(params(0x11, Some(vec![0x00]), vec![1]))),
+            keys: SharedKeys::with_null_key(),
             ..Auth::default()
         };
         us.negotiate(None, Some(&theirs));
@@ -936,10 +939,12 @@ mod tests {
         let pb = params(2, Some(vec![0]), b_hmacs);
         let mut a = Auth {
             local: Some(Box::new(pa.clone())),
+            keys: SharedKeys::with_null_key(),
             ..Auth::default()
         };
         let mut b = Auth {
             local: Some(Box::new(pb.clone())),
+            keys: SharedKeys::with_null_key(),
             ..Auth::default()
         };
         a.negotiate(None, Some(&pb));
