@@ -753,7 +753,7 @@ impl Host {
 }
 
 /// Event kinds of a batch by index; `lib/api.js` has the same list.
-pub const EVENT_KINDS: [&str; 11] = [
+pub const EVENT_KINDS: [&str; 15] = [
     "open",
     "restart",
     "message",
@@ -765,6 +765,10 @@ pub const EVENT_KINDS: [&str; 11] = [
     "bufferedamountlow",
     "close",
     "other",
+    "streamsreset",
+    "streamsadded",
+    "authentication",
+    "addressrequestresult",
 ];
 
 /// Numbers per event in [`Batch::meta`] of [`Host::poll_events`]: kind
@@ -889,11 +893,18 @@ impl Host {
             } else {
                 (b.text(f.code), b.text(f.text.as_deref()))
             };
+            // `streamsadded` carries its stream counts where others carry
+            // the stream and PPID (its code and text still go as texts).
+            let (stream, ppid) = if f.kind == "streamsadded" {
+                (f64::from(f.outbound_streams), f64::from(f.inbound_streams))
+            } else {
+                (f64::from(f.stream), f64::from(f.ppid))
+            };
             b.meta.extend_from_slice(&[
                 kind as f64,
                 f.id,
-                f64::from(f.stream),
-                f64::from(f.ppid),
+                stream,
+                ppid,
                 if f.unordered { 1.0 } else { 0.0 },
                 b.data.len() as f64,
                 x,

@@ -156,7 +156,7 @@ function eventFromRaw(r) {
 }
 
 // Batches from the raw endpoint (common.rs): the same kinds and strides.
-const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peeraddresschange", "shutdown", "senderdry", "bufferedamountlow", "close", "other"];
+const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peeraddresschange", "shutdown", "senderdry", "bufferedamountlow", "close", "other", "streamsreset", "streamsadded", "authentication", "addressrequestresult"];
 const EVENT_STRIDE = 8;
 const TRANSMIT_STRIDE = 2;
 
@@ -174,7 +174,9 @@ function eventsFromBatch(b, out) {
       case "error": out.push({ type, association, message: texts[y] ?? "" }); break;
       case "peeraddresschange": out.push({ type, association, address: texts[y] ?? "", state: texts[x] }); break;
       case "close": out.push({ type, association, reason: texts[x], message: texts[y] ?? "" }); break;
-      default: out.push({ type, association });
+      default:
+        // The rarer events: the same fields as the single-event path.
+        out.push(eventFromRaw({ type, id: association, stream: meta[i + 2], ppid: meta[i + 3], outboundStreams: meta[i + 2], inboundStreams: meta[i + 3], code: texts[x], text: texts[y], data: end > start ? data.subarray(start, end) : null }));
     }
     start = end;
   }

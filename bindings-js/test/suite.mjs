@@ -370,7 +370,7 @@ export function runSuite(name, S) {
     assert.throws(() => c.resetStreams(t, cid, [0]), (e) => e.code === "ERR_SCTP_RECONFIG_UNAVAILABLE" && /unavailable/.test(e.message));
   });
 
-  test(`${name}: Association.resetStreams over createLink fires streamsreset on both sides`, async () => {
+  test(`${name}: Association.resetStreams over createLink fires streamsreset on both sides`, { timeout: 20000 }, async () => {
     const link = S.createLink();
     const server = await S.listen({ transport: link.b, ...fast });
     const log = [];
