@@ -67,6 +67,12 @@ static pthread_mutex_t res_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t res_cv = PTHREAD_COND_INITIALIZER;
 static long long n_sent, n_received, n_bytes;
 static int n_resets, n_resets_ok, n_resets_refused; /* --reset-every */
+/* Confirmed resets per outgoing stream: usrsctp may split one
+ * SCTP_RESET_STREAMS call into several requests (streams with queued data
+ * later), each confirmed by its own event, so a call counts as confirmed
+ * once every stream it named was (n_resets_ok = the minimum). */
+#define MAX_RESET_STREAMS 1024
+static int stream_resets_ok[MAX_RESET_STREAMS];
 static int n_errors, printed;
 static char errors[MAX_ERRORS][160];
 static const char *shutdown_kind = "none";
@@ -342,8 +348,24 @@ static void handle_notification(const union sctp_notification *n, size_t len)
 		pthread_mutex_lock(&res_mu);
 		if (f & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
 			n_resets_refused++;
-		else
-			n_resets_ok++;
+		else {
+			size_t k = (len - sizeof n->sn_strreset_event) / sizeof(uint16_t);
+			int ns = opt.send_streams < MAX_RESET_STREAMS ? opt.send_streams : MAX_RESET_STREAMS;
+			if (k == 0) { /* RFC 6525 §4.1: no list means every stream */
+				for (int s = 0; s < ns; s++)
+					stream_resets_ok[s]++;
+			}
+			for (size_t i = 0; i < k; i++) {
+				uint16_t sid = n->sn_strreset_event.strreset_stream_list[i];
+				if (sid < MAX_RESET_STREAMS)
+					stream_resets_ok[sid]++;
+			}
+			int min = ns > 0 ? stream_resets_ok[0] : 0;
+			for (int s = 1; s < ns; s++)
+				if (stream_resets_ok[s] < min)
+					min = stream_resets_ok[s];
+			n_resets_ok = min;
+		}
 		pthread_cond_broadcast(&res_cv);
 		pthread_mutex_unlock(&res_mu);
 		break;
