@@ -235,8 +235,14 @@ pub struct Host {
     /// The core endpoint.
     pub endpoint: Endpoint,
     buf: Vec<u8>,
-    /// Events taken for a batch (kept for its capacity).
-    stash: Vec<FlatEvent>,
+    /// The last batch (kept for its buffers' capacity).
+    batch: Batch,
+    /// Packets the endpoint produced between the datagrams of one
+    /// [`Host::handle_datagrams`] call, not yet polled: bytes back to back,
+    /// and (destination, end) per packet from `early_next` on.
+    early: Vec<u8>,
+    early_items: Vec<(SocketAddr, usize)>,
+    early_next: usize,
 }
 
 /// A flattened event, easy to hand to either binding generator.
@@ -294,7 +300,10 @@ impl Host {
         Ok(Self {
             endpoint,
             buf: vec![0; 65536],
-            stash: Vec::new(),
+            batch: Batch::default(),
+            early: Vec::new(),
+            early_items: Vec::new(),
+            early_next: 0,
         })
     }
 
@@ -337,6 +346,9 @@ impl Host {
     /// The next packet: destination and bytes (borrowed from the scratch buffer).
     pub fn poll_transmit(&mut self, now: f64) -> Result<Option<(SocketAddr, &[u8])>, String> {
         let now = instant(now)?;
+        if let Some((to, start, end)) = self.next_early() {
+            return Ok(self.early.get(start..end).map(|b| (to, b)));
+        }
         Ok(match self.endpoint.poll_transmit(now, &mut self.buf) {
             Some(t) => self.buf.get(..t.len).map(|b| (t.destination, b)),
             None => None,
@@ -785,12 +797,16 @@ pub const TRANSMIT_STRIDE: usize = 2;
 
 /// A batch stops growing once it holds this many bytes or items (the caller
 /// asks again while [`Batch::more`]): one crossing of the JavaScript
-/// boundary carries many packets or events, and a batch stays bounded.
-const BATCH_BYTES: usize = 1 << 20;
+/// boundary carries many packets or events, and a batch stays bounded. Its
+/// buffers are kept by the [`Host`] and reused, so a steady flow allocates
+/// nothing here; 256 KiB keeps that memory small while a crossing still
+/// carries hundreds of packets.
+const BATCH_BYTES: usize = 256 << 10;
 const BATCH_ITEMS: usize = 4096;
 
 /// Many datagrams or events in one crossing: their bytes back to back in
-/// `data`, their fields as numbers in `meta`, strings in `texts`.
+/// `data`, their fields as numbers in `meta`, strings in `texts`. The shells
+/// copy it into JavaScript memory; the [`Host`] keeps it for the next call.
 #[derive(Default)]
 pub struct Batch {
     /// Payloads (events) or packets (transmits), back to back.
@@ -801,12 +817,25 @@ pub struct Batch {
     pub texts: Vec<String>,
     /// The batch stopped at its size limit: more may be waiting.
     pub more: bool,
+    /// Destinations of a transmit batch, at the index of their text.
+    addrs: Vec<SocketAddr>,
 }
 
 impl Batch {
     /// Nothing in it and nothing waiting: the shells return no object at all.
     pub fn is_empty(&self) -> bool {
         self.meta.is_empty() && !self.more
+    }
+    fn clear(&mut self) {
+        // One large message may have grown the buffer: do not keep that.
+        if self.data.capacity() > 4 * BATCH_BYTES {
+            self.data = Vec::new();
+        }
+        self.data.clear();
+        self.meta.clear();
+        self.texts.clear();
+        self.addrs.clear();
+        self.more = false;
     }
     fn text(&mut self, t: Option<&str>) -> f64 {
         match t {
@@ -820,35 +849,53 @@ impl Batch {
 }
 
 impl Host {
-    /// Every datagram ready now (up to the batch limit), back to back.
-    pub fn poll_transmits(&mut self, now: f64) -> Result<Batch, String> {
+    /// Every datagram ready now (up to the batch limit), back to back. The
+    /// batch is borrowed from the host until the next batch call.
+    pub fn poll_transmits(&mut self, now: f64) -> Result<&Batch, String> {
         let now = instant(now)?;
-        let mut b = Batch::default();
-        // Destinations so far, at the same index as their text.
-        let mut seen: Vec<SocketAddr> = Vec::new();
-        while b.meta.len() < BATCH_ITEMS * TRANSMIT_STRIDE && b.data.len() < BATCH_BYTES {
-            let Some(t) = self.endpoint.poll_transmit(now, &mut self.buf) else {
-                return Ok(b);
+        self.batch.clear();
+        while self.batch.meta.len() < BATCH_ITEMS * TRANSMIT_STRIDE
+            && self.batch.data.len() < BATCH_BYTES
+        {
+            let destination = if let Some((to, start, end)) = self.next_early() {
+                let bytes = self.early.get(start..end).unwrap_or_default();
+                self.batch.data.extend_from_slice(bytes);
+                to
+            } else {
+                let Some(t) = self.endpoint.poll_transmit(now, &mut self.buf) else {
+                    return Ok(&self.batch);
+                };
+                self.batch
+                    .data
+                    .extend_from_slice(self.buf.get(..t.len).unwrap_or_default());
+                t.destination
             };
-            b.data
-                .extend_from_slice(self.buf.get(..t.len).unwrap_or_default());
-            let index = match seen.iter().position(|a| *a == t.destination) {
+            let b = &mut self.batch;
+            // Each destination's text is made once per batch.
+            let index = match b.addrs.iter().position(|a| *a == destination) {
                 Some(i) => i,
                 None => {
-                    seen.push(t.destination);
-                    b.texts.push(t.destination.to_string());
-                    seen.len() - 1
+                    b.addrs.push(destination);
+                    b.texts.push(destination.to_string());
+                    b.addrs.len() - 1
                 }
             };
             b.meta.push(b.data.len() as f64);
             b.meta.push(index as f64);
         }
-        b.more = true;
-        Ok(b)
+        self.batch.more = true;
+        Ok(&self.batch)
     }
 
     /// Feeds many datagrams from one address, in order. Each datagram has
     /// bytes of its own: the core keeps slices of them.
+    ///
+    /// Between two datagrams the endpoint's output is collected (and handed
+    /// out first by the next poll), exactly as a host that polls after every
+    /// datagram would see it: a receiver still acknowledges every second
+    /// packet (RFC 9260 §6.2) and a sender still answers each SACK with its
+    /// own burst (§6.1 D), instead of one SACK and one Max.Burst for the
+    /// whole batch, which would hold the flow to a few packets per batch.
     pub fn handle_datagrams(
         &mut self,
         now: f64,
@@ -857,33 +904,51 @@ impl Host {
     ) -> Result<(), String> {
         let now = instant(now)?;
         let from = address(from)?;
-        for d in datagrams {
+        let mut list = datagrams.into_iter().peekable();
+        while let Some(d) = list.next() {
             self.endpoint.handle_datagram(now, from, d);
+            if list.peek().is_some() {
+                self.collect_early(now);
+            }
         }
         Ok(())
     }
 
-    /// Every pending event (up to the batch limit), payloads back to back.
-    pub fn poll_events(&mut self) -> Batch {
-        // Take the events first so that the payload buffer is allocated once,
-        // at its size.
-        let mut events = core::mem::take(&mut self.stash);
-        let (mut bytes, mut more) = (0, false);
-        while let Some(f) = self.poll_event() {
-            bytes += f.data.as_ref().map_or(0, Bytes::len);
-            events.push(f);
-            if bytes >= BATCH_BYTES || events.len() >= BATCH_ITEMS {
-                more = true;
-                break;
-            }
+    /// Moves the endpoint's pending output into the early queue (bounded:
+    /// past [`BATCH_BYTES`] it stays in the endpoint until polled).
+    fn collect_early(&mut self, now: Instant) {
+        if self.early_next == self.early_items.len() {
+            self.early.clear();
+            self.early_items.clear();
+            self.early_next = 0;
         }
-        let mut b = Batch {
-            data: Vec::with_capacity(bytes),
-            meta: Vec::with_capacity(events.len() * EVENT_STRIDE),
-            texts: Vec::new(),
-            more,
+        while self.early.len() < BATCH_BYTES {
+            let Some(t) = self.endpoint.poll_transmit(now, &mut self.buf) else {
+                return;
+            };
+            self.early
+                .extend_from_slice(self.buf.get(..t.len).unwrap_or_default());
+            self.early_items.push((t.destination, self.early.len()));
+        }
+    }
+
+    /// The next early packet: destination and its range in `early`.
+    fn next_early(&mut self) -> Option<(SocketAddr, usize, usize)> {
+        let (to, end) = *self.early_items.get(self.early_next)?;
+        let start = match self.early_next {
+            0 => 0,
+            i => self.early_items.get(i - 1).map_or(0, |e| e.1),
         };
-        for f in events.drain(..) {
+        self.early_next += 1;
+        Some((to, start, end))
+    }
+
+    /// Every pending event (up to the batch limit), payloads back to back.
+    /// The batch is borrowed from the host until the next batch call.
+    pub fn poll_events(&mut self) -> &Batch {
+        self.batch.clear();
+        while let Some(f) = self.poll_event() {
+            let b = &mut self.batch;
             let kind = EVENT_KINDS.iter().position(|k| *k == f.kind).unwrap_or(10);
             if let Some(d) = &f.data {
                 b.data.extend_from_slice(d);
@@ -910,9 +975,12 @@ impl Host {
                 x,
                 y,
             ]);
+            if b.data.len() >= BATCH_BYTES || b.meta.len() >= BATCH_ITEMS * EVENT_STRIDE {
+                b.more = true;
+                break;
+            }
         }
-        self.stash = events;
-        b
+        &self.batch
     }
 }
 

@@ -66,7 +66,11 @@ export declare class RawEndpoint {
 /** Parses one SCTP packet (checksum, framing); JSON text, see `common.rs`. */
 export declare function parsePacket(data: Uint8Array): string
 
-/** Many datagrams or events in one crossing (see `common::Batch`). */
+/**
+ * Many datagrams or events in one crossing (see `common::Batch`), copied
+ * into memory JavaScript owns: a plain Buffer and a Float64Array, no
+ * external memory and no finalizer to run per batch.
+ */
 export interface RawBatch {
   /** Packets or payloads, back to back. */
   data: Buffer

@@ -160,9 +160,15 @@ const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peera
 const EVENT_STRIDE = 8;
 const TRANSMIT_STRIDE = 2;
 
+/** A plain Uint8Array over the same bytes (the napi shell hands out Buffers, whose subarray is slower). */
+function plainBytes(d) {
+  return d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
 /** Appends the events of one raw batch to `out`; payloads are views into the batch's buffer. */
 function eventsFromBatch(b, out) {
-  const { meta, data, texts } = b;
+  const { meta, texts } = b;
+  const data = plainBytes(b.data);
   let start = 0;
   for (let i = 0; i < meta.length; i += EVENT_STRIDE) {
     const type = EVENT_KINDS[meta[i]] ?? "other", association = meta[i + 1], end = meta[i + 5];
@@ -245,16 +251,18 @@ export function createApi(RawEndpoint, platform) {
         const d = datagrams[i];
         views[i] = d instanceof Uint8Array ? d : toBytes(`datagrams[${i}]`, d);
       }
-      call(() => this.#raw.handleDatagrams(now, from, views));
+      try { this.#raw.handleDatagrams(now, from, views); } catch (e) { throw mapError(e); }
     }
     /** Every datagram ready to go now, in order; the data are views into one buffer per batch. */
     pollTransmits(now) {
       checkNumber("now", now);
       const out = [];
       for (;;) {
-        const b = call(() => this.#raw.pollTransmits(now));
+        let b;
+        try { b = this.#raw.pollTransmits(now); } catch (e) { throw mapError(e); }
         if (b == null) return out; // none (no batch object is made)
-        const { meta, data, texts } = b;
+        const { meta, texts } = b;
+        const data = plainBytes(b.data);
         let start = 0;
         for (let i = 0; i < meta.length; i += TRANSMIT_STRIDE) {
           const end = meta[i];
@@ -300,7 +308,7 @@ export function createApi(RawEndpoint, platform) {
       const rtx = options.maxRetransmits ?? -1;
       if (options.maxPacketLifeTime !== undefined) { checkNumber("options.maxPacketLifeTime", life); if (life < 0) throw rangeError("options.maxPacketLifeTime must not be negative"); }
       if (options.maxRetransmits !== undefined) checkInt("options.maxRetransmits", rtx, 0, 65535);
-      call(() => this.#raw.send(now, association, stream, bytes, ppid, unordered, life, rtx));
+      try { this.#raw.send(now, association, stream, bytes, ppid, unordered, life, rtx); } catch (e) { throw mapError(e); }
     }
     shutdown(now, association) {
       checkNumber("now", now);

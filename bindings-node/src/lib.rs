@@ -10,8 +10,8 @@
 mod common;
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
-use napi::{Error, Result, Status};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Float64ArraySlice, Uint8Array};
+use napi::{Env, Error, Result, Status};
 use napi_derive::napi;
 
 fn js(e: String) -> Error {
@@ -59,28 +59,31 @@ pub struct RawEvent {
     pub inbound_streams: u32,
 }
 
-/// Many datagrams or events in one crossing (see `common::Batch`).
+/// Many datagrams or events in one crossing (see `common::Batch`), copied
+/// into memory JavaScript owns: a plain Buffer and a Float64Array, no
+/// external memory and no finalizer to run per batch.
 #[napi(object)]
-pub struct RawBatch {
+pub struct RawBatch<'env> {
     /// Packets or payloads, back to back.
-    pub data: Buffer,
+    pub data: BufferSlice<'env>,
     /// Numbers per item: `common::TRANSMIT_STRIDE` or `common::EVENT_STRIDE`.
-    pub meta: Float64Array,
+    pub meta: Float64ArraySlice<'env>,
     /// Destinations, or codes and texts.
     pub texts: Vec<String>,
     /// More may be waiting.
     pub more: bool,
 }
 
-impl From<common::Batch> for RawBatch {
-    fn from(b: common::Batch) -> Self {
-        Self {
-            data: b.data.into(),
-            meta: Float64Array::new(b.meta),
-            texts: b.texts,
-            more: b.more,
-        }
+fn raw_batch<'env>(env: &'env Env, b: &common::Batch) -> Result<Option<RawBatch<'env>>> {
+    if b.is_empty() {
+        return Ok(None);
     }
+    Ok(Some(RawBatch {
+        data: BufferSlice::copy_from(env, &b.data)?,
+        meta: Float64ArraySlice::copy_from(env, &b.meta)?,
+        texts: b.texts.clone(),
+        more: b.more,
+    }))
 }
 
 /// The raw sans-IO endpoint.
@@ -153,16 +156,19 @@ impl RawEndpoint {
 
     /// Every datagram ready now, in one batch; null when there is none.
     #[napi]
-    pub fn poll_transmits(&mut self, now: f64) -> Result<Option<RawBatch>> {
+    pub fn poll_transmits<'env>(
+        &mut self,
+        env: &'env Env,
+        now: f64,
+    ) -> Result<Option<RawBatch<'env>>> {
         let b = self.host.poll_transmits(now).map_err(js)?;
-        Ok((!b.is_empty()).then(|| b.into()))
+        raw_batch(env, b)
     }
 
     /// Every pending event, in one batch; null when there is none.
     #[napi]
-    pub fn poll_events(&mut self) -> Option<RawBatch> {
-        let b = self.host.poll_events();
-        (!b.is_empty()).then(|| b.into())
+    pub fn poll_events<'env>(&mut self, env: &'env Env) -> Result<Option<RawBatch<'env>>> {
+        raw_batch(env, self.host.poll_events())
     }
 
     /// The next deadline (milliseconds), or null.

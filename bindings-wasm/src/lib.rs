@@ -29,7 +29,7 @@ pub fn parse_packet(data: &[u8]) -> Result<String, JsValue> {
 
 /// `{data, meta, texts, more}` (see `common::Batch`): one crossing for many
 /// datagrams or events; undefined when there is none.
-fn batch(b: common::Batch) -> JsValue {
+fn batch(b: &common::Batch) -> JsValue {
     if b.is_empty() {
         return JsValue::UNDEFINED;
     }

@@ -354,6 +354,14 @@ impl Association {
             }
             let in_flight = self.rtx.path_bytes_in_flight(pi);
             if !ignore_cwnd && in_flight >= limit {
+                // Max.Burst, not cwnd, stopped data that is waiting: the
+                // window counts as fully utilised (§6.1 D lowers cwnd only
+                // temporarily; §7.2.1).
+                if self.rtx.has_retransmissions() || !self.sendq.is_empty() {
+                    if let Some(p) = self.paths.get_mut(path) {
+                        p.note_burst_stop(limit);
+                    }
+                }
                 break;
             }
             let max_payload = room - header;

@@ -184,7 +184,7 @@ impl CongestionController for Cubic {
     }
 
     fn on_ack(&mut self, ack: &AckEvent, now: Instant) {
-        let full = self.fully_utilised(ack.flight_size_before);
+        let full = ack.burst_limited || self.fully_utilised(ack.flight_size_before);
         if let (Some(epoch), Some(last), false) = (self.epoch, self.last_ack, full) {
             // §4.2: application-limited time does not count towards t.
             self.epoch = Some(epoch + now.saturating_duration_since(last));

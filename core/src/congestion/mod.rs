@@ -51,6 +51,10 @@ pub struct AckEvent {
     pub flight_size_before: usize,
     /// Bytes still outstanding on this destination after the SACK.
     pub flight_size_after: usize,
+    /// Since the previous SACK, Max.Burst (RFC 9260 §6.1 D) held back data
+    /// the window had room for: the window counts as fully utilised
+    /// (§7.2.1) whatever `flight_size_before` says.
+    pub burst_limited: bool,
     /// The SACK's Cumulative TSN Ack (ends fast recovery, §7.2.4 rule 6).
     pub cum_tsn_ack: Tsn,
     /// The destination's smoothed RTT, if measured (used by CUBIC).
@@ -357,6 +361,7 @@ pub(crate) fn test_ack(
         bytes_acked: bytes,
         flight_size_before: before,
         flight_size_after: before.saturating_sub(bytes),
+        burst_limited: false,
         cum_tsn_ack: Tsn(cum),
         srtt,
         rtt,

@@ -146,6 +146,7 @@ fn run(p: &Params, seed: u64) -> Outcome {
                 bytes_acked: pmdcs,
                 flight_size_before: flight_before,
                 flight_size_after: flight,
+                burst_limited: false,
                 cum_tsn_ack: Tsn(cum),
                 srtt: Some(core::time::Duration::from_secs_f64(now - sent_at)),
                 rtt: Some(core::time::Duration::from_secs_f64(now - sent_at)),

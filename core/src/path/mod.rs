@@ -199,6 +199,9 @@ pub struct Path {
     /// Incoming packets and timer events the current burst answers (a host
     /// may hand over several before it polls).
     burst_events: u32,
+    /// Since the last SACK, Max.Burst (below cwnd) stopped data that was
+    /// waiting: the window counts as fully utilised for cwnd growth.
+    burst_limited: bool,
     rto: Rto,
     cc: Controller,
     pmtu: usize,
@@ -232,6 +235,7 @@ impl Path {
             max_burst: config.congestion.max_burst,
             burst_base: None,
             burst_events: 0,
+            burst_limited: false,
             rto: Rto::new(config.rto),
             cc: Controller::new(
                 &config.congestion,
@@ -407,6 +411,19 @@ impl Path {
         self.cc.cwnd().min(base.saturating_add(burst))
     }
 
+    /// The sender stopped at `limit` from [`Path::round_send_limit`] with
+    /// data waiting. When Max.Burst made that limit lower than cwnd, the
+    /// next SACK treats the window as fully utilised: RFC 9260 §6.1 D
+    /// applies Max.Burst as a temporary cwnd, and a sender held back by it
+    /// is not application-limited (§7.2.1). Without this, a host that hands
+    /// over several packets before it polls would keep cwnd where the
+    /// bursts leave it.
+    pub fn note_burst_stop(&mut self, limit: usize) {
+        if limit < self.cc.cwnd() {
+            self.burst_limited = true;
+        }
+    }
+
     /// DATA chunks of `bytes` (header and padding included) were sent here
     /// (first transmission or retransmission).
     pub fn on_data_sent(&mut self, now: Instant, bytes: usize) {
@@ -436,6 +453,7 @@ impl Path {
                 bytes_acked,
                 flight_size_before: before,
                 flight_size_after: self.flight_size,
+                burst_limited: core::mem::take(&mut self.burst_limited),
                 cum_tsn_ack,
                 srtt: self.rto.srtt(),
                 rtt,
@@ -741,6 +759,50 @@ mod tests {
             p.start_burst();
         }
         assert!(p.round_send_limit() <= 2000 + 64 * 4 * per_packet);
+    }
+
+    #[test]
+    fn a_sender_held_back_by_max_burst_still_grows_cwnd() {
+        // Slow start with a window of ~7 full packets: the host hands over
+        // one SACK per round, so Max.Burst (4 packets) stops the sender
+        // with half the window free.
+        let mut grown = path(true);
+        let mut held = path(true);
+        for p in [&mut grown, &mut held] {
+            for i in 1..=3 {
+                let c = p.cwnd();
+                p.on_data_sent(Instant::ZERO, c);
+                p.on_sack(Instant::ZERO, c, Tsn(i), None);
+            }
+        }
+        let payload = grown.pmdcs() - 16;
+        for (p, note) in [(&mut grown, true), (&mut held, false)] {
+            let cwnd = p.cwnd();
+            p.start_burst();
+            let limit = p.round_send_limit();
+            while p.flight_size() < limit {
+                p.on_data_sent(Instant::ZERO, payload);
+            }
+            assert!(p.flight_size() + p.pmdcs() <= cwnd, "the window was not full");
+            if note {
+                p.note_burst_stop(limit);
+            }
+            let f = p.flight_size();
+            p.on_sack(Instant::ZERO, f, Tsn(4), None);
+        }
+        // RFC 9260 §6.1 D + §7.2.1: Max.Burst lowered cwnd only for the
+        // burst; the window counts as used and slow start goes on.
+        assert_eq!(grown.cwnd(), held.cwnd() + grown.pmdcs());
+    }
+
+    #[test]
+    fn a_burst_stop_at_cwnd_changes_nothing() {
+        let mut p = path(true);
+        let cwnd = p.cwnd();
+        p.note_burst_stop(cwnd);
+        p.on_data_sent(Instant::ZERO, 1000);
+        p.on_sack(Instant::ZERO, 1000, Tsn(1), None);
+        assert_eq!(p.cwnd(), cwnd, "cwnd, not Max.Burst, was the limit: not used up");
     }
 
     #[test]
