@@ -47,6 +47,18 @@ impl Instant {
     }
 }
 
+/// The earlier of two optional deadlines (`None`: no deadline). The
+/// deadline computations run after every packet: a plain comparison, not
+/// an iterator chain.
+#[inline]
+pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y < x { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 impl Add<Duration> for Instant {
     type Output = Instant;
     #[inline]

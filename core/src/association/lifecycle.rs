@@ -13,7 +13,7 @@ use crate::event::{AssociationId, CloseReason, Event, SendOptions};
 use crate::stats::AssociationState as S;
 use core::time::Duration;
 
-use crate::time::Instant;
+use crate::time::{earlier, Instant};
 use crate::types::{StreamId, Tsn, VerificationTag};
 use crate::wire::{self, Chunk, ErrorCause, InitChunk};
 
@@ -974,14 +974,6 @@ fn tracker_config(config: &AssociationConfig) -> crate::rx::DataTrackerConfig {
 fn _unused(_: CookieError, _: &PeerInit) {}
 
 /// The earlier of two optional deadlines.
-fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
 /// The largest T1-init / T1-cookie timeout: `max_init_timeout` (RFC 6458
 /// §8.1.3 `sinit_max_init_timeo`), else RTO.Max.
 fn t1_cap(config: &AssociationConfig) -> Duration {

@@ -368,9 +368,10 @@ impl Association {
                 // Retransmissions waiting that do not fit: next packet.
                 break;
             }
-            if path != self.data_path() {
-                // A packet of retransmissions to an alternate path: new
-                // data goes to the data path (§6.4), in the next packet.
+            if self.sendq.is_empty() || path != self.data_path() {
+                // Nothing new to send; or a packet of retransmissions to an
+                // alternate path: new data goes to the data path (§6.4), in
+                // the next packet.
                 break;
             }
             // §6.1 B: the peer's window. With data outstanding, new data

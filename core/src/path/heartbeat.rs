@@ -62,10 +62,7 @@ impl HeartbeatState {
     }
 
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        [self.next_send, self.ack_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        crate::time::earlier(self.next_send, self.ack_deadline)
     }
 
     /// DATA was sent: an active confirmed path is not idle, so its next

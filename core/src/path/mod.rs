@@ -529,10 +529,7 @@ impl Path {
     /// The earliest of this path's deadlines (T3-rtx, heartbeat send,
     /// heartbeat ack timeout).
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.t3_deadline, self.hb.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        crate::time::earlier(self.t3_deadline, self.hb.next_deadline())
     }
 }
 

@@ -248,7 +248,8 @@ impl PathSet {
 
     /// The earliest deadline of any path (T3-rtx, heartbeats).
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.iter().filter_map(Path::next_deadline).min()
+        self.iter()
+            .fold(None, |d, p| crate::time::earlier(d, p.next_deadline()))
     }
 
     /// The association error counter (§8.1).
