@@ -834,7 +834,21 @@ impl Endpoint {
         data: Bytes,
         opts: SendOptions,
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, _| a.send(now, stream, data, opts))
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        // A refused message changes nothing.
+        a.send(now, stream, data, opts)?;
+        if a.send_moves_deadline() {
+            self.after(id);
+        } else if !a.queued {
+            // What `after` does for a queued message, without recomputing
+            // deadlines that queuing does not move (called per message).
+            a.queued = true;
+            self.ready.push_back(id);
+        }
+        Ok(())
     }
 
     /// Starts a graceful shutdown (RFC 9260 §9.2): queued data is still
