@@ -93,6 +93,20 @@ impl Association {
         if self.state == S::Closed {
             return None;
         }
+        if self.nothing_to_send() {
+            // The host polls until it gets `None`: that last poll skips
+            // building a packet that would stay empty. What a transmit
+            // round does even when it sends nothing still happens: the idle
+            // cwnd decay (§7.2.1) and fixing the burst's base (§6.1 D).
+            if self.may_send_data() && buf.len() >= wire::HEADER_LEN {
+                let path = self.packet_path();
+                if let Some(p) = self.paths.get_mut(path) {
+                    p.refresh_idle(now);
+                    p.round_send_limit();
+                }
+            }
+            return self.heartbeat_packet(now, buf);
+        }
 
         let path = self.packet_path();
         let dest = self.path_addr(path);
@@ -244,6 +258,26 @@ impl Association {
             source: self.path_source(path),
             len,
         })
+    }
+
+    /// No chunk of any kind is waiting, except perhaps a HEARTBEAT: the
+    /// packet `poll_transmit` would build stays empty. Each condition
+    /// mirrors one step of `poll_transmit`; the SACK timer alone does not
+    /// send a SACK (only bundled with another chunk, or when due).
+    fn nothing_to_send(&self) -> bool {
+        let cookie_echo = self.state == S::CookieEchoed && self.cookie_echo_pending;
+        let data =
+            self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
+        let pending = !self.control.is_empty()
+            || cookie_echo
+            || self.need_cookie_ack
+            || self.need_shutdown_ack
+            || self.need_shutdown
+            || self.need_forward_tsn
+            || self.fast_retransmit_pending
+            || self.tracker.sack_due_now()
+            || data;
+        !pending
     }
 
     fn may_send_data(&self) -> bool {
