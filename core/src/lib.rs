@@ -26,6 +26,7 @@ pub mod pcap;
 pub mod rx;
 pub mod socket;
 pub mod stats;
+mod stream_table;
 pub mod time;
 pub mod timer;
 pub mod tx;

@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use bytes::{Bytes, BytesMut};
 
+use crate::stream_table::StreamTable;
 use crate::types::{Fsn, Mid, Ppid, Ssn, StreamId, Tsn};
 
 /// Which chunk type carries user data on this association (RFC 8260 §2.2.1:
@@ -257,58 +258,6 @@ struct StreamState {
     pending: BTreeMap<u64, (u32, ReceivedMessage)>,
 }
 
-/// Per-stream state by stream identifier, allocated on first use: without
-/// hashing (this is on the path of every ordered message) and without
-/// sizing anything for all 65536 streams. Two levels: pages of
-/// [`PAGE`] slots, each page allocated when one of its streams is used.
-#[derive(Clone, Debug, Default)]
-struct StreamTable {
-    pages: Vec<Vec<Option<Box<StreamState>>>>,
-}
-
-/// Streams per page of a [`StreamTable`].
-const PAGE: usize = 256;
-
-impl StreamTable {
-    fn split(id: StreamId) -> (usize, usize) {
-        let id = usize::from(id.0);
-        (id / PAGE, id % PAGE)
-    }
-
-    fn get(&self, id: &StreamId) -> Option<&StreamState> {
-        let (page, slot) = Self::split(*id);
-        self.pages.get(page)?.get(slot)?.as_deref()
-    }
-
-    fn get_mut(&mut self, id: &StreamId) -> Option<&mut StreamState> {
-        let (page, slot) = Self::split(*id);
-        self.pages.get_mut(page)?.get_mut(slot)?.as_deref_mut()
-    }
-
-    fn get_or_default(&mut self, id: StreamId) -> &mut StreamState {
-        let (page, slot) = Self::split(id);
-        if self.pages.len() <= page {
-            self.pages.resize_with(page + 1, Vec::new);
-        }
-        // In bounds: `page` < pages.len() after the resize, and a used page
-        // has PAGE slots while `slot` < PAGE.
-        let slots = &mut self.pages[page];
-        if slots.is_empty() {
-            slots.resize_with(PAGE, || None);
-        }
-        slots[slot].get_or_insert_with(Box::default)
-    }
-
-    fn for_each_mut(&mut self, f: impl FnMut(&mut StreamState)) {
-        self.pages
-            .iter_mut()
-            .flatten()
-            .flatten()
-            .map(|b| &mut **b)
-            .for_each(f);
-    }
-}
-
 /// Reassembles fragments and orders complete messages per stream.
 #[derive(Clone, Debug)]
 pub struct ReassemblyQueue {
@@ -319,7 +268,7 @@ pub struct ReassemblyQueue {
     /// I-DATA mode partial messages.
     partials: HashMap<MsgKey, Partial>,
     /// Per-stream state, created on first use.
-    streams: StreamTable,
+    streams: StreamTable<StreamState>,
     ready: VecDeque<ReceivedMessage>,
     buffered: usize,
     /// RFC 6525 §5.2.2 E2: deferred reset (last assigned TSN unwrapped,
