@@ -378,7 +378,9 @@ impl ReassemblyQueue {
             self.deferred.push(chunk);
             AddOutcome::Accepted
         } else {
-            self.add_unchecked(chunk)?
+            // Not held (checked above) and not stale (checked unless
+            // deferred, and it is not).
+            self.add_new(chunk, key)?
         };
         Ok(match outcome {
             AddOutcome::Accepted if evicted => AddOutcome::AcceptedAfterEviction,
@@ -465,7 +467,7 @@ impl ReassemblyQueue {
     /// Whether the fragment (by TSN, or by MID/FSN for I-DATA) is held.
     fn holds(&self, c: &IncomingData, key: u64) -> bool {
         match c.seq {
-            Seq::Ssn(_) => self.data_frags.contains_key(&key),
+            Seq::Ssn(_) => self.holds_data(key),
             Seq::IData { .. } if self.partials.is_empty() => false,
             Seq::IData { mid, fsn } => {
                 let k = MsgKey {
@@ -481,6 +483,17 @@ impl ReassemblyQueue {
         }
     }
 
+    /// Whether the DATA fragment with unwrapped TSN `key` is held.
+    /// Fragments mostly arrive in TSN order: one above every fragment held
+    /// is found not held without a search.
+    fn holds_data(&self, key: u64) -> bool {
+        match self.data_frags.last_key_value() {
+            Some((&last, _)) if key < last => self.data_frags.contains_key(&key),
+            Some((&last, _)) => key == last,
+            None => false,
+        }
+    }
+
     /// Whether a deferred stream reset holds this chunk back.
     fn defers(&self, c: &IncomingData, key: u64) -> bool {
         self.deferred_reset.as_ref().is_some_and(|(last, streams)| {
@@ -488,13 +501,23 @@ impl ReassemblyQueue {
         })
     }
 
-    /// `add` after all checks; also replays deferred chunks.
+    /// `add` without the buffer limit, for deferred chunks replayed.
     fn add_unchecked(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
         if self.is_stale(&chunk) {
             return Ok(AddOutcome::Accepted);
         }
+        let key = self.tsns.unwrap(chunk.tsn.0);
+        if self.holds(&chunk, key) {
+            return Ok(AddOutcome::Duplicate);
+        }
+        self.add_new(chunk, key)
+    }
+
+    /// Adds a chunk that is not held, not stale and not deferred; `key` is
+    /// its unwrapped TSN.
+    fn add_new(&mut self, chunk: IncomingData, key: u64) -> Result<AddOutcome, ReassemblyError> {
         match (self.cfg.mode, chunk.seq) {
-            (ReassemblyMode::Data, Seq::Ssn(ssn)) => self.add_data(chunk, ssn),
+            (ReassemblyMode::Data, Seq::Ssn(ssn)) => self.add_data(chunk, ssn, key),
             (ReassemblyMode::IData, Seq::IData { mid, fsn }) => self.add_idata(chunk, mid, fsn),
             _ => Err(ReassemblyError::WrongMode),
         }
@@ -521,12 +544,14 @@ impl ReassemblyQueue {
         }
     }
 
-    fn add_data(&mut self, c: IncomingData, ssn: Ssn) -> Result<AddOutcome, ReassemblyError> {
-        let key = self.tsns.unwrap(c.tsn.0);
+    /// A DATA chunk not held yet (`key`: its unwrapped TSN).
+    fn add_data(
+        &mut self,
+        c: IncomingData,
+        ssn: Ssn,
+        key: u64,
+    ) -> Result<AddOutcome, ReassemblyError> {
         if c.beginning && c.ending {
-            if self.data_frags.contains_key(&key) {
-                return Ok(AddOutcome::Duplicate);
-            }
             self.buffered += c.payload.len();
             let msg = ReceivedMessage {
                 stream: c.stream,
@@ -538,9 +563,7 @@ impl ReassemblyQueue {
             self.complete(msg, u32::from(ssn.0));
             return Ok(AddOutcome::Accepted);
         }
-        if self.data_frags.contains_key(&key) {
-            return Ok(AddOutcome::Duplicate);
-        }
+        let ending = c.ending;
         self.buffered += c.payload.len();
         self.data_frags.insert(
             key,
@@ -555,7 +578,7 @@ impl ReassemblyQueue {
                 payload: c.payload,
             },
         );
-        self.try_assemble_data(key)?;
+        self.try_assemble_data(key, ending)?;
         Ok(AddOutcome::Accepted)
     }
 
@@ -564,44 +587,57 @@ impl ReassemblyQueue {
         !cur.ending && !next.beginning
     }
 
-    /// Assembles the message containing the fragment at `key` if all its
-    /// fragments are present. Walks forward to the E fragment first, so that
-    /// in-order arrival costs O(1) per fragment and O(n) at the end.
-    fn try_assemble_data(&mut self, key: u64) -> Result<(), ReassemblyError> {
+    /// Assembles the message containing the fragment at `key` (whose E bit
+    /// is `ending`) if all its fragments are present. Walks forward to the
+    /// E fragment, then back to the B fragment in one ordered pass over the
+    /// run. In-order arrival costs no search beyond the insertion per
+    /// fragment, and one pass over the message at its end.
+    fn try_assemble_data(&mut self, key: u64, ending: bool) -> Result<(), ReassemblyError> {
         let mut last = key;
-        loop {
-            let Some(cur) = self.data_frags.get(&last) else {
+        if !ending {
+            if self
+                .data_frags
+                .last_key_value()
+                .is_some_and(|(&k, _)| k == key)
+            {
+                // The highest fragment held: nothing follows it yet.
                 return Ok(());
-            };
-            if cur.ending {
-                break;
             }
-            match self.data_frags.get(&(last + 1)) {
-                Some(n) if Self::continues(cur, n) => last += 1,
-                _ => return Ok(()),
+            loop {
+                let Some(cur) = self.data_frags.get(&last) else {
+                    return Ok(());
+                };
+                if cur.ending {
+                    break;
+                }
+                match self.data_frags.get(&(last + 1)) {
+                    Some(n) if Self::continues(cur, n) => last += 1,
+                    _ => return Ok(()),
+                }
             }
         }
-        let mut first = key;
+        let mut expect = last;
         let mut total = 0usize;
-        loop {
-            let Some(cur) = self.data_frags.get(&first) else {
-                return Ok(());
-            };
-            total = total.saturating_add(cur.payload.len());
-            if cur.beginning {
+        let mut after: Option<&DataFrag> = None;
+        let mut first = None;
+        for (&k, f) in self.data_frags.range(..=last).rev() {
+            if k != expect || after.is_some_and(|n| !Self::continues(f, n)) {
                 break;
             }
-            let Some(prev) = first.checked_sub(1) else {
-                return Ok(());
-            };
-            match self.data_frags.get(&prev) {
-                Some(p) if Self::continues(p, cur) => first = prev,
-                _ => return Ok(()),
+            total = total.saturating_add(f.payload.len());
+            if f.beginning {
+                first = Some(k);
+                break;
             }
+            let Some(prev) = k.checked_sub(1) else {
+                break;
+            };
+            expect = prev;
+            after = Some(f);
         }
-        for k in key + 1..=last {
-            total = total.saturating_add(self.data_frags.get(&k).map_or(0, |f| f.payload.len()));
-        }
+        let Some(first) = first else {
+            return Ok(());
+        };
         if total > self.cfg.max_message_size {
             self.drop_data_range(first, last);
             return Err(ReassemblyError::MessageTooLarge {
@@ -611,8 +647,19 @@ impl ReassemblyQueue {
         }
         let mut buf = BytesMut::with_capacity(total);
         let mut head: Option<DataFrag> = None;
+        // The run is consecutive keys: when it starts the map, take it
+        // from the front without searching.
+        let in_front = self
+            .data_frags
+            .first_key_value()
+            .is_some_and(|(&k, _)| k == first);
         for k in first..=last {
-            if let Some(f) = self.data_frags.remove(&k) {
+            let f = if in_front {
+                self.data_frags.pop_first().map(|(_, f)| f)
+            } else {
+                self.data_frags.remove(&k)
+            };
+            if let Some(f) = f {
                 buf.extend_from_slice(&f.payload);
                 if head.is_none() {
                     head = Some(f);
