@@ -647,22 +647,38 @@ impl ReassemblyQueue {
         }
         let mut buf = BytesMut::with_capacity(total);
         let mut head: Option<DataFrag> = None;
-        // The run is consecutive keys: when it starts the map, take it
-        // from the front without searching.
+        let mut take = |f: DataFrag| {
+            buf.extend_from_slice(&f.payload);
+            if head.is_none() {
+                head = Some(f);
+            }
+        };
+        // The run is consecutive keys. When it is all the map holds (in-order
+        // arrival), the map is taken whole: no removal rebalances the tree.
+        // When it starts the map, it is taken from the front without
+        // searching.
         let in_front = self
             .data_frags
             .first_key_value()
             .is_some_and(|(&k, _)| k == first);
-        for k in first..=last {
-            let f = if in_front {
-                self.data_frags.pop_first().map(|(_, f)| f)
-            } else {
-                self.data_frags.remove(&k)
-            };
-            if let Some(f) = f {
-                buf.extend_from_slice(&f.payload);
-                if head.is_none() {
-                    head = Some(f);
+        let whole = in_front
+            && self
+                .data_frags
+                .last_key_value()
+                .is_some_and(|(&k, _)| k == last);
+        if whole {
+            core::mem::take(&mut self.data_frags)
+                .into_values()
+                .for_each(take);
+        } else {
+            for k in first..=last {
+                let f = if in_front {
+                    self.data_frags.pop_first().map(|(_, f)| f)
+                } else {
+                    self.data_frags.remove(&k)
+                };
+                if let Some(f) = f {
+                    take(f);
                 }
             }
         }
