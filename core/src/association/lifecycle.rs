@@ -872,6 +872,8 @@ impl Association {
             .enqueue(msg, now)
             .map_err(|e| self.map_send_error(e))?;
         self.dry_reported = false;
+        // The only deadline queuing moves (autoclose): the endpoint skips
+        // recomputing deadlines after a send otherwise (send_moves_deadline).
         self.last_activity = now;
         Ok(())
     }
