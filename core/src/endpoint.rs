@@ -881,6 +881,29 @@ impl Endpoint {
         self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams))
     }
 
+    /// Resets the TSNs of both directions and the sequence numbers of every
+    /// stream of association `id` (RFC 6525 §5.1.4, SSN/TSN Reset; RFC
+    /// 6525 §6.3.3 SCTP_RESET_ASSOC).
+    ///
+    /// Nothing already sent is lost: messages not yet started are held
+    /// from this call on; the request goes out once every DATA chunk sent
+    /// was acknowledged (§5.1.4 C2). The answer comes as
+    /// [`Event::AssociationReset`]: with
+    /// [`ReconfigResult::Success`](crate::ReconfigResult::Success) the held
+    /// messages go out from the new TSN, each stream's first with SSN/MID
+    /// 0; otherwise with the old numbering. The peer accepts only if its
+    /// policy allows it
+    /// ([`ReconfigPolicy::accept_ssn_tsn_reset`](crate::config::ReconfigPolicy::accept_ssn_tsn_reset),
+    /// off by default).
+    ///
+    /// Errors: [`Error::ReconfigUnavailable`] when RE-CONFIG was not
+    /// negotiated, [`Error::ReconfigInProgress`] while another request is
+    /// unanswered (one at a time, RFC 6525 §5.1.1),
+    /// [`Error::InvalidState`] unless ESTABLISHED.
+    pub fn reset_association(&mut self, now: Instant, id: AssociationId) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.reset_association(ctx))
+    }
+
     /// Asks the peer for `outgoing` more outbound streams on association
     /// `id` (RFC 6525 §5.1.5). The new streams are numbered after the
     /// existing ones and usable once [`Event::StreamsAdded`] reports them

@@ -36,7 +36,8 @@ enum R {
     Resp {
         sn: u32,
         result: u32,
-        next_tsns: bool,
+        /// Sender's and Receiver's Next TSN (answers to SSN/TSN Reset).
+        next_tsns: Option<(u32, u32)>,
     },
     OutReq {
         sn: u32,
@@ -47,6 +48,9 @@ enum R {
     AddOut {
         sn: u32,
         n: u16,
+    },
+    TsnReq {
+        sn: u32,
     },
     Other(u16),
 }
@@ -270,7 +274,7 @@ fn own(p: Param<'_>) -> R {
         } => R::Resp {
             sn: response_seq,
             result,
-            next_tsns: next_tsns.is_some(),
+            next_tsns: next_tsns.map(|(a, b)| (a.0, b.0)),
         },
         Param::OutgoingSsnResetRequest {
             request_seq,
@@ -290,6 +294,7 @@ fn own(p: Param<'_>) -> R {
             sn: request_seq,
             n: new_streams,
         },
+        Param::SsnTsnResetRequest { request_seq } => R::TsnReq { sn: request_seq },
         other => R::Other(other.param_type()),
     }
 }
@@ -298,7 +303,7 @@ fn resp(sn: u32, result: u32) -> R {
     R::Resp {
         sn,
         result,
-        next_tsns: false,
+        next_tsns: None,
     }
 }
 
@@ -416,15 +421,243 @@ fn ssn_tsn_reset_is_denied_with_next_tsns() {
     let mut p = Peer::new(AssociationConfig::default(), true);
     let sn = p.sn();
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
-    // RFC 6525 §5.1.7 D3/D4: the answer carries both next TSNs.
+    // RFC 6525 §5.1.7 D3/D4: the answer carries both next TSNs, here the
+    // ones in force (nothing was reset).
+    assert_eq!(out.reconfigs, tsn_answer(sn, DENIED, p.tsn, PEER_TSN));
+    assert!(p.events().is_empty());
+}
+
+/// One RE-CONFIG chunk answering SSN/TSN Reset Request `sn` with `result`
+/// and the Sender's and Receiver's Next TSNs.
+fn tsn_answer(sn: u32, result: u32, sender: u32, receiver: u32) -> Vec<Vec<R>> {
+    vec![vec![R::Resp {
+        sn,
+        result,
+        next_tsns: Some((sender, receiver)),
+    }]]
+}
+
+/// The AssociationReset events among `events`.
+fn assoc_resets(events: Vec<Event>) -> Vec<Event> {
+    events
+        .into_iter()
+        .filter(|e| matches!(e, Event::AssociationReset { .. }))
+        .collect()
+}
+
+/// An endpoint that accepts SSN/TSN Reset Requests.
+fn accepts_tsn_reset() -> AssociationConfig {
+    AssociationConfig {
+        reconfig_policy: ReconfigPolicy {
+            accept_ssn_tsn_reset: true,
+            ..ReconfigPolicy::default()
+        },
+        ..AssociationConfig::default()
+    }
+}
+
+const JUMP: u32 = 1 << 31;
+
+#[test]
+fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    // The peer's message SSN 0 on stream 1, and ours on stream 0 (in
+    // flight, unacknowledged).
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.send(0, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 0, 0)]);
+    assert_eq!(messages(&p.events()), vec![(1, &b"p0"[..])]);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // RFC 6525 §5.2.7 H2 "In progress": our DATA is in flight.
     assert_eq!(
         out.reconfigs,
-        vec![vec![R::Resp {
-            sn,
-            result: DENIED,
-            next_tsns: true
-        }]]
+        tsn_answer(sn, IN_PROGRESS, p.tsn + 1, PEER_TSN + 1)
     );
+    // Messages sent meanwhile wait.
+    p.send(0, b"b").unwrap();
+    p.send(2, b"c").unwrap();
+    assert!(p.out().data.is_empty());
+    assert!(p.events().is_empty());
+    // Our DATA is acknowledged; the peer asks again: performed (§5.2.4).
+    p.sack(p.tsn);
+    assert!(p.out().data.is_empty(), "still held until the reset");
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // G1: the peer's next TSN is 2^31 beyond our cumulative ack; G2: ours
+    // jumps 2^31 as well (see reconfig.rs).
+    let ours = p.tsn.wrapping_add(1).wrapping_add(JUMP);
+    let theirs = (PEER_TSN + 1).wrapping_add(JUMP);
+    let performed = tsn_answer(sn, PERFORMED, ours, theirs);
+    assert_eq!(out.reconfigs, performed);
+    // G5: the held messages go from our new TSN, each stream from SSN 0.
+    assert_eq!(out.data, vec![(ours, 0, 0), (ours.wrapping_add(1), 2, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(ours),
+            remote_tsn: Tsn(theirs),
+            result: ReconfigResult::Success,
+        }]
+    );
+    // A retransmission gets the same answer (§5.2.1), nothing happens again.
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    assert_eq!(out.reconfigs, performed);
+    assert!(p.events().is_empty());
+    // A late DATA chunk of before the reset is not delivered; the peer's
+    // new DATA from its new TSN is, its streams restarting at SSN 0.
+    p.data(PEER_TSN, 1, 0, b"late");
+    p.data(theirs, 1, 0, b"p1");
+    assert_eq!(messages(&p.events()), vec![(1, &b"p1"[..])]);
+    // The next request takes the next sequence number.
+    let next = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: next }]);
+    assert_eq!(out.reconfigs.len(), 1);
+    assert!(matches!(out.reconfigs[0][0], R::Resp { sn, .. } if sn == next));
+}
+
+#[test]
+fn ssn_tsn_reset_with_nothing_in_flight_is_performed_at_once() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    p.send(3, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 3, 0)]);
+    p.sack(p.tsn);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    let ours = p.tsn.wrapping_add(1).wrapping_add(JUMP);
+    let theirs = PEER_TSN.wrapping_add(JUMP);
+    assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, ours, theirs));
+    p.send(3, b"b").unwrap();
+    assert_eq!(p.out().data, vec![(ours, 3, 0)]);
+}
+
+#[test]
+fn ssn_tsn_reset_while_our_request_is_outstanding_is_already_in_progress() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    assert!(matches!(
+        out.reconfigs[..],
+        [ref c] if matches!(c[..], [R::Resp { result: ALREADY_IN_PROGRESS, .. }])
+    ));
+}
+
+#[test]
+fn our_association_reset_waits_for_acks_then_applies_the_answer() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.send(0, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 0, 0)]);
+    p.events();
+    p.ep.reset_association(p.now, p.id).unwrap();
+    // One request at a time (§5.1.1).
+    assert_eq!(
+        p.ep.reset_association(p.now, p.id),
+        Err(Error::ReconfigInProgress)
+    );
+    assert_eq!(
+        p.ep.reset_streams(p.now, p.id, &[StreamId(0)]),
+        Err(Error::ReconfigInProgress)
+    );
+    // §5.1.4 C2: new messages wait, and the request waits for our DATA to
+    // be acknowledged.
+    p.send(0, b"b").unwrap();
+    let out = p.out();
+    assert!(out.data.is_empty());
+    assert!(out.reconfigs.is_empty());
+    p.sack(p.tsn);
+    let out = p.out();
+    assert_eq!(out.reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert!(out.data.is_empty());
+    // "In progress" keeps it waiting.
+    p.answer(p.tsn, IN_PROGRESS);
+    assert!(p.out().data.is_empty());
+    // §5.2.7 H5: our data from the peer's Receiver's Next TSN, SSN 0; the
+    // peer's from its Sender's Next TSN.
+    let out = p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: PERFORMED,
+        next_tsns: Some((Tsn(5000), Tsn(9000))),
+    }]);
+    assert_eq!(out.data, vec![(9000, 0, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(9000),
+            remote_tsn: Tsn(5000),
+            result: ReconfigResult::Success,
+        }]
+    );
+    p.data(5000, 1, 0, b"p1");
+    assert_eq!(messages(&p.events()), vec![(1, &b"p1"[..])]);
+}
+
+#[test]
+fn denied_association_reset_sends_held_messages_with_the_old_numbering() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    p.send(2, b"a").unwrap();
+    let out = p.out();
+    assert_eq!(out.reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert!(out.data.is_empty());
+    let out = p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: DENIED,
+        next_tsns: Some((Tsn(5000), Tsn(9000))),
+    }]);
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(p.tsn),
+            remote_tsn: Tsn(PEER_TSN),
+            result: ReconfigResult::Denied,
+        }]
+    );
+}
+
+#[test]
+fn a_performed_answer_without_next_tsns_resets_nothing() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    p.send(2, b"a").unwrap();
+    let out = p.answer(p.tsn, PERFORMED);
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    assert!(matches!(
+        assoc_resets(p.events())[..],
+        [Event::AssociationReset {
+            result: ReconfigResult::Failed,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_request_timeout_counts_against_the_path_and_the_association() {
+    let mut p = Peer::new(
+        AssociationConfig {
+            heartbeat_interval: None,
+            ..AssociationConfig::default()
+        },
+        true,
+    );
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    let errors = |p: &Peer| p.ep.stats(p.id).unwrap().paths[0].error_count;
+    let rto = |p: &Peer| p.ep.stats(p.id).unwrap().paths[0].rto;
+    let before = rto(&p);
+    assert_eq!(errors(&p), 0);
+    p.advance(Duration::from_secs(4));
+    assert_eq!(p.out().reconfigs.len(), 1, "retransmitted");
+    // RFC 6525 §5.1.1 / RFC 9260 §6.3.3 E1-E2: the path's error counter
+    // grows and its RTO backs off.
+    assert_eq!(errors(&p), 1);
+    assert!(rto(&p) > before);
+    // The answer clears it.
+    p.answer(p.tsn, PERFORMED);
+    assert_eq!(errors(&p), 0);
 }
 
 #[test]
@@ -808,8 +1041,16 @@ mod arbitrary {
         fn arbitrary_reconfig_chunks_are_answered_without_harm(
             chunks in proptest::collection::vec(
                 proptest::collection::vec(param(), 0..4), 1..6),
+            tsn_reset in any::<bool>(),
+            ours in any::<bool>(),
         ) {
-            let mut p = Peer::new(AssociationConfig::default(), true);
+            let cfg = if tsn_reset { accepts_tsn_reset() } else { AssociationConfig::default() };
+            let mut p = Peer::new(cfg, true);
+            if ours {
+                // Our own SSN/TSN Reset Request is outstanding meanwhile.
+                p.send(0, b"x").unwrap();
+                p.ep.reset_association(p.now, p.id).unwrap();
+            }
             for params in chunks {
                 p.send_chunks(p.tag, &[&RawChunk(RE_CONFIG, params.concat())]);
                 let out = p.out();

@@ -145,10 +145,98 @@ fn unsupported_requests_say_so() {
         net.b.add_streams(now, c, None, 1, 0).unwrap_err(),
         Errno::EOPNOTSUPP
     );
-    let assoc_reset = SocketOption::EnableStreamReset {
+    let undefined = SocketOption::EnableStreamReset {
         assoc_id: None,
-        value: enable_reset::RESET_ASSOC_REQ,
+        value: 0x10,
     };
-    let e = net.a.setsockopt(now, s, assoc_reset);
-    assert_eq!(e.unwrap_err(), Errno::EOPNOTSUPP);
+    let e = net.a.setsockopt(now, s, undefined);
+    assert_eq!(e.unwrap_err(), Errno::EINVAL);
+}
+
+fn subscribe_assoc_reset(stack: &mut SocketStack, s: SocketId) {
+    let on = SocketOption::Event {
+        assoc_id: None,
+        event: EventType::AssocReset,
+        on: true,
+    };
+    stack.setsockopt(t0(), s, on).unwrap();
+}
+
+/// What waits on `s`: the messages, and the SCTP_ASSOC_RESET_EVENT
+/// notifications as (flags, local TSN, remote TSN).
+type Drained = (Vec<Vec<u8>>, Vec<(u16, u32, u32)>);
+
+fn drain(stack: &mut SocketStack, s: SocketId) -> Drained {
+    let mut out = Drained::default();
+    while let Ok(m) = stack.recvmsg(s) {
+        match m.notification {
+            Some(Notification::AssocReset {
+                flags,
+                local_tsn,
+                remote_tsn,
+                ..
+            }) => out.1.push((flags, local_tsn, remote_tsn)),
+            Some(_) => {}
+            None => out.0.push(m.data.to_vec()),
+        }
+    }
+    out
+}
+
+#[test]
+fn reset_assoc_is_denied_unless_the_peer_enables_it() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    subscribe_assoc_reset(&mut net.b, c);
+    net.b.reset_assoc(net.now, c, None).unwrap();
+    assert_eq!(
+        net.b.reset_assoc(net.now, c, None).unwrap_err(),
+        Errno::EALREADY
+    );
+    net.b.write(net.now, c, b"held").unwrap();
+    net.settle(Duration::from_millis(500));
+    let (_, got) = drain(&mut net.b, c);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, stream_flags::DENIED);
+    // The held message and later ones go with the old numbering.
+    net.b.write(net.now, c, b"after").unwrap();
+    net.settle(Duration::from_millis(500));
+    let (got, _) = drain(&mut net.a, s);
+    assert_eq!(got, vec![b"held".to_vec(), b"after".to_vec()]);
+}
+
+#[test]
+fn reset_assoc_resets_both_sides_and_messages_keep_flowing() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    subscribe_assoc_reset(&mut net.a, s);
+    subscribe_assoc_reset(&mut net.b, c);
+    let all = enable_reset::RESET_STREAM_REQ
+        | enable_reset::RESET_ASSOC_REQ
+        | enable_reset::CHANGE_ASSOC_REQ;
+    let opt = SocketOption::EnableStreamReset {
+        assoc_id: None,
+        value: all,
+    };
+    net.a.setsockopt(net.now, s, opt).unwrap();
+    assert_eq!(net.a.getsockopt(s, opt).unwrap(), opt);
+    net.a.write(net.now, s, b"a1").unwrap();
+    net.b.write(net.now, c, b"b1").unwrap();
+    net.b.reset_assoc(net.now, c, None).unwrap();
+    net.b.write(net.now, c, b"b2").unwrap();
+    net.settle(Duration::from_millis(2000));
+    let (got_a, on_a) = drain(&mut net.a, s);
+    let (got_b, on_b) = drain(&mut net.b, c);
+    assert_eq!(on_a.len(), 1);
+    assert_eq!(on_b.len(), 1);
+    // Success, and each side's local TSN is the other's remote TSN.
+    assert_eq!(on_a[0].0, 0);
+    assert_eq!(on_b[0].0, 0);
+    assert_eq!((on_a[0].1, on_a[0].2), (on_b[0].2, on_b[0].1));
+    // Nothing lost either way across the reset.
+    assert_eq!(got_a, vec![b"b1".to_vec(), b"b2".to_vec()]);
+    assert_eq!(got_b, vec![b"a1".to_vec()]);
+    net.a.write(net.now, s, b"a2").unwrap();
+    net.settle(Duration::from_millis(500));
+    assert_eq!(drain(&mut net.b, c).0, vec![b"a2".to_vec()]);
 }

@@ -1,20 +1,28 @@
 //! Stream re-configuration (RFC 6525): the RE-CONFIG chunk's requests and
 //! responses, both as sender (§5.1) and as receiver (§5.2).
 //!
-//! We send two kinds of request, one at a time (§5.1.1): Outgoing SSN
+//! We send three kinds of request, one at a time (§5.1.1): Outgoing SSN
 //! Reset (for [`crate::Endpoint::reset_streams`] and in answer to the
-//! peer's Incoming SSN Reset) and Add Outgoing Streams (for
+//! peer's Incoming SSN Reset), Add Outgoing Streams (for
 //! [`crate::Endpoint::add_streams`] and in answer to the peer's Add
-//! Incoming Streams). We answer every request type; SSN/TSN Reset is always
-//! denied.
+//! Incoming Streams) and SSN/TSN Reset (for
+//! [`crate::Endpoint::reset_association`]). We answer every request type;
+//! SSN/TSN Reset only when the policy allows it.
+//!
+//! SSN/TSN reset and lost messages: the requester holds its new messages
+//! and sends the request only once everything it sent was acknowledged
+//! (§5.1.4 C2 allows abandoning instead; we never do). The receiver answers
+//! "In progress" while it has DATA in flight, holding its new messages, and
+//! performs the reset when the request comes again with nothing in flight.
 
 use crate::event::{Event, ReconfigResult, StreamDirection};
+use crate::path::PathId;
 use crate::stats::AssociationState as S;
 use crate::types::{StreamId, Tsn};
 use crate::wire::{self, param_type, Chunk, List, Param};
 
 use super::input::encode_simple;
-use super::{Association, Control, Ctx, Timer};
+use super::{Association, Control, Ctx};
 
 /// Result codes of the Re-configuration Response (RFC 6525 §4.4, Table 3).
 pub(crate) mod result {
@@ -37,6 +45,10 @@ pub(crate) mod result {
 const OUTGOING_RESET_OVERHEAD: usize = 20;
 /// The SCTP common header.
 const COMMON_HEADER: usize = 12;
+/// How far an SSN/TSN reset moves the TSNs: half the number space (RFC 6525
+/// §5.2.4 G1 and §5.1.7 D4: "plus 2^31"), so that any DATA chunk of before
+/// the reset, arriving late, is behind or far outside the window.
+const TSN_RESET_JUMP: u32 = 1 << 31;
 
 /// A request of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +57,8 @@ enum Request {
     OutgoingReset(Vec<StreamId>),
     /// Add Outgoing Streams Request.
     AddOutgoing(u16),
+    /// SSN/TSN Reset Request (§4.3).
+    AssocReset,
 }
 
 /// The request in flight (§5.1.1: at most one).
@@ -57,16 +71,33 @@ struct Outstanding {
     /// The peer answered "In progress" (§5.2.7 H2): retransmissions do not
     /// count as errors.
     in_progress: bool,
+    /// Where it was last sent: a timeout counts against this path too
+    /// (§5.1.1, RFC 9260 §6.3.3 E1, §8.2).
+    path: PathId,
+    /// When the Re-configuration Timer (§5.1.1) expires; it runs exactly
+    /// while a request is in flight, so it lives here (an idle association
+    /// pays nothing for it).
+    deadline: crate::time::Instant,
 }
 
-/// An Outgoing SSN Reset Request waiting for the messages queued before it
-/// to get their TSNs (§5.1.2 A1–A3).
+/// A request of ours waiting before it can be sent.
 #[derive(Debug)]
-struct PendingReset {
-    streams: Vec<StreamId>,
-    /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4), or
-    /// the peer's last request sequence number.
-    response_seq: u32,
+enum Pending {
+    /// An Outgoing SSN Reset Request waiting for the messages queued before
+    /// it to get their TSNs (§5.1.2 A1–A3).
+    Streams {
+        streams: Vec<StreamId>,
+        /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4),
+        /// or the peer's last request sequence number.
+        response_seq: u32,
+    },
+    /// An SSN/TSN Reset Request waiting for everything we sent to be
+    /// acknowledged (§5.1.4 C2); new messages are held meanwhile.
+    Association,
+    /// Not ours: the peer's SSN/TSN Reset Request `sn`, answered "In
+    /// progress" while our DATA is in flight; our new messages are held,
+    /// and no request of ours may start.
+    PeerAssociation { sn: u32 },
 }
 
 /// The peer's Outgoing SSN Reset Request waiting for our cumulative TSN ack
@@ -90,13 +121,15 @@ pub(crate) struct ReconfigState {
     /// The results of the peer's last two requests (a RE-CONFIG chunk holds
     /// up to two), answered again when they are retransmitted (§5.2.1).
     last_results: [Option<(u32, u32)>; 2],
+    /// The sequence number, Sender's Next TSN and Receiver's Next TSN of
+    /// the last SSN/TSN Reset Request we performed, for its
+    /// retransmissions (§5.2.1). Boxed: rarely used.
+    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn)>>,
     // Boxed: an idle association pays a pointer each, not the requests
     // (issue 3's idle-size budget).
-    pending: Option<Box<PendingReset>>,
+    pending: Option<Box<Pending>>,
     outstanding: Option<Box<Outstanding>>,
     deferred: Option<Box<DeferredReset>>,
-    /// The Re-configuration Timer (§5.1.1).
-    timer: Timer,
 }
 
 impl ReconfigState {
@@ -107,7 +140,7 @@ impl ReconfigState {
 
     /// When the Re-configuration Timer expires.
     pub(crate) fn deadline(&self) -> Option<crate::time::Instant> {
-        self.timer.deadline
+        self.outstanding.as_ref().map(|o| o.deadline)
     }
 
     fn record(&mut self, sn: u32, result: u32) {
@@ -238,12 +271,32 @@ impl Association {
         }
         let response_seq = self.peer_last_request_sn();
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(Box::new(PendingReset {
+        self.reconfig.pending = Some(Box::new(Pending::Streams {
             streams,
             response_seq,
         }));
         self.reconfig_progress(ctx.now);
         Ok(())
+    }
+
+    /// The SSN/TSN reset primitive (RFC 6525 §5.1.4; RFC 6458-style
+    /// SCTP_RESET_ASSOC): new messages are held from now on, the request
+    /// goes out once everything sent was acknowledged (C2), and the
+    /// answer applies the new TSNs (§5.2.7 H5).
+    pub(crate) fn reset_association(&mut self, ctx: &mut Ctx<'_>) -> Result<(), crate::Error> {
+        self.reconfig_usable()?;
+        self.sendq.pause_all();
+        self.reconfig.pending = Some(Box::new(Pending::Association));
+        self.reconfig_progress(ctx.now);
+        Ok(())
+    }
+
+    /// Nothing of ours is in flight or half sent, and new messages are held:
+    /// the TSNs may be reset (§5.1.4 C2, §5.2.4 G3).
+    fn tsns_quiet(&self) -> bool {
+        self.sendq.all_paused()
+            && self.sendq.streams_paused_and_drained()
+            && self.rtx.cum_ack().next() == self.rtx.next_tsn()
     }
 
     /// The ADD STREAMS primitive for outgoing streams (RFC 6525 §5.1.5).
@@ -275,6 +328,10 @@ impl Association {
         let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
         self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
         let chunk = match &request {
+            // §5.1.4 C3: alone in its chunk.
+            Request::AssocReset => {
+                encode_reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }])
+            }
             Request::OutgoingReset(streams) => encode_reconfig(&[Param::OutgoingSsnResetRequest {
                 request_seq: sn,
                 response_seq,
@@ -298,22 +355,38 @@ impl Association {
             request,
             chunk,
             in_progress: false,
+            path: self.paths.primary(),
+            deadline: now + self.primary_rto(),
         }));
-        self.reconfig.timer.stop();
-        self.reconfig.timer.start(now + self.primary_rto());
     }
 
     /// Sends a waiting Outgoing SSN Reset Request once everything queued
     /// before it has its TSN (§5.1.2 A3). Called before building packets.
     pub(crate) fn reconfig_progress(&mut self, now: crate::time::Instant) {
-        if self.reconfig.pending.is_none()
-            || self.reconfig.outstanding.is_some()
-            || !self.sendq.streams_paused_and_drained()
-        {
+        if self.reconfig.outstanding.is_some() {
             return;
         }
-        if let Some(p) = self.reconfig.pending.take() {
-            self.send_request(now, Request::OutgoingReset(p.streams), p.response_seq);
+        let ready = match self.reconfig.pending.as_deref() {
+            None => return,
+            Some(Pending::Streams { .. }) => self.sendq.streams_paused_and_drained(),
+            // A deferred reset of the peer's streams refers to the TSNs
+            // in force: let it finish first.
+            Some(Pending::Association) => self.tsns_quiet() && self.reconfig.deferred.is_none(),
+            Some(Pending::PeerAssociation { .. }) => false,
+        };
+        if !ready {
+            return;
+        }
+        match self.reconfig.pending.take().map(|p| *p) {
+            Some(Pending::Streams {
+                streams,
+                response_seq,
+            }) => self.send_request(now, Request::OutgoingReset(streams), response_seq),
+            Some(Pending::Association) => self.send_request(now, Request::AssocReset, 0),
+            Some(p @ Pending::PeerAssociation { .. }) => {
+                self.reconfig.pending = Some(Box::new(p));
+            }
+            None => {}
         }
     }
 
@@ -321,32 +394,42 @@ impl Association {
     /// against Association.Max.Retrans unless the peer said "In progress"
     /// (§5.2.7 H2). Returns true if the association failed.
     pub(crate) fn on_reconfig_timer(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if self.closed || !self.reconfig.timer.due(ctx.now) {
-            return false;
-        }
         let Some(o) = self.reconfig.outstanding.as_ref() else {
-            self.reconfig.timer.stop();
             return false;
         };
+        if self.closed || o.deadline > ctx.now {
+            return false;
+        }
         let chunk = o.chunk.clone();
         let counts = !o.in_progress;
-        let mut count = self.reconfig.timer.count;
-        if counts {
-            count += 1;
-            if count > self.config.max_association_retransmits {
-                return true;
-            }
-        }
+        let last = o.path;
         self.stats.timeouts += 1;
+        // §5.1.1: as T3-rtx, except after "In progress" (§5.2.7 H2).
+        let next = if counts {
+            match self.control_chunk_timeout(ctx, last) {
+                Some(next) => next,
+                None => return true,
+            }
+        } else {
+            self.paths
+                .destination_for_retransmission(last)
+                .unwrap_or_else(|| self.data_path())
+        };
+        let to = self.path_addr(next);
+        let rto = self
+            .paths
+            .get(next)
+            .map_or(self.config.rto_initial, |p| p.current_rto());
+        if let Some(o) = self.reconfig.outstanding.as_mut() {
+            o.path = next;
+            o.deadline = ctx.now + rto;
+        }
         self.queue_control(Control {
             bytes: chunk,
             alone: false,
             vtag: None,
-            to: None,
+            to: Some(to),
         });
-        let rto = self.backed_off_rto(count.max(1));
-        self.reconfig.timer.start(ctx.now + rto);
-        self.reconfig.timer.count = count;
         false
     }
 
@@ -381,14 +464,23 @@ impl Association {
         }
         let mut responses: [Option<(u32, u32)>; 2] = [None, None];
         let mut tsn_reset = false;
+        // §5.2.1: a chunk with a request is answered with a SACK too, also
+        // when the answer is a request of ours (§5.2.3, §5.2.6).
+        if params
+            .iter()
+            .flatten()
+            .any(|p| !matches!(p, Param::ReconfigResponse { .. }))
+        {
+            self.tracker.force_sack();
+        }
         for (i, p) in params.into_iter().flatten().enumerate() {
             let answer = match p {
                 Param::ReconfigResponse {
                     response_seq,
                     result,
-                    ..
+                    next_tsns,
                 } => {
-                    self.on_reconfig_response(ctx, response_seq, result);
+                    self.on_reconfig_response(ctx, response_seq, result, next_tsns);
                     None
                 }
                 Param::OutgoingSsnResetRequest {
@@ -406,10 +498,22 @@ impl Association {
                     a.on_incoming_reset_request(ctx, request_seq, streams)
                 }),
                 Param::SsnTsnResetRequest { request_seq } => {
-                    // §5.2.4: TSNs are never reset here; "Denied" (§5.2.1:
-                    // an administrative decision).
                     tsn_reset = true;
-                    self.peer_request(request_seq, |_| (Some(result::DENIED), result::DENIED))
+                    let waiting = matches!(
+                        self.reconfig.pending.as_deref(),
+                        Some(Pending::PeerAssociation { sn }) if *sn == request_seq
+                    );
+                    if waiting {
+                        // The retransmission of a request we answered "In
+                        // progress": perform it if we can now.
+                        let r = self.try_assoc_reset(ctx, request_seq);
+                        self.reconfig.update_stored(request_seq, r);
+                        Some((request_seq, r))
+                    } else {
+                        self.peer_request(request_seq, |a| {
+                            a.on_ssn_tsn_reset_request(ctx, request_seq)
+                        })
+                    }
                 }
                 Param::AddOutgoingStreams {
                     request_seq,
@@ -450,6 +554,15 @@ impl Association {
         };
         match check {
             SeqCheck::New => {
+                if matches!(
+                    self.reconfig.pending.as_deref(),
+                    Some(Pending::PeerAssociation { .. })
+                ) {
+                    // The peer moved on from its SSN/TSN Reset Request
+                    // (one request at a time, §5.1.1): stop holding ours.
+                    self.reconfig.pending = None;
+                    self.sendq.resume_all();
+                }
                 self.reconfig.received = self.reconfig.received.wrapping_add(1);
                 let (answer, stored) = handle(self);
                 self.reconfig.record(sn, stored);
@@ -464,21 +577,25 @@ impl Association {
     /// Queues one RE-CONFIG chunk with the responses (§5.2.1: "put into one
     /// RE-CONFIG chunk"), and a SACK with it (§5.2.1 implementation note).
     fn send_responses(&mut self, responses: &[Option<(u32, u32)>; 2], tsn_reset: bool) {
-        let next_tsns = tsn_reset.then(|| {
-            (
-                self.rtx.next_tsn(),
-                self.tracker.cumulative_tsn_ack().next(),
-            )
-        });
         let mut params = [Param::EcnCapable, Param::EcnCapable];
         let mut n = 0;
         for (sn, r) in responses.iter().flatten() {
+            // §5.1.7 D3/D4: only in answers to SSN/TSN Reset Requests; a
+            // performed one's TSNs are those it set, also when answered
+            // again (§5.2.1).
+            let next_tsns = tsn_reset.then(|| match self.reconfig.assoc_reset_answer.as_deref() {
+                Some(&(s, sender, receiver)) if s == *sn && *r == result::PERFORMED => {
+                    (sender, receiver)
+                }
+                _ => (
+                    self.rtx.next_tsn(),
+                    self.tracker.cumulative_tsn_ack().next(),
+                ),
+            });
             if let Some(slot) = params.get_mut(n) {
                 *slot = Param::ReconfigResponse {
                     response_seq: *sn,
                     result: *r,
-                    // §5.1.7 D3/D4: only in answers to SSN/TSN Reset
-                    // Requests.
                     next_tsns,
                 };
                 n += 1;
@@ -605,7 +722,8 @@ impl Association {
             self.reconfig.pending.as_deref(),
             self.reconfig.outstanding.as_deref(),
         ) {
-            (Some(p), _) => Some(&p.streams),
+            (Some(Pending::Streams { streams, .. }), _) => Some(streams),
+            (Some(Pending::Association | Pending::PeerAssociation { .. }), _) => None,
             (
                 None,
                 Some(Outstanding {
@@ -627,12 +745,79 @@ impl Association {
             return (Some(r), r);
         }
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(Box::new(PendingReset {
+        self.reconfig.pending = Some(Box::new(Pending::Streams {
             streams,
             response_seq: sn,
         }));
         self.reconfig_progress(ctx.now);
         (None, result::PERFORMED)
+    }
+
+    /// §5.2.4: the peer asks to reset both directions' TSNs and SSNs.
+    fn on_ssn_tsn_reset_request(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> (Option<u32>, u32) {
+        if !self.config.reconfig_policy.accept_ssn_tsn_reset {
+            // §5.2.1: an administrative decision.
+            let r = result::DENIED;
+            return (Some(r), r);
+        }
+        if self.reconfig.busy() || self.reconfig.deferred.is_some() {
+            // A request of ours, or a deferred reset of the peer's streams,
+            // is under way: they refer to the TSNs in force.
+            let r = result::ALREADY_IN_PROGRESS;
+            return (Some(r), r);
+        }
+        // Our new messages wait from now on; what is in flight must be
+        // acknowledged first, or the peer would skip it (G3).
+        self.sendq.pause_all();
+        self.reconfig.pending = Some(Box::new(Pending::PeerAssociation { sn }));
+        let r = self.try_assoc_reset(ctx, sn);
+        (Some(r), r)
+    }
+
+    /// Performs the peer's SSN/TSN reset `sn` if nothing of ours is in
+    /// flight (§5.2.4 G1-G5), else answers "In progress" (§5.2.7 H2: the
+    /// peer asks again).
+    fn try_assoc_reset(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> u32 {
+        if !self.tsns_quiet() {
+            return result::IN_PROGRESS;
+        }
+        self.reconfig.pending = None;
+        // G1: the peer's next TSN, 2^31 beyond what we acknowledged.
+        let receiver_next = self.tracker.cumulative_tsn_ack().next().add(TSN_RESET_JUMP);
+        // G2 says "SHOULD be the highest TSN sent plus 1"; we jump 2^31
+        // too. DATA we send after the reset may reach the peer before our
+        // answer (lost, reordered): with the TSN right after its
+        // cumulative ack it would take it for old numbering; 2^31 ahead it
+        // discards it and our retransmission follows the answer.
+        let sender_next = self.rtx.next_tsn().add(TSN_RESET_JUMP);
+        self.restart_tsns(ctx, sender_next, receiver_next);
+        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next)));
+        ctx.emit(
+            self.id,
+            Event::AssociationReset {
+                local_tsn: sender_next,
+                remote_tsn: receiver_next,
+                result: ReconfigResult::Success,
+            },
+        );
+        result::PERFORMED
+    }
+
+    /// §5.2.4 G3-G5, §5.2.7 H5: our next DATA carries `local_next`, the
+    /// peer's `remote_next`; every stream restarts at SSN/MID 0. Complete
+    /// messages of the peer are delivered first; held messages of ours go
+    /// out with the new numbering.
+    fn restart_tsns(&mut self, ctx: &mut Ctx<'_>, local_next: Tsn, remote_next: Tsn) {
+        // G3: as a SACK acknowledging everything (nothing is outstanding).
+        self.rtx.restart(local_next);
+        // G4: as a FORWARD-TSN over everything, all streams.
+        self.deliver_messages(ctx);
+        self.tracker.restart(remote_next);
+        self.reasm.restart(remote_next);
+        self.deliver_messages(ctx);
+        // G5.
+        self.sendq.reset_all();
+        self.report_failed(ctx);
     }
 
     /// §5.2.5: the peer adds streams it sends on (our inbound streams).
@@ -686,25 +871,34 @@ impl Association {
     }
 
     /// §5.2.7: the peer answered one of our requests.
-    fn on_reconfig_response(&mut self, ctx: &mut Ctx<'_>, sn: u32, code: u32) {
+    fn on_reconfig_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sn: u32,
+        code: u32,
+        next_tsns: Option<(Tsn, Tsn)>,
+    ) {
         // H1: only the request in flight is answered.
         if self.reconfig.outstanding.as_ref().map(|o| o.sn) != Some(sn) {
             return;
         }
         if code == result::IN_PROGRESS {
             // H2: wait again, without counting errors.
+            let deadline = ctx.now + self.primary_rto();
             if let Some(o) = self.reconfig.outstanding.as_mut() {
                 o.in_progress = true;
+                o.deadline = deadline;
             }
-            self.reconfig.timer.stop();
-            self.reconfig.timer.start(ctx.now + self.primary_rto());
             return;
         }
         let Some(o) = self.reconfig.outstanding.take() else {
             return;
         };
-        self.reconfig.timer.stop();
-        self.error_count = 0;
+        // The peer answered: the path and the association are reachable
+        // (RFC 9260 §8.1, §8.2).
+        if let Some(e) = self.paths.on_data_acked(o.path, true) {
+            self.path_event(ctx, e);
+        }
         let outcome = match code {
             result::NOTHING_TO_DO | result::PERFORMED => ReconfigResult::Success,
             result::DENIED => ReconfigResult::Denied,
@@ -745,9 +939,53 @@ impl Association {
                     },
                 );
             }
+            Request::AssocReset => self.on_assoc_reset_response(ctx, outcome, next_tsns),
         }
         // Another request may have waited for this one.
         self.reconfig_progress(ctx.now);
+    }
+}
+
+impl Association {
+    /// §5.2.7 H5: the answer to our SSN/TSN Reset Request.
+    fn on_assoc_reset_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        outcome: ReconfigResult,
+        next_tsns: Option<(Tsn, Tsn)>,
+    ) {
+        // §5.1.7 D3/D4: a success carries both TSNs; without them nothing
+        // can be reset.
+        let (outcome, tsns) = match (outcome, next_tsns) {
+            (ReconfigResult::Success, Some(t)) => (outcome, Some(t)),
+            (ReconfigResult::Success, None) => (ReconfigResult::Failed, None),
+            (o, _) => (o, None),
+        };
+        let (local_tsn, remote_tsn) = match tsns {
+            // The peer's Sender's Next TSN is the TSN of its next DATA; its
+            // Receiver's Next TSN is ours.
+            Some((peer_next, our_next)) => {
+                self.restart_tsns(ctx, our_next, peer_next);
+                (our_next, peer_next)
+            }
+            None => {
+                // H3: nothing reset; held messages go with the old
+                // numbering.
+                self.sendq.resume_all();
+                (
+                    self.rtx.next_tsn(),
+                    self.tracker.cumulative_tsn_ack().next(),
+                )
+            }
+        };
+        ctx.emit(
+            self.id,
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result: outcome,
+            },
+        );
     }
 }
 

@@ -954,6 +954,30 @@ impl ReassemblyQueue {
         }
     }
 
+    /// RFC 6525 §5.2.4 G4/G5 and §5.2.7 H5 (SSN/TSN reset): as a
+    /// FORWARD-TSN over everything for all streams, then every stream
+    /// restarts at SSN/MID 0 and the peer's next TSN is `peer_next_tsn`.
+    /// Complete messages that waited for an earlier one are made available
+    /// (in their stream's order); fragments of incomplete messages are
+    /// dropped (the peer abandoned them, §5.1.4 C2).
+    pub fn restart(&mut self, peer_next_tsn: Tsn) {
+        let ready = &mut self.ready;
+        self.streams.for_each_mut(|st| {
+            for (_, (_, msg)) in core::mem::take(&mut st.pending) {
+                ready.push_back(msg);
+            }
+        });
+        self.streams = StreamTable::default();
+        self.data_frags.clear();
+        self.partials.clear();
+        self.idata_index.clear();
+        self.deferred_reset = None;
+        self.deferred.clear();
+        self.evicted.clear();
+        self.tsns = Unwrapper::new(peer_next_tsn.0);
+        self.buffered = self.ready.iter().map(|m| m.data.len()).sum();
+    }
+
     /// RFC 6525 §5.2.2 E2 "deferred reset processing": an Outgoing SSN
     /// Reset Request for `streams` (all when empty) arrived whose Sender's
     /// Last Assigned TSN is above the cumulative ack. From now on, chunks of

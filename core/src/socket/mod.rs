@@ -1239,6 +1239,24 @@ impl SocketStack {
         })
     }
 
+    /// SCTP_RESET_ASSOC (RFC 6525 §6.3.3): resets the TSNs of both
+    /// directions and every stream's sequence numbers (see
+    /// [`Endpoint::reset_association`]: nothing sent is lost; new messages
+    /// wait for the answer). The answer arrives as an
+    /// SCTP_ASSOC_RESET_EVENT notification. A request still outstanding
+    /// gives EALREADY; RE-CONFIG not negotiated, EOPNOTSUPP.
+    pub fn reset_assoc(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+    ) -> SResult<()> {
+        self.on_endpoint(now, id, assoc, |ep, aid| {
+            ep.reset_association(now, aid)
+                .map_err(|e| errno::from_core(&e))
+        })
+    }
+
     /// Runs a command on the endpoint for the socket's association, then
     /// turns the events it caused into notifications.
     fn on_endpoint(
@@ -2227,6 +2245,19 @@ impl SocketStack {
                 let n = Notification::StreamReset {
                     flags: dir | stream_flags::of(result),
                     streams: streams.iter().map(|s| s.0).collect(),
+                    assoc_id: aid,
+                };
+                s.notify(n, aid, from);
+            }
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result,
+            } => {
+                let n = Notification::AssocReset {
+                    flags: stream_flags::of(result),
+                    local_tsn: local_tsn.0,
+                    remote_tsn: remote_tsn.0,
                     assoc_id: aid,
                 };
                 s.notify(n, aid, from);

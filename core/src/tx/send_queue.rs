@@ -206,6 +206,9 @@ pub struct SendQueue {
     low_pending: bool,
     stream_low: VecDeque<StreamId>,
     failed: VecDeque<FailedMessage>,
+    /// Every stream is paused ([`pause_all`](Self::pause_all)): streams
+    /// first used from now on start paused too.
+    hold_all: bool,
 }
 
 impl SendQueue {
@@ -226,6 +229,7 @@ impl SendQueue {
             low_pending: false,
             stream_low: VecDeque::new(),
             failed: VecDeque::new(),
+            hold_all: false,
         }
     }
 
@@ -276,7 +280,7 @@ impl SendQueue {
         let seq = self.next_seq;
         self.next_seq += 1;
         let stream_id = msg.stream;
-        let s = self.streams.entry(stream_id).or_default();
+        let s = Self::stream_entry(&mut self.streams, self.hold_all, stream_id);
         s.buffered += len;
         s.queue.push_back(Queued {
             msg,
@@ -316,7 +320,7 @@ impl SendQueue {
     /// `bufferedAmountLowThreshold`); crossings are reported by
     /// [`take_stream_buffered_amount_low`](Self::take_stream_buffered_amount_low).
     pub fn set_stream_buffered_amount_low_threshold(&mut self, stream: StreamId, bytes: usize) {
-        self.streams.entry(stream).or_default().low_threshold = bytes;
+        Self::stream_entry(&mut self.streams, self.hold_all, stream).low_threshold = bytes;
     }
 
     /// True once after each crossing of the total threshold.
@@ -344,7 +348,7 @@ impl SendQueue {
     /// value = sent first) and weight for [`SchedulerKind::WeightedFair`]
     /// (at least 1).
     pub fn set_stream_priority(&mut self, stream: StreamId, priority: u16, weight: u16) {
-        let s = self.streams.entry(stream).or_default();
+        let s = Self::stream_entry(&mut self.streams, self.hold_all, stream);
         s.priority = priority;
         s.weight = weight.max(1);
         if s.scheduled {
@@ -403,7 +407,7 @@ impl SendQueue {
     pub fn pause_streams(&mut self, streams: &[StreamId]) {
         let barrier = MessageId(self.next_message_id);
         for &id in streams {
-            let s = self.streams.entry(id).or_default();
+            let s = Self::stream_entry(&mut self.streams, self.hold_all, id);
             s.paused = true;
             s.barrier = barrier;
         }
@@ -417,6 +421,59 @@ impl SendQueue {
             .values()
             .filter(|s| s.paused)
             .all(OutStream::drained_for_reset)
+    }
+
+    /// A stream's state, created on first use (paused when every stream
+    /// is, see [`pause_all`](Self::pause_all)).
+    fn stream_entry(
+        streams: &mut BTreeMap<StreamId, OutStream>,
+        hold_all: bool,
+        id: StreamId,
+    ) -> &mut OutStream {
+        // Barrier 0: nothing queued is sent while held.
+        streams.entry(id).or_insert_with(|| OutStream {
+            paused: hold_all,
+            ..OutStream::default()
+        })
+    }
+
+    /// Holds back every message not started yet, on every stream (RFC
+    /// 6525 §5.1.4 C2 for an SSN/TSN reset: "suspending any new
+    /// transmissions and TSN assignment"); a message already partly sent
+    /// is finished. [`streams_paused_and_drained`](Self::streams_paused_and_drained)
+    /// then tells when no message is partly sent.
+    pub fn pause_all(&mut self) {
+        self.hold_all = true;
+        for s in self.streams.values_mut() {
+            s.paused = true;
+            s.barrier = MessageId(0);
+        }
+    }
+
+    /// Every stream is held by [`pause_all`](Self::pause_all).
+    pub fn all_paused(&self) -> bool {
+        self.hold_all
+    }
+
+    /// RFC 6525 §5.2.4 G5 and §5.2.7 H5: every stream's SSN and MIDs
+    /// restart at 0, and all streams resume.
+    pub fn reset_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.keys().copied().collect();
+        for s in self.streams.values_mut() {
+            s.next_ssn = Ssn(0);
+            s.next_mid_ordered = Mid(0);
+            s.next_mid_unordered = Mid(0);
+        }
+        self.hold_all = false;
+        self.resume_streams(&ids);
+    }
+
+    /// Resumes every stream without touching the numbering (an SSN/TSN
+    /// reset was refused).
+    pub fn resume_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.keys().copied().collect();
+        self.hold_all = false;
+        self.resume_streams(&ids);
     }
 
     /// Resets the streams' SSN and MIDs to 0 (RFC 6525 §5.1.2, §5.2.7 H4)
