@@ -878,7 +878,36 @@ impl Endpoint {
         id: AssociationId,
         streams: &[StreamId],
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams))
+        self.with_assoc(now, id, |a, ctx| {
+            a.reset_streams(ctx, streams, crate::ResetDirection::Outgoing)
+        })
+    }
+
+    /// Resets streams of association `id` in one or both directions (RFC
+    /// 6525 §5.1.2, §5.1.3; RFC 6458 SCTP_RESET_STREAMS with `srs_flags`).
+    ///
+    /// - [`ResetDirection::Outgoing`](crate::ResetDirection::Outgoing): as
+    ///   [`reset_streams`](Self::reset_streams).
+    /// - [`ResetDirection::Incoming`](crate::ResetDirection::Incoming): asks
+    ///   the peer to reset the streams it sends on (an empty list: all of
+    ///   them). The request goes at once; when the peer performs it,
+    ///   [`Event::StreamsReset`] comes with
+    ///   [`StreamDirection::Incoming`](crate::StreamDirection::Incoming)
+    ///   after every message it sent before; if it refuses, the same event
+    ///   with `Denied` or `Failed`.
+    /// - [`ResetDirection::Both`](crate::ResetDirection::Both): both
+    ///   requests in one RE-CONFIG chunk (RFC 6525 §3.1); each stream must
+    ///   exist in both directions.
+    ///
+    /// Errors as for [`reset_streams`](Self::reset_streams).
+    pub fn reset_streams_with(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        streams: &[StreamId],
+        direction: crate::ResetDirection,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams, direction))
     }
 
     /// Resets the TSNs of both directions and the sequence numbers of every
@@ -917,7 +946,28 @@ impl Endpoint {
         id: AssociationId,
         outgoing: u16,
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, outgoing))
+        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, 0, outgoing))
+    }
+
+    /// Adds streams to association `id` in both directions (RFC 6525
+    /// §5.1.5, §5.1.6; RFC 6458 SCTP_ADD_STREAMS with `sas_instrms` and
+    /// `sas_outstrms`): `outgoing` more streams we send on, and `incoming`
+    /// more the peer sends on (it adds them with its own request). Both
+    /// requests go in one RE-CONFIG chunk. Each side's result comes as
+    /// [`Event::StreamsAdded`] with the counts then in force.
+    ///
+    /// Errors as for [`add_streams`](Self::add_streams);
+    /// [`Error::InvalidReconfig`] when both are 0, or when the inbound
+    /// streams would exceed
+    /// [`AssociationConfig::max_inbound_streams`](crate::AssociationConfig::max_inbound_streams).
+    pub fn add_streams_with(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        incoming: u16,
+        outgoing: u16,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, incoming, outgoing))
     }
 
     /// Figures about association `id`.

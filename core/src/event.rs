@@ -105,6 +105,19 @@ pub enum StreamDirection {
     Outgoing,
 }
 
+/// Which streams [`crate::Endpoint::reset_streams_with`] resets (RFC 6458
+/// `srs_flags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetDirection {
+    /// Streams we send on (SCTP_STREAM_RESET_OUTGOING; RFC 6525 §5.1.2).
+    Outgoing,
+    /// Streams the peer sends on: we ask it to reset them
+    /// (SCTP_STREAM_RESET_INCOMING; RFC 6525 §5.1.3).
+    Incoming,
+    /// Both, in one RE-CONFIG chunk (RFC 6525 §3.1).
+    Both,
+}
+
 /// How a stream re-configuration ended (RFC 6525 §6.1.1, §6.1.3 flags).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReconfigResult {

@@ -11,8 +11,8 @@ use anysctp::wire::{
 };
 use anysctp::{
     AssociationConfig, AssociationId, CloseReason, Endpoint, EndpointConfig, Error, Event, Instant,
-    Ppid, ReconfigPolicy, ReconfigResult, SendOptions, Ssn, StreamDirection, StreamId, Tsn,
-    VerificationTag,
+    Ppid, ReconfigPolicy, ReconfigResult, ResetDirection, SendOptions, Ssn, StreamDirection,
+    StreamId, Tsn, VerificationTag,
 };
 use bytes::Bytes;
 
@@ -51,6 +51,14 @@ enum R {
     },
     TsnReq {
         sn: u32,
+    },
+    InReq {
+        sn: u32,
+        streams: Vec<u16>,
+    },
+    AddIn {
+        sn: u32,
+        n: u16,
     },
     Other(u16),
 }
@@ -259,6 +267,13 @@ impl Peer {
         )
     }
 
+    /// Asks for one more outbound stream and checks that the request goes
+    /// out at once numbered `sn` (nothing of ours was outstanding).
+    fn expect_add_request(&mut self, sn: u32) {
+        self.ep.add_streams(self.now, self.id, 1).unwrap();
+        assert_eq!(self.out().reconfigs, vec![vec![R::AddOut { sn, n: 1 }]]);
+    }
+
     fn advance(&mut self, d: Duration) {
         self.now += d;
         self.ep.handle_timeout(self.now);
@@ -295,6 +310,20 @@ fn own(p: Param<'_>) -> R {
             n: new_streams,
         },
         Param::SsnTsnResetRequest { request_seq } => R::TsnReq { sn: request_seq },
+        Param::IncomingSsnResetRequest {
+            request_seq,
+            streams,
+        } => R::InReq {
+            sn: request_seq,
+            streams: streams.iter().map(|s| s.unwrap().0).collect(),
+        },
+        Param::AddIncomingStreams {
+            request_seq,
+            new_streams,
+        } => R::AddIn {
+            sn: request_seq,
+            n: new_streams,
+        },
         other => R::Other(other.param_type()),
     }
 }
@@ -443,6 +472,14 @@ fn assoc_resets(events: Vec<Event>) -> Vec<Event> {
         .into_iter()
         .filter(|e| matches!(e, Event::AssociationReset { .. }))
         .collect()
+}
+
+/// Without heartbeats: timeouts are the request's only.
+fn no_heartbeat() -> AssociationConfig {
+    AssociationConfig {
+        heartbeat_interval: None,
+        ..AssociationConfig::default()
+    }
 }
 
 /// An endpoint that accepts SSN/TSN Reset Requests.
@@ -636,13 +673,7 @@ fn a_performed_answer_without_next_tsns_resets_nothing() {
 
 #[test]
 fn a_request_timeout_counts_against_the_path_and_the_association() {
-    let mut p = Peer::new(
-        AssociationConfig {
-            heartbeat_interval: None,
-            ..AssociationConfig::default()
-        },
-        true,
-    );
+    let mut p = Peer::new(no_heartbeat(), true);
     p.ep.add_streams(p.now, p.id, 1).unwrap();
     assert_eq!(p.out().reconfigs.len(), 1);
     let errors = |p: &Peer| p.ep.stats(p.id).unwrap().paths[0].error_count;
@@ -839,14 +870,7 @@ fn our_reset_sends_queued_messages_first_then_holds_new_ones() {
     // The held message goes now, numbered from 0 (RFC 6525 §5.2.7 H4).
     assert_eq!(out.data, vec![(p.tsn + 2, 1, 0)]);
     // The next request takes the next sequence number.
-    p.ep.add_streams(p.now, p.id, 1).unwrap();
-    assert_eq!(
-        p.out().reconfigs,
-        vec![vec![R::AddOut {
-            sn: p.tsn + 1,
-            n: 1
-        }]]
-    );
+    p.expect_add_request(p.tsn + 1);
 }
 
 #[test]
@@ -1062,4 +1086,195 @@ mod arbitrary {
             }
         }
     }
+}
+
+#[test]
+fn our_incoming_reset_is_answered_by_the_peers_outgoing_request() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.ep.reset_streams_with(p.now, p.id, &[StreamId(1)], ResetDirection::Incoming)
+        .unwrap();
+    // RFC 6525 §5.1.3: sent at once, alone.
+    let out = p.out();
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::InReq {
+            sn: p.tsn,
+            streams: vec![1]
+        }]]
+    );
+    assert_eq!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigInProgress)
+    );
+    // §5.2.3 / §5.1.2 A4: the peer answers with its own Outgoing SSN Reset
+    // Request carrying our sequence number.
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::OutgoingSsnResetRequest {
+        request_seq: sn,
+        response_seq: p.tsn,
+        last_tsn: Tsn(PEER_TSN),
+        streams: List::Items(&[StreamId(1)]),
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(1, &b"p0"[..])]);
+    assert!(ev.contains(&incoming_reset(&[1])));
+    // Answered: the next request may go, with the next sequence number.
+    p.expect_add_request(p.tsn + 1);
+}
+
+#[test]
+fn our_incoming_reset_denied_is_reported() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    // An empty list asks for all the peer's streams (§5.1.3 B2).
+    p.ep.reset_streams_with(p.now, p.id, &[], ResetDirection::Incoming)
+        .unwrap();
+    let out = p.out();
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::InReq {
+            sn: p.tsn,
+            streams: vec![]
+        }]]
+    );
+    p.answer(p.tsn, DENIED);
+    assert_eq!(
+        p.events(),
+        vec![reset_event(
+            StreamDirection::Incoming,
+            &[],
+            ReconfigResult::Denied
+        )]
+    );
+    assert!(matches!(
+        p.ep.reset_streams_with(p.now, p.id, &[StreamId(4)], ResetDirection::Incoming),
+        Err(Error::InvalidStream { .. })
+    ));
+    assert!(matches!(
+        p.ep.reset_streams_with(p.now, p.id, &[], ResetDirection::Both),
+        Err(Error::InvalidReconfig(_))
+    ));
+}
+
+#[test]
+fn both_directions_go_in_one_chunk_and_both_must_be_answered() {
+    let mut p = Peer::new(no_heartbeat(), true);
+    p.send(2, b"a").unwrap();
+    p.ep.reset_streams_with(p.now, p.id, &[StreamId(2)], ResetDirection::Both)
+        .unwrap();
+    p.send(2, b"b").unwrap();
+    let out = p.out();
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    // §3.1, §5.1.3 B3: Outgoing and Incoming SSN Reset in one chunk.
+    let both = vec![vec![
+        R::OutReq {
+            sn: p.tsn,
+            resp_sn: PEER_TSN - 1,
+            last_tsn: p.tsn,
+            streams: vec![2],
+        },
+        R::InReq {
+            sn: p.tsn + 1,
+            streams: vec![2],
+        },
+    ]];
+    assert_eq!(out.reconfigs, both);
+    p.sack(p.tsn);
+    // Our outgoing reset is performed; the held message goes from SSN 0.
+    let out = p.answer(p.tsn, PERFORMED);
+    assert_eq!(out.data, vec![(p.tsn + 1, 2, 0)]);
+    let done = reset_event(StreamDirection::Outgoing, &[2], ReconfigResult::Success);
+    assert!(p.events().contains(&done));
+    // The incoming one is still unanswered (§5.2.7 H1): the chunk is
+    // retransmitted, and no new request may start.
+    assert_eq!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigInProgress)
+    );
+    p.advance(Duration::from_secs(4));
+    assert_eq!(p.out().reconfigs, both);
+    // The peer's own reset answers it.
+    let sn = p.sn();
+    p.reconfig(&[Param::OutgoingSsnResetRequest {
+        request_seq: sn,
+        response_seq: p.tsn + 1,
+        last_tsn: Tsn(PEER_TSN - 1),
+        streams: List::Items(&[StreamId(2)]),
+    }]);
+    assert!(p.events().contains(&incoming_reset(&[2])));
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+}
+
+#[test]
+fn add_streams_both_ways_in_one_chunk() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.add_streams_with(p.now, p.id, 2, 1).unwrap();
+    // §3.1: Add Outgoing and Add Incoming Streams in one chunk.
+    assert_eq!(
+        p.out().reconfigs,
+        vec![vec![
+            R::AddOut { sn: p.tsn, n: 1 },
+            R::AddIn {
+                sn: p.tsn + 1,
+                n: 2
+            }
+        ]]
+    );
+    // The peer performs ours and adds its outgoing streams with its own
+    // request (§5.2.6).
+    // (§3.1: a response and an Add Outgoing Streams Request do not share a
+    // chunk.)
+    p.answer(p.tsn, PERFORMED);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::AddOutgoingStreams {
+        request_seq: sn,
+        new_streams: 2,
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    let added: Vec<(u16, u16, ReconfigResult)> = p
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::StreamsAdded {
+                inbound_streams,
+                outbound_streams,
+                result,
+            } => Some((inbound_streams, outbound_streams, result)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added,
+        vec![
+            (4, 5, ReconfigResult::Success),
+            (6, 5, ReconfigResult::Success)
+        ]
+    );
+    // Both answered.
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+}
+
+#[test]
+fn add_incoming_streams_denied_is_reported_and_limits_are_checked() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.add_streams_with(p.now, p.id, 3, 0).unwrap();
+    assert_eq!(p.out().reconfigs, vec![vec![R::AddIn { sn: p.tsn, n: 3 }]]);
+    p.answer(p.tsn, DENIED);
+    assert_eq!(
+        p.events(),
+        vec![Event::StreamsAdded {
+            inbound_streams: 4,
+            outbound_streams: 4,
+            result: ReconfigResult::Denied
+        }]
+    );
+    assert!(matches!(
+        p.ep.add_streams_with(p.now, p.id, 0, 0),
+        Err(Error::InvalidReconfig(_))
+    ));
+    assert!(matches!(
+        p.ep.add_streams_with(p.now, p.id, 65535, 0),
+        Err(Error::InvalidReconfig(_))
+    ));
 }

@@ -87,6 +87,72 @@ fn reset_streams_is_notified_on_both_sides() {
 }
 
 #[test]
+fn incoming_and_outgoing_reset_in_one_call() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    net.a.write(net.now, s, b"from a").unwrap();
+    net.b.write(net.now, c, b"from b").unwrap();
+    net.b
+        .reset_streams(net.now, c, None, srs::INCOMING | srs::OUTGOING, &[0])
+        .unwrap();
+    net.settle(Duration::from_millis(500));
+    let mut buf = [0u8; 64];
+    let n = net.a.read(s, &mut buf).unwrap();
+    assert_eq!(&buf[..n], b"from b");
+    let n = net.b.read(c, &mut buf).unwrap();
+    assert_eq!(&buf[..n], b"from a");
+    // A's stream 0 was reset both ways: the peer's (B's outgoing) and its
+    // own (asked by B).
+    let sid = net.a.associations(s).unwrap()[0];
+    let mut got = notifications(&mut net.a, s);
+    got.sort_by_key(|n| format!("{n:?}"));
+    assert_eq!(
+        got,
+        vec![
+            reset(stream_flags::RESET_INCOMING_SSN, 0, sid),
+            reset(stream_flags::RESET_OUTGOING_SSN, 0, sid),
+        ]
+    );
+    let cid = net.b.associations(c).unwrap()[0];
+    let mut got = notifications(&mut net.b, c);
+    got.sort_by_key(|n| format!("{n:?}"));
+    assert_eq!(
+        got,
+        vec![
+            reset(stream_flags::RESET_INCOMING_SSN, 0, cid),
+            reset(stream_flags::RESET_OUTGOING_SSN, 0, cid),
+        ]
+    );
+}
+
+#[test]
+fn add_streams_both_ways_in_one_call() {
+    let mut net = Net::new();
+    let (s, c) = pair(&mut net);
+    net.b.add_streams(net.now, c, None, 3, 2).unwrap();
+    net.settle(Duration::from_millis(500));
+    let counts = |n: Vec<Notification>| -> Vec<(u16, u16, u16)> {
+        n.into_iter()
+            .filter_map(|n| match n {
+                Notification::StreamChange {
+                    flags,
+                    inbound_streams,
+                    outbound_streams,
+                    ..
+                } => Some((flags, inbound_streams, outbound_streams)),
+                _ => None,
+            })
+            .collect()
+    };
+    let on_b = counts(notifications(&mut net.b, c));
+    let on_a = counts(notifications(&mut net.a, s));
+    // B ends with 12 outbound and 13 inbound streams, A the mirror.
+    assert_eq!(on_b.last().map(|c| (c.1, c.2)), Some((13, 12)), "{on_b:?}");
+    assert_eq!(on_a.last().map(|c| (c.1, c.2)), Some((12, 13)), "{on_a:?}");
+    assert!(on_a.iter().chain(&on_b).all(|c| c.0 == 0));
+}
+
+#[test]
 fn add_streams_is_notified_with_the_new_counts() {
     let mut net = Net::new();
     let (s, c) = pair(&mut net);
@@ -135,15 +201,19 @@ fn unsupported_requests_say_so() {
     let mut net = Net::new();
     let (s, c) = pair(&mut net);
     let now = net.now;
-    let e = net.b.reset_streams(now, c, None, srs::INCOMING, &[0]);
-    assert_eq!(e.unwrap_err(), Errno::EOPNOTSUPP);
+    let e = net.b.reset_streams(now, c, None, 0, &[0]);
+    assert_eq!(e.unwrap_err(), Errno::EINVAL);
     let e = net.b.reset_streams(now, c, None, srs::OUTGOING, &[]);
     assert_eq!(e.unwrap_err(), Errno::EINVAL);
     let e = net.b.reset_streams(now, c, None, srs::OUTGOING, &[10]);
     assert_eq!(e.unwrap_err(), Errno::EINVAL);
     assert_eq!(
-        net.b.add_streams(now, c, None, 1, 0).unwrap_err(),
-        Errno::EOPNOTSUPP
+        net.b.add_streams(now, c, None, 0, 0).unwrap_err(),
+        Errno::EINVAL
+    );
+    assert_eq!(
+        net.b.add_streams(now, c, None, 65535, 0).unwrap_err(),
+        Errno::EINVAL
     );
     let undefined = SocketOption::EnableStreamReset {
         assoc_id: None,

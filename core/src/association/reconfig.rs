@@ -15,7 +15,7 @@
 //! "In progress" while it has DATA in flight, holding its new messages, and
 //! performs the reset when the request comes again with nothing in flight.
 
-use crate::event::{Event, ReconfigResult, StreamDirection};
+use crate::event::{Event, ReconfigResult, ResetDirection, StreamDirection};
 use crate::path::PathId;
 use crate::stats::AssociationState as S;
 use crate::types::{StreamId, Tsn};
@@ -50,22 +50,29 @@ const COMMON_HEADER: usize = 12;
 /// the reset, arriving late, is behind or far outside the window.
 const TSN_RESET_JUMP: u32 = 1 << 31;
 
-/// A request of ours.
+/// A request parameter of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Request {
     /// Outgoing SSN Reset Request for these streams (never empty).
     OutgoingReset(Vec<StreamId>),
+    /// Incoming SSN Reset Request (§4.2) for these streams (empty: all).
+    IncomingReset(Vec<StreamId>),
     /// Add Outgoing Streams Request.
     AddOutgoing(u16),
+    /// Add Incoming Streams Request (§4.6).
+    AddIncoming(u16),
     /// SSN/TSN Reset Request (§4.3).
     AssocReset,
 }
 
-/// The request in flight (§5.1.1: at most one).
+/// The RE-CONFIG chunk in flight (§5.1.1: at most one), with one or two
+/// requests (§3.1: Outgoing and Incoming SSN Reset, or Add Outgoing and
+/// Add Incoming Streams).
 #[derive(Debug)]
 struct Outstanding {
-    sn: u32,
-    request: Request,
+    /// The requests not answered yet, by sequence number; the timer runs
+    /// until both are (§5.2.7 H1).
+    parts: [Option<(u32, Request)>; 2],
     /// The encoded RE-CONFIG chunk, for retransmission.
     chunk: Vec<u8>,
     /// The peer answered "In progress" (§5.2.7 H2): retransmissions do not
@@ -80,6 +87,28 @@ struct Outstanding {
     deadline: crate::time::Instant,
 }
 
+impl Outstanding {
+    /// The unanswered request numbered `sn`.
+    fn find(&self, sn: u32) -> Option<&Request> {
+        self.parts
+            .iter()
+            .flatten()
+            .find(|(s, _)| *s == sn)
+            .map(|p| &p.1)
+    }
+
+    /// Takes the first unanswered request that `pick` selects, returning
+    /// it with whether none is left.
+    fn take(&mut self, mut pick: impl FnMut(u32, &Request) -> bool) -> Option<(Request, bool)> {
+        let slot = self
+            .parts
+            .iter_mut()
+            .find(|p| p.as_ref().is_some_and(|(s, r)| pick(*s, r)))?;
+        let (_, r) = slot.take()?;
+        Some((r, self.parts.iter().all(Option::is_none)))
+    }
+}
+
 /// A request of ours waiting before it can be sent.
 #[derive(Debug)]
 enum Pending {
@@ -90,6 +119,9 @@ enum Pending {
         /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4),
         /// or the peer's last request sequence number.
         response_seq: u32,
+        /// An Incoming SSN Reset Request to send along (§5.1.3 B3), for
+        /// these streams (empty: all).
+        incoming: Option<Vec<StreamId>>,
     },
     /// An SSN/TSN Reset Request waiting for everything we sent to be
     /// acknowledged (§5.1.4 C2); new messages are held meanwhile.
@@ -207,6 +239,33 @@ fn encode_reconfig(params: &[Param<'_>]) -> Vec<u8> {
     }))
 }
 
+/// The parameter of request `r` numbered `sn`.
+fn request_param((sn, r): &(u32, Request), response_seq: u32, last_tsn: Tsn) -> Param<'_> {
+    let request_seq = *sn;
+    match r {
+        // §5.1.4 C3: alone in its chunk (never paired).
+        Request::AssocReset => Param::SsnTsnResetRequest { request_seq },
+        Request::OutgoingReset(streams) => Param::OutgoingSsnResetRequest {
+            request_seq,
+            response_seq,
+            last_tsn,
+            streams: List::Items(streams),
+        },
+        Request::IncomingReset(streams) => Param::IncomingSsnResetRequest {
+            request_seq,
+            streams: List::Items(streams),
+        },
+        Request::AddOutgoing(n) => Param::AddOutgoingStreams {
+            request_seq,
+            new_streams: *n,
+        },
+        Request::AddIncoming(n) => Param::AddIncomingStreams {
+            request_seq,
+            new_streams: *n,
+        },
+    }
+}
+
 /// Sorted, without duplicates.
 fn normalize(streams: &[StreamId]) -> Vec<StreamId> {
     let mut v = streams.to_vec();
@@ -240,38 +299,56 @@ impl Association {
         Ok(())
     }
 
-    /// The RESET STREAMS primitive for outgoing streams (RFC 6525 §5.1.2).
+    /// The RESET STREAMS primitive (RFC 6525 §5.1.2 for our outgoing
+    /// streams, §5.1.3 for the peer's, both in one chunk when both).
     pub(crate) fn reset_streams(
         &mut self,
         ctx: &mut Ctx<'_>,
         streams: &[StreamId],
+        direction: ResetDirection,
     ) -> Result<(), crate::Error> {
         self.reconfig_usable()?;
-        if streams.is_empty() {
+        let outgoing = direction != ResetDirection::Incoming;
+        let incoming = direction != ResetDirection::Outgoing;
+        if streams.is_empty() && outgoing {
             return Err(crate::Error::InvalidReconfig(
-                "list at least one stream to reset",
+                "list at least one stream to reset (only the peer's streams can be reset all at once, with an empty list and ResetDirection::Incoming)",
             ));
         }
-        if let Some(&stream) = streams.iter().find(|s| s.0 >= self.outbound_streams) {
+        let limit = match direction {
+            ResetDirection::Outgoing => self.outbound_streams,
+            ResetDirection::Incoming => self.inbound_streams,
+            ResetDirection::Both => self.outbound_streams.min(self.inbound_streams),
+        };
+        if let Some(&stream) = streams.iter().find(|s| s.0 >= limit) {
             return Err(crate::Error::InvalidStream {
                 stream,
-                streams: self.outbound_streams,
+                streams: limit,
             });
         }
         let streams = normalize(streams);
+        // Each list costs 2 bytes a stream; the Incoming SSN Reset Request
+        // 8 bytes more (§4.2).
+        let lists = usize::from(outgoing) + usize::from(incoming);
         let room = self
             .config
             .mtu
-            .saturating_sub(COMMON_HEADER + OUTGOING_RESET_OVERHEAD)
-            / 2;
+            .saturating_sub(COMMON_HEADER + OUTGOING_RESET_OVERHEAD + 8)
+            / (2 * lists);
         if streams.len() > room {
             return Err(crate::Error::InvalidReconfig(
                 "too many streams for one request (it must fit one packet): reset them in several calls",
             ));
         }
+        if !outgoing {
+            // Nothing of ours waits: it goes now.
+            self.send_request(ctx.now, Request::IncomingReset(streams), None, 0);
+            return Ok(());
+        }
         let response_seq = self.peer_last_request_sn();
         self.sendq.pause_streams(&streams);
         self.reconfig.pending = Some(Box::new(Pending::Streams {
+            incoming: incoming.then(|| streams.clone()),
             streams,
             response_seq,
         }));
@@ -299,18 +376,40 @@ impl Association {
             && self.rtx.cum_ack().next() == self.rtx.next_tsn()
     }
 
-    /// The ADD STREAMS primitive for outgoing streams (RFC 6525 §5.1.5).
-    pub(crate) fn add_streams(&mut self, ctx: &mut Ctx<'_>, n: u16) -> Result<(), crate::Error> {
+    /// The ADD STREAMS primitive (RFC 6525 §5.1.5 for outgoing streams,
+    /// §5.1.6 for incoming ones, both in one chunk when both).
+    pub(crate) fn add_streams(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        incoming: u16,
+        outgoing: u16,
+    ) -> Result<(), crate::Error> {
         self.reconfig_usable()?;
-        if n == 0 {
+        if incoming == 0 && outgoing == 0 {
             return Err(crate::Error::InvalidReconfig("add at least one stream"));
         }
-        if u32::from(self.outbound_streams) + u32::from(n) > 65535 {
+        if u32::from(self.outbound_streams) + u32::from(outgoing) > 65535 {
             return Err(crate::Error::InvalidReconfig(
                 "an association has at most 65535 outbound streams",
             ));
         }
-        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        if u32::from(self.inbound_streams) + u32::from(incoming)
+            > u32::from(self.config.max_inbound_streams)
+        {
+            // We would deny the peer's Add Outgoing Streams Request (§5.2.5).
+            return Err(crate::Error::InvalidReconfig(
+                "more inbound streams than AssociationConfig::max_inbound_streams: raise it first",
+            ));
+        }
+        let add_in = (incoming > 0).then_some(Request::AddIncoming(incoming));
+        match (outgoing > 0).then_some(Request::AddOutgoing(outgoing)) {
+            Some(out) => self.send_request(ctx.now, out, add_in, 0),
+            None => {
+                if let Some(r) = add_in {
+                    self.send_request(ctx.now, r, None, 0);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -323,26 +422,31 @@ impl Association {
             .wrapping_sub(1)
     }
 
-    /// Numbers, encodes and sends a request, starting the timer (§5.1.1).
-    fn send_request(&mut self, now: crate::time::Instant, request: Request, response_seq: u32) {
-        let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
-        self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
-        let chunk = match &request {
-            // §5.1.4 C3: alone in its chunk.
-            Request::AssocReset => {
-                encode_reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }])
-            }
-            Request::OutgoingReset(streams) => encode_reconfig(&[Param::OutgoingSsnResetRequest {
-                request_seq: sn,
-                response_seq,
-                // §5.1.2 A3: the next TSN we assign minus 1.
-                last_tsn: self.rtx.next_tsn().prev(),
-                streams: List::Items(streams),
-            }]),
-            Request::AddOutgoing(n) => encode_reconfig(&[Param::AddOutgoingStreams {
-                request_seq: sn,
-                new_streams: *n,
-            }]),
+    /// Numbers (one sequence number each, §5.1.2 A1, §5.1.3 B1, §5.1.4
+    /// C1), encodes and sends one or two requests in one chunk, starting
+    /// the timer (§5.1.1).
+    fn send_request(
+        &mut self,
+        now: crate::time::Instant,
+        first: Request,
+        second: Option<Request>,
+        response_seq: u32,
+    ) {
+        let mut next_sn = || {
+            let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
+            self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
+            sn
+        };
+        let parts = [Some((next_sn(), first)), second.map(|r| (next_sn(), r))];
+        // §5.1.2 A3: the next TSN we assign minus 1.
+        let last_tsn = self.rtx.next_tsn().prev();
+        let chunk = match &parts {
+            [Some(a), Some(b)] => encode_reconfig(&[
+                request_param(a, response_seq, last_tsn),
+                request_param(b, response_seq, last_tsn),
+            ]),
+            [Some(a), None] => encode_reconfig(&[request_param(a, response_seq, last_tsn)]),
+            _ => return,
         };
         self.queue_control(Control {
             bytes: chunk.clone(),
@@ -351,8 +455,7 @@ impl Association {
             to: None,
         });
         self.reconfig.outstanding = Some(Box::new(Outstanding {
-            sn,
-            request,
+            parts,
             chunk,
             in_progress: false,
             path: self.paths.primary(),
@@ -381,8 +484,14 @@ impl Association {
             Some(Pending::Streams {
                 streams,
                 response_seq,
-            }) => self.send_request(now, Request::OutgoingReset(streams), response_seq),
-            Some(Pending::Association) => self.send_request(now, Request::AssocReset, 0),
+                incoming,
+            }) => self.send_request(
+                now,
+                Request::OutgoingReset(streams),
+                incoming.map(Request::IncomingReset),
+                response_seq,
+            ),
+            Some(Pending::Association) => self.send_request(now, Request::AssocReset, None, 0),
             Some(p @ Pending::PeerAssociation { .. }) => {
                 self.reconfig.pending = Some(Box::new(p));
             }
@@ -485,12 +594,19 @@ impl Association {
                 }
                 Param::OutgoingSsnResetRequest {
                     request_seq,
+                    response_seq,
                     last_tsn,
                     streams,
-                    ..
-                } => self.peer_request(request_seq, |a| {
-                    a.on_outgoing_reset_request(ctx, request_seq, last_tsn, streams)
-                }),
+                } => {
+                    // §5.1.2 A4, §5.2.3: it answers our Incoming SSN Reset
+                    // Request numbered `response_seq`.
+                    self.request_answered(ctx, |s, r| {
+                        s == response_seq && matches!(r, Request::IncomingReset(_))
+                    });
+                    self.peer_request(request_seq, |a| {
+                        a.on_outgoing_reset_request(ctx, request_seq, last_tsn, streams)
+                    })
+                }
                 Param::IncomingSsnResetRequest {
                     request_seq,
                     streams,
@@ -518,7 +634,11 @@ impl Association {
                 Param::AddOutgoingStreams {
                     request_seq,
                     new_streams,
-                } => self.peer_request(request_seq, |a| a.on_add_outgoing(ctx, new_streams)),
+                } => {
+                    // §5.2.6: it answers our Add Incoming Streams Request.
+                    self.request_answered(ctx, |_, r| matches!(r, Request::AddIncoming(_)));
+                    self.peer_request(request_seq, |a| a.on_add_outgoing(ctx, new_streams))
+                }
                 Param::AddIncomingStreams {
                     request_seq,
                     new_streams,
@@ -724,13 +844,10 @@ impl Association {
         ) {
             (Some(Pending::Streams { streams, .. }), _) => Some(streams),
             (Some(Pending::Association | Pending::PeerAssociation { .. }), _) => None,
-            (
-                None,
-                Some(Outstanding {
-                    request: Request::OutgoingReset(s),
-                    ..
-                }),
-            ) => Some(s),
+            (None, Some(o)) => o.parts.iter().flatten().find_map(|(_, r)| match r {
+                Request::OutgoingReset(s) => Some(s),
+                _ => None,
+            }),
             _ => None,
         };
         if let Some(ours) = ours {
@@ -748,6 +865,7 @@ impl Association {
         self.reconfig.pending = Some(Box::new(Pending::Streams {
             streams,
             response_seq: sn,
+            incoming: None,
         }));
         self.reconfig_progress(ctx.now);
         (None, result::PERFORMED)
@@ -866,7 +984,7 @@ impl Association {
             let r = result::ALREADY_IN_PROGRESS;
             return (Some(r), r);
         }
-        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        self.send_request(ctx.now, Request::AddOutgoing(n), None, 0);
         (None, result::PERFORMED)
     }
 
@@ -878,8 +996,14 @@ impl Association {
         code: u32,
         next_tsns: Option<(Tsn, Tsn)>,
     ) {
-        // H1: only the request in flight is answered.
-        if self.reconfig.outstanding.as_ref().map(|o| o.sn) != Some(sn) {
+        // H1: only a request in flight is answered.
+        if self
+            .reconfig
+            .outstanding
+            .as_ref()
+            .and_then(|o| o.find(sn))
+            .is_none()
+        {
             return;
         }
         if code == result::IN_PROGRESS {
@@ -891,20 +1015,15 @@ impl Association {
             }
             return;
         }
-        let Some(o) = self.reconfig.outstanding.take() else {
+        let Some(request) = self.request_answered(ctx, |s, _| s == sn) else {
             return;
         };
-        // The peer answered: the path and the association are reachable
-        // (RFC 9260 §8.1, §8.2).
-        if let Some(e) = self.paths.on_data_acked(o.path, true) {
-            self.path_event(ctx, e);
-        }
         let outcome = match code {
             result::NOTHING_TO_DO | result::PERFORMED => ReconfigResult::Success,
             result::DENIED => ReconfigResult::Denied,
             _ => ReconfigResult::Failed,
         };
-        match o.request {
+        match request {
             Request::OutgoingReset(streams) => {
                 if outcome == ReconfigResult::Success {
                     // H4: the streams restart at SSN/MID 0; held messages go.
@@ -940,9 +1059,51 @@ impl Association {
                 );
             }
             Request::AssocReset => self.on_assoc_reset_response(ctx, outcome, next_tsns),
+            // Success: the peer answers with its own request (§5.2.3,
+            // §5.2.6), whose processing reports the reset or added
+            // streams. Otherwise nothing changes; say so.
+            Request::IncomingReset(streams) if outcome != ReconfigResult::Success => ctx.emit(
+                self.id,
+                Event::StreamsReset {
+                    direction: StreamDirection::Incoming,
+                    streams,
+                    result: outcome,
+                },
+            ),
+            Request::AddIncoming(_) if outcome != ReconfigResult::Success => ctx.emit(
+                self.id,
+                Event::StreamsAdded {
+                    inbound_streams: self.inbound_streams,
+                    outbound_streams: self.outbound_streams,
+                    result: outcome,
+                },
+            ),
+            Request::IncomingReset(_) | Request::AddIncoming(_) => {}
         }
         // Another request may have waited for this one.
         self.reconfig_progress(ctx.now);
+    }
+
+    /// Marks a request of ours answered (§5.2.7 H1), by a response or by
+    /// the peer's own request (§5.2.3, §5.2.6): returns it; the timer
+    /// stops once no request is left.
+    fn request_answered(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        pick: impl FnMut(u32, &Request) -> bool,
+    ) -> Option<Request> {
+        let o = self.reconfig.outstanding.as_mut()?;
+        let (request, done) = o.take(pick)?;
+        let path = o.path;
+        if done {
+            self.reconfig.outstanding = None;
+        }
+        // The peer answered: the path and the association are reachable
+        // (RFC 9260 §8.1, §8.2).
+        if let Some(e) = self.paths.on_data_acked(path, true) {
+            self.path_event(ctx, e);
+        }
+        Some(request)
     }
 }
 
