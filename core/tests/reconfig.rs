@@ -521,8 +521,8 @@ fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
     assert!(p.out().data.is_empty(), "still held until the reset");
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
     // G1: the peer's next TSN is 2^31 beyond our cumulative ack; G2: ours
-    // jumps 2^31 as well (see reconfig.rs).
-    let ours = p.tsn.wrapping_add(1).wrapping_add(JUMP);
+    // is the highest TSN we sent plus 1 (G2).
+    let ours = p.tsn.wrapping_add(1);
     let theirs = (PEER_TSN + 1).wrapping_add(JUMP);
     let performed = tsn_answer(sn, PERFORMED, ours, theirs);
     assert_eq!(out.reconfigs, performed);
@@ -560,7 +560,7 @@ fn ssn_tsn_reset_with_nothing_in_flight_is_performed_at_once() {
     p.sack(p.tsn);
     let sn = p.sn();
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
-    let ours = p.tsn.wrapping_add(1).wrapping_add(JUMP);
+    let ours = p.tsn.wrapping_add(1);
     let theirs = PEER_TSN.wrapping_add(JUMP);
     assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, ours, theirs));
     p.send(3, b"b").unwrap();
@@ -1277,4 +1277,43 @@ fn add_incoming_streams_denied_is_reported_and_limits_are_checked() {
         p.ep.add_streams_with(p.now, p.id, 65535, 0),
         Err(Error::InvalidReconfig(_))
     ));
+}
+
+#[test]
+fn peer_data_racing_its_answer_is_held_and_split_at_its_next_tsn() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert_eq!(messages(&p.events()), vec![(1, &b"p0"[..])]);
+    // Before its answer: one message sent before the peer performed the
+    // reset (SSN 1) and one after (TSN 102, SSN 0). Both are
+    // acknowledged, neither delivered yet: which numbering they follow is
+    // known only from the answer (RFC 6525 §5.2.7 H5).
+    p.data(PEER_TSN + 1, 1, 1, b"old");
+    p.data(PEER_TSN + 2, 1, 0, b"new");
+    assert!(messages(&p.events()).is_empty());
+    p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: PERFORMED,
+        next_tsns: Some((Tsn(PEER_TSN + 2), Tsn(9000))),
+    }]);
+    assert_eq!(
+        messages(&p.events()),
+        vec![(1, &b"old"[..]), (1, &b"new"[..])]
+    );
+    // And the numbering goes on from there.
+    p.data(PEER_TSN + 3, 1, 1, b"next");
+    assert_eq!(messages(&p.events()), vec![(1, &b"next"[..])]);
+}
+
+#[test]
+fn peer_data_held_during_a_refused_association_reset_is_delivered() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    p.data(PEER_TSN, 2, 0, b"held");
+    assert!(messages(&p.events()).is_empty());
+    p.answer(p.tsn, DENIED);
+    assert_eq!(messages(&p.events()), vec![(2, &b"held"[..])]);
 }

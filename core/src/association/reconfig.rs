@@ -1,19 +1,22 @@
 //! Stream re-configuration (RFC 6525): the RE-CONFIG chunk's requests and
 //! responses, both as sender (§5.1) and as receiver (§5.2).
 //!
-//! We send three kinds of request, one at a time (§5.1.1): Outgoing SSN
-//! Reset (for [`crate::Endpoint::reset_streams`] and in answer to the
-//! peer's Incoming SSN Reset), Add Outgoing Streams (for
-//! [`crate::Endpoint::add_streams`] and in answer to the peer's Add
-//! Incoming Streams) and SSN/TSN Reset (for
-//! [`crate::Endpoint::reset_association`]). We answer every request type;
+//! We send every request type, one RE-CONFIG chunk at a time (§5.1.1):
+//! Outgoing SSN Reset (for [`crate::Endpoint::reset_streams`] and in answer
+//! to the peer's Incoming SSN Reset), Incoming SSN Reset (alone or with an
+//! Outgoing one, [`crate::Endpoint::reset_streams_with`]), Add Outgoing and
+//! Add Incoming Streams ([`crate::Endpoint::add_streams_with`]; Add
+//! Outgoing also in answer to the peer's Add Incoming) and SSN/TSN Reset
+//! ([`crate::Endpoint::reset_association`]). We answer every request type;
 //! SSN/TSN Reset only when the policy allows it.
 //!
 //! SSN/TSN reset and lost messages: the requester holds its new messages
 //! and sends the request only once everything it sent was acknowledged
-//! (§5.1.4 C2 allows abandoning instead; we never do). The receiver answers
-//! "In progress" while it has DATA in flight, holding its new messages, and
-//! performs the reset when the request comes again with nothing in flight.
+//! (§5.1.4 C2 allows abandoning instead; we never do); until the answer it
+//! holds the peer's DATA too, and the answer's Sender's Next TSN splits it
+//! into before and after the reset. The receiver answers "In progress"
+//! while it has DATA in flight, holding its new messages, and performs the
+//! reset when the request comes again with nothing in flight.
 
 use crate::event::{Event, ReconfigResult, ResetDirection, StreamDirection};
 use crate::path::PathId;
@@ -45,9 +48,10 @@ pub(crate) mod result {
 const OUTGOING_RESET_OVERHEAD: usize = 20;
 /// The SCTP common header.
 const COMMON_HEADER: usize = 12;
-/// How far an SSN/TSN reset moves the TSNs: half the number space (RFC 6525
-/// §5.2.4 G1 and §5.1.7 D4: "plus 2^31"), so that any DATA chunk of before
-/// the reset, arriving late, is behind or far outside the window.
+/// How far an SSN/TSN reset moves the peer's TSNs: half the number space
+/// (RFC 6525 §5.2.4 G1 and §5.1.7 D4: "plus 2^31"), so that any DATA chunk
+/// of before the reset, arriving late, is behind or far outside the
+/// window.
 const TSN_RESET_JUMP: u32 = 1 << 31;
 
 /// A request parameter of ours.
@@ -88,6 +92,11 @@ struct Outstanding {
 }
 
 impl Outstanding {
+    /// Whether an unanswered request matches `f`.
+    fn find_kind(&self, f: impl Fn(&Request) -> bool) -> bool {
+        self.parts.iter().flatten().any(|(_, r)| f(r))
+    }
+
     /// The unanswered request numbered `sn`.
     fn find(&self, sn: u32) -> Option<&Request> {
         self.parts
@@ -491,7 +500,14 @@ impl Association {
                 incoming.map(Request::IncomingReset),
                 response_seq,
             ),
-            Some(Pending::Association) => self.send_request(now, Request::AssocReset, None, 0),
+            Some(Pending::Association) => {
+                // The peer's DATA from now on may follow its reset (its
+                // answer can come late, §5.2.7 H5): held until the answer
+                // says where the new numbering starts.
+                self.reasm
+                    .defer_reset(self.tracker.cumulative_tsn_ack(), &[]);
+                self.send_request(now, Request::AssocReset, None, 0)
+            }
             Some(p @ Pending::PeerAssociation { .. }) => {
                 self.reconfig.pending = Some(Box::new(p));
             }
@@ -764,7 +780,14 @@ impl Association {
         let Some(streams) = Self::stream_list(streams, self.inbound_streams) else {
             return denied;
         };
-        if self.reconfig.deferred.is_some() {
+        let ours_in_flight = self
+            .reconfig
+            .outstanding
+            .as_ref()
+            .is_some_and(|o| o.find_kind(|r| matches!(r, Request::AssocReset)));
+        if self.reconfig.deferred.is_some() || ours_in_flight {
+            // One deferred reset at a time (our SSN/TSN Reset Request
+            // holds the peer's DATA too).
             let r = result::ALREADY_IN_PROGRESS;
             return (Some(r), r);
         }
@@ -902,13 +925,16 @@ impl Association {
         self.reconfig.pending = None;
         // G1: the peer's next TSN, 2^31 beyond what we acknowledged.
         let receiver_next = self.tracker.cumulative_tsn_ack().next().add(TSN_RESET_JUMP);
-        // G2 says "SHOULD be the highest TSN sent plus 1"; we jump 2^31
-        // too. DATA we send after the reset may reach the peer before our
-        // answer (lost, reordered): with the TSN right after its
-        // cumulative ack it would take it for old numbering; 2^31 ahead it
-        // discards it and our retransmission follows the answer.
-        let sender_next = self.rtx.next_tsn().add(TSN_RESET_JUMP);
-        self.restart_tsns(ctx, sender_next, receiver_next);
+        // G2: the highest TSN sent plus 1 (nothing is in flight). Not
+        // further: a requester such as usrsctp applies it as a FORWARD-TSN
+        // within its receive window (a jump aborts the association). Our
+        // DATA sent after the reset may reach the requester before this
+        // answer; as requester we hold such DATA until the answer says
+        // where the new numbering starts (see `send_request`).
+        let sender_next = self.rtx.next_tsn();
+        if self.restart_tsns(ctx, sender_next, receiver_next).is_err() {
+            return result::DENIED;
+        }
         self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next)));
         ctx.emit(
             self.id,
@@ -925,17 +951,35 @@ impl Association {
     /// peer's `remote_next`; every stream restarts at SSN/MID 0. Complete
     /// messages of the peer are delivered first; held messages of ours go
     /// out with the new numbering.
-    fn restart_tsns(&mut self, ctx: &mut Ctx<'_>, local_next: Tsn, remote_next: Tsn) {
+    fn restart_tsns(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local_next: Tsn,
+        remote_next: Tsn,
+    ) -> Result<(), ()> {
         // G3: as a SACK acknowledging everything (nothing is outstanding).
         self.rtx.restart(local_next);
-        // G4: as a FORWARD-TSN over everything, all streams.
+        // G4: as a FORWARD-TSN over everything, all streams. The peer's
+        // DATA received already from `remote_next` on (it performed the
+        // reset before its answer reached us) stays received.
         self.deliver_messages(ctx);
-        self.tracker.restart(remote_next);
-        self.reasm.restart(remote_next);
+        let cum = self.tracker.cumulative_tsn_ack();
+        let last = remote_next.prev();
+        let ahead = last.distance(cum);
+        if ahead > 0 && ahead.unsigned_abs() <= u32::from(u16::MAX) {
+            self.tracker.handle_forward_tsn(last);
+        } else if ahead.unsigned_abs() > u32::from(u16::MAX) {
+            self.tracker.restart(remote_next);
+        }
+        if let Err(e) = self.reasm.restart(remote_next) {
+            self.abort_protocol_violation(ctx, &e.to_string());
+            return Err(());
+        }
         self.deliver_messages(ctx);
         // G5.
         self.sendq.reset_all();
         self.report_failed(ctx);
+        Ok(())
     }
 
     /// §5.2.5: the peer adds streams it sends on (our inbound streams).
@@ -1126,13 +1170,20 @@ impl Association {
             // The peer's Sender's Next TSN is the TSN of its next DATA; its
             // Receiver's Next TSN is ours.
             Some((peer_next, our_next)) => {
-                self.restart_tsns(ctx, our_next, peer_next);
+                if self.restart_tsns(ctx, our_next, peer_next).is_err() {
+                    return;
+                }
                 (our_next, peer_next)
             }
             None => {
                 // H3: nothing reset; held messages go with the old
-                // numbering.
+                // numbering, and so are the peer's DATA held meanwhile.
                 self.sendq.resume_all();
+                if let Err(e) = self.reasm.release_deferred() {
+                    self.abort_protocol_violation(ctx, &e.to_string());
+                    return;
+                }
+                self.deliver_messages(ctx);
                 (
                     self.rtx.next_tsn(),
                     self.tracker.cumulative_tsn_ack().next(),
