@@ -1059,6 +1059,51 @@ mod arbitrary {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
+        /// Any answer to our SSN/TSN Reset Request, after any DATA of the
+        /// peer: no panic; the message held meanwhile goes out from the
+        /// peer's Receiver's Next TSN on success, else with the old TSN;
+        /// the event says which.
+        #[test]
+        fn any_answer_to_our_association_reset(
+            result in prop_oneof![Just(0u32), Just(1), Just(2), 0u32..8],
+            next_tsns in proptest::option::of((any::<u32>(), any::<u32>())),
+            data in proptest::collection::vec((0u32..6, 0u16..4, 0u16..3), 0..5),
+        ) {
+            let mut p = Peer::new(AssociationConfig::default(), true);
+            p.ep.reset_association(p.now, p.id).unwrap();
+            p.send(0, b"held").unwrap();
+            prop_assert_eq!(p.out().reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+            for (tsn, stream, ssn) in data {
+                p.data(PEER_TSN + tsn, stream, ssn, b"x");
+            }
+            let out = p.reconfig(&[Param::ReconfigResponse {
+                response_seq: p.tsn,
+                result,
+                next_tsns: next_tsns.map(|(a, b)| (Tsn(a), Tsn(b))),
+            }]);
+            if result == IN_PROGRESS {
+                prop_assert!(out.data.is_empty());
+                return Ok(());
+            }
+            let performed = matches!(result, 0 | 1) && next_tsns.is_some();
+            let want_tsn = match next_tsns {
+                Some((_, ours)) if performed => ours,
+                _ => p.tsn,
+            };
+            prop_assert_eq!(out.data, vec![(want_tsn, 0, 0)]);
+            let resets = assoc_resets(p.events());
+            prop_assert_eq!(resets.len(), 1);
+            let Event::AssociationReset { local_tsn, result: r, .. } = &resets[0] else {
+                unreachable!()
+            };
+            prop_assert_eq!(local_tsn.0, want_tsn);
+            prop_assert_eq!(*r == ReconfigResult::Success, performed);
+            prop_assert_eq!(
+                p.ep.stats(p.id).map(|s| s.state),
+                Some(anysctp::AssociationState::Established)
+            );
+        }
+
         /// Any RE-CONFIG chunks: no panic, the association stays up, and
         /// every RE-CONFIG it sends back parses.
         #[test]
