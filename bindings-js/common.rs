@@ -531,6 +531,7 @@ impl Host {
                     "maxOutboundStreams must be between 0 and 65535",
                 )
             })?,
+            ..ReconfigPolicy::default()
         };
         self.endpoint
             .set_reconfig_policy(association(id)?, policy)

@@ -794,6 +794,7 @@ impl Endpoint {
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
+            ..ReconfigPolicy::default()
         };
         self.inner
             .set_reconfig_policy(id(association), policy)

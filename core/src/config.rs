@@ -287,10 +287,11 @@ impl AssociationConfig {
 /// Which stream re-configuration requests (RFC 6525) from the peer an
 /// association accepts; refused requests are answered "Denied" (§5.2.1:
 /// "an administrative decision"). The socket option
-/// `SCTP_ENABLE_STREAM_RESET` (RFC 6525 §6.3.1) sets the first two.
+/// `SCTP_ENABLE_STREAM_RESET` (RFC 6525 §6.3.1) sets the two `accept_*`
+/// flags for stream resets and additions and `accept_ssn_tsn_reset`.
 ///
-/// SSN/TSN Reset Requests (§5.2.4) are always denied: this implementation
-/// does not reset TSNs.
+/// SSN/TSN Reset Requests (§5.2.4) are denied unless
+/// [`accept_ssn_tsn_reset`](Self::accept_ssn_tsn_reset) is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReconfigPolicy {
     /// Accept Outgoing and Incoming SSN Reset Requests (§5.2.2, §5.2.3).
@@ -305,6 +306,13 @@ pub struct ReconfigPolicy {
     /// Most outbound streams the peer may make us open with Add Incoming
     /// Streams Requests (§5.2.6).
     pub max_outbound_streams: u16,
+    /// Accept SSN/TSN Reset Requests (§5.2.4): the peer restarts both
+    /// directions' TSNs and every stream's SSNs. Off by default, as in
+    /// usrsctp (SCTP_ENABLE_RESET_ASSOC_REQ). While we have data in flight
+    /// the answer is "In progress" and our new messages wait; the reset is
+    /// performed once everything we sent was acknowledged, so nothing is
+    /// lost (the peer retransmits its request, §5.2.7 H2).
+    pub accept_ssn_tsn_reset: bool,
 }
 
 impl Default for ReconfigPolicy {
@@ -313,6 +321,7 @@ impl Default for ReconfigPolicy {
             accept_stream_reset: true,
             accept_add_streams: true,
             max_outbound_streams: 65535,
+            accept_ssn_tsn_reset: false,
         }
     }
 }

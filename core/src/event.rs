@@ -105,6 +105,19 @@ pub enum StreamDirection {
     Outgoing,
 }
 
+/// Which streams [`crate::Endpoint::reset_streams_with`] resets (RFC 6458
+/// `srs_flags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetDirection {
+    /// Streams we send on (SCTP_STREAM_RESET_OUTGOING; RFC 6525 §5.1.2).
+    Outgoing,
+    /// Streams the peer sends on: we ask it to reset them
+    /// (SCTP_STREAM_RESET_INCOMING; RFC 6525 §5.1.3).
+    Incoming,
+    /// Both, in one RE-CONFIG chunk (RFC 6525 §3.1).
+    Both,
+}
+
 /// How a stream re-configuration ended (RFC 6525 §6.1.1, §6.1.3 flags).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReconfigResult {
@@ -231,6 +244,23 @@ pub enum Event {
         /// The streams; empty means all streams.
         streams: Vec<crate::types::StreamId>,
         /// The outcome.
+        result: ReconfigResult,
+    },
+    /// Both directions' TSNs and every stream's sequence numbers were
+    /// reset (RFC 6525 SSN/TSN Reset, §5.2.4, §5.2.7 H5;
+    /// SCTP_ASSOC_RESET_EVENT, §6.1.2). Either the answer to
+    /// [`crate::Endpoint::reset_association`], or the peer asked and we
+    /// performed it. With `Success`, every stream's next message in both
+    /// directions carries SSN/MID 0; every message of the peer received
+    /// before the reset was delivered before this event.
+    AssociationReset {
+        /// The TSN our next DATA chunk carries (`assocreset_local_tsn`).
+        local_tsn: crate::types::Tsn,
+        /// The TSN the peer's next DATA chunk carries
+        /// (`assocreset_remote_tsn`).
+        remote_tsn: crate::types::Tsn,
+        /// `Success`, or why our request reset nothing (the TSNs are then
+        /// the ones in force).
         result: ReconfigResult,
     },
     /// Streams were added (RFC 6525 §5.1.5, §5.2.5;

@@ -38,7 +38,8 @@ pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
     AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication, CloseReason, Event,
-    PeerAddressState, ReconfigResult, SendFailure, SendOptions, StreamDirection, Transmit,
+    PeerAddressState, ReconfigResult, ResetDirection, SendFailure, SendOptions, StreamDirection,
+    Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

@@ -1012,6 +1012,7 @@ pub extern "C" fn anysctp_endpoint_set_reconfig_policy(
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
+            ..sctp::ReconfigPolicy::default()
         };
         h.ep.set_reconfig_policy(AssociationId(association), policy)?;
         Ok(ANYSCTP_OK)

@@ -361,20 +361,9 @@ impl Association {
             return false;
         };
         self.stats.timeouts += 1;
-        let event = self
-            .paths
-            .get_mut(last)
-            .and_then(|p| p.on_control_timeout());
-        if let Some(e) = event {
-            self.path_event(ctx, e);
-        }
-        if self.paths.on_association_error() {
+        let Some(next) = self.control_chunk_timeout(ctx, last) else {
             return true;
-        }
-        let next = self
-            .paths
-            .destination_for_retransmission(last)
-            .unwrap_or_else(|| self.data_path());
+        };
         self.send_outstanding_asconf(ctx.now, next);
         false
     }

@@ -256,6 +256,34 @@ impl Association {
         out.association_failed
     }
 
+    /// A control chunk's retransmission timer (ASCONF's T-4, RE-CONFIG's
+    /// Re-configuration Timer) expired for the chunk last sent to `last`:
+    /// as for T3-rtx (§6.3.3 E1-E2) the path's RTO backs off and both its
+    /// error counter and the association's grow (§8.1, §8.2). Returns the
+    /// destination for the retransmission (another active path if there is
+    /// one, §6.4.1), or `None` when the association failed.
+    pub(crate) fn control_chunk_timeout(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        last: PathId,
+    ) -> Option<PathId> {
+        let event = self
+            .paths
+            .get_mut(last)
+            .and_then(|p| p.on_control_timeout());
+        if let Some(e) = event {
+            self.path_event(ctx, e);
+        }
+        if self.paths.on_association_error() {
+            return None;
+        }
+        Some(
+            self.paths
+                .destination_for_retransmission(last)
+                .unwrap_or_else(|| self.data_path()),
+        )
+    }
+
     /// Starts heartbeats on every path once the association is
     /// ESTABLISHED (§8.3): unconfirmed paths are probed at once (§5.4).
     pub(crate) fn start_heartbeats(&mut self, now: Instant) {

@@ -966,6 +966,65 @@ impl ReassemblyQueue {
         }
     }
 
+    /// RFC 6525 §5.2.4 G4/G5 and §5.2.7 H5 (SSN/TSN reset): as a
+    /// FORWARD-TSN over everything for all streams, then every stream
+    /// restarts at SSN/MID 0 and the peer's next TSN is `peer_next_tsn`.
+    /// Complete messages that waited for an earlier one are made available
+    /// (in their stream's order); fragments of incomplete messages are
+    /// dropped (the peer abandoned them, §5.1.4 C2).
+    ///
+    /// Chunks held by [`defer_reset`](Self::defer_reset) (with all streams:
+    /// our own SSN/TSN Reset Request was in flight) are sorted by the
+    /// boundary: those before `peer_next_tsn` were sent before the reset
+    /// and are processed first, with the old numbering; the others after
+    /// it. An error there is a protocol violation, as from
+    /// [`add`](Self::add).
+    pub fn restart(&mut self, peer_next_tsn: Tsn) -> Result<(), ReassemblyError> {
+        self.deferred_reset = None;
+        let held = core::mem::take(&mut self.deferred);
+        let (before, after): (Vec<_>, Vec<_>) =
+            held.into_iter().partition(|c| c.tsn.lt(peer_next_tsn));
+        let mut result = self.replay(before);
+        let ready = &mut self.ready;
+        self.streams.for_each_mut(|st| {
+            for (_, (_, msg)) in core::mem::take(&mut st.pending) {
+                ready.push_back(msg);
+            }
+        });
+        self.streams = StreamTable::default();
+        self.data_frags.clear();
+        self.partials.clear();
+        self.idata_index.clear();
+        self.evicted.clear();
+        self.tsns = Unwrapper::new(peer_next_tsn.0);
+        self.buffered = self.ready.iter().map(|m| m.data.len()).sum::<usize>()
+            + after.iter().map(|c| c.payload.len()).sum::<usize>();
+        result = result.and(self.replay(after));
+        result
+    }
+
+    /// Ends deferred reset processing without a reset (the request was
+    /// refused): the held chunks are processed as they are.
+    pub fn release_deferred(&mut self) -> Result<(), ReassemblyError> {
+        self.deferred_reset = None;
+        let held = core::mem::take(&mut self.deferred);
+        self.replay(held)
+    }
+
+    /// Processes chunks held by a deferred reset (already counted against
+    /// the buffer).
+    fn replay(&mut self, chunks: Vec<IncomingData>) -> Result<(), ReassemblyError> {
+        let mut result = Ok(());
+        for chunk in chunks {
+            // Uncount, then re-add without the limit check.
+            self.buffered = self.buffered.saturating_sub(chunk.payload.len());
+            if let Err(e) = self.add_unchecked(chunk) {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
     /// RFC 6525 §5.2.2 E2 "deferred reset processing": an Outgoing SSN
     /// Reset Request for `streams` (all when empty) arrived whose Sender's
     /// Last Assigned TSN is above the cumulative ack. From now on, chunks of
@@ -1021,16 +1080,8 @@ impl ReassemblyQueue {
         }
         self.buffered = self.buffered.saturating_sub(dropped);
         self.deferred_reset = None;
-        let mut result = Ok(());
-        for chunk in core::mem::take(&mut self.deferred) {
-            // Already counted against the buffer: uncount, then re-add
-            // without the limit check.
-            self.buffered = self.buffered.saturating_sub(chunk.payload.len());
-            if let Err(e) = self.add_unchecked(chunk) {
-                result = result.and(Err(e));
-            }
-        }
-        result
+        let held = core::mem::take(&mut self.deferred);
+        self.replay(held)
     }
 }
 

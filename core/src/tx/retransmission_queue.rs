@@ -842,6 +842,29 @@ impl RetransmissionQueue {
         }
         out
     }
+
+    /// RFC 6525 §5.2.4 G2/G3 and §5.2.7 H5 (SSN/TSN reset): the next new
+    /// chunk gets `next_tsn`, and everything before it counts as
+    /// acknowledged. The association resets TSNs only with nothing
+    /// outstanding; should anything still be queued, its messages are
+    /// handed back through [`take_failed`](Self::take_failed) rather than
+    /// silently dropped.
+    pub fn restart(&mut self, next_tsn: Tsn) {
+        if !self.entries.is_empty() {
+            let lost = self.drain_all_unacked();
+            self.failed.extend(lost.into_iter().map(|mut f| {
+                // Reported as abandoned: the association lives on.
+                f.reason = FailReason::MaxRetransmits;
+                f
+            }));
+        }
+        self.next_tsn = next_tsn;
+        self.cum_ack = next_tsn.prev();
+        self.rtt_probe = None;
+        self.fast_recovery_exit = None;
+        self.highest_gap_acked = None;
+        self.abandoned_partial.clear();
+    }
 }
 
 #[cfg(test)]

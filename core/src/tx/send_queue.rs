@@ -209,6 +209,9 @@ pub struct SendQueue {
     low_pending: bool,
     stream_low: VecDeque<StreamId>,
     failed: VecDeque<FailedMessage>,
+    /// Every stream is paused ([`pause_all`](Self::pause_all)): streams
+    /// first used from now on start paused too.
+    hold_all: bool,
 }
 
 impl SendQueue {
@@ -230,6 +233,7 @@ impl SendQueue {
             low_pending: false,
             stream_low: VecDeque::new(),
             failed: VecDeque::new(),
+            hold_all: false,
         }
     }
 
@@ -423,6 +427,45 @@ impl SendQueue {
             .values()
             .filter(|s| s.paused)
             .all(OutStream::drained_for_reset)
+    }
+
+    /// Holds back every message not started yet, on every stream (RFC
+    /// 6525 §5.1.4 C2 for an SSN/TSN reset: "suspending any new
+    /// transmissions and TSN assignment"); a message already partly sent
+    /// is finished. [`streams_paused_and_drained`](Self::streams_paused_and_drained)
+    /// then tells when no message is partly sent.
+    pub fn pause_all(&mut self) {
+        self.hold_all = true;
+        self.streams.for_each_mut(|s| {
+            s.paused = true;
+            s.barrier = MessageId(0);
+        });
+    }
+
+    /// Every stream is held by [`pause_all`](Self::pause_all).
+    pub fn all_paused(&self) -> bool {
+        self.hold_all
+    }
+
+    /// RFC 6525 §5.2.4 G5 and §5.2.7 H5: every stream's SSN and MIDs
+    /// restart at 0, and all streams resume.
+    pub fn reset_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.iter().map(|(id, _)| id).collect();
+        self.streams.for_each_mut(|s| {
+            s.next_ssn = Ssn(0);
+            s.next_mid_ordered = Mid(0);
+            s.next_mid_unordered = Mid(0);
+        });
+        self.hold_all = false;
+        self.resume_streams(&ids);
+    }
+
+    /// Resumes every stream without touching the numbering (an SSN/TSN
+    /// reset was refused).
+    pub fn resume_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.iter().map(|(id, _)| id).collect();
+        self.hold_all = false;
+        self.resume_streams(&ids);
     }
 
     /// Resets the streams' SSN and MIDs to 0 (RFC 6525 §5.1.2, §5.2.7 H4)
@@ -676,6 +719,12 @@ impl SendQueue {
     fn stream_or_default(&mut self, id: StreamId) -> &mut OutStream {
         if self.streams.get(&id).is_none() {
             self.stream_count = self.stream_count.saturating_add(1);
+            // While every stream is held (an SSN/TSN reset), a new stream
+            // is held too, with barrier 0: nothing queued on it is sent.
+            let hold = self.hold_all;
+            let s = self.streams.get_or_default(id);
+            s.paused = hold;
+            return s;
         }
         self.streams.get_or_default(id)
     }
