@@ -1690,14 +1690,21 @@ int anysctp_getladdrs(anysctp_sock *s, anysctp_sockaddr *out, size_t cap, size_t
 
 // `setsockopt` for the options above (`level` `ANYSCTP_IPPROTO_SCTP` or
 // `ANYSCTP_SOL_SOCKET`; `val` points to the option's struct or int of
-// `len` bytes). Options that configure associations apply to future ones
-// (EOPNOTSUPP on a live association). 0 or -1 (ENOPROTOOPT for an unknown
+// `len` bytes; for `ANYSCTP_RESET_STREAMS`, `ANYSCTP_AUTH_KEY` and
+// `ANYSCTP_HMAC_IDENT` the struct is followed by its array, and `len`
+// covers at least the array's offset plus its elements). Options that
+// configure associations apply to future ones (EOPNOTSUPP on a live
+// association, except `ANYSCTP_ENABLE_STREAM_RESET` and heartbeat-only
+// `ANYSCTP_PEER_ADDR_PARAMS`). 0 or -1 (ENOPROTOOPT for an unknown
 // option).
 int anysctp_setsockopt(anysctp_sock *s, int level, int name, const void *val, size_t len);
 
 // `getsockopt`: `val` (`*len` bytes) holds the option's struct with its
 // keys set (`assoc_id`, `se_type`...); it is filled in and `*len` set to
-// its size. 0 or -1.
+// its size (for `ANYSCTP_HMAC_IDENT` and `ANYSCTP_PEER/LOCAL_AUTH_CHUNKS`:
+// the array's offset plus its elements; when only the fixed fields fit,
+// they are written, with the count, and the call fails with EINVAL).
+// 0 or -1.
 int anysctp_getsockopt(anysctp_sock *s, int level, int name, void *val, size_t *len);
 
 #ifdef __cplusplus

@@ -1969,8 +1969,12 @@ fn write_opt<T>(val: *mut c_void, len: *mut usize, v: T) -> Result<(), Fail> {
 
 /// `setsockopt` for the options above (`level` `ANYSCTP_IPPROTO_SCTP` or
 /// `ANYSCTP_SOL_SOCKET`; `val` points to the option's struct or int of
-/// `len` bytes). Options that configure associations apply to future ones
-/// (EOPNOTSUPP on a live association). 0 or -1 (ENOPROTOOPT for an unknown
+/// `len` bytes; for `ANYSCTP_RESET_STREAMS`, `ANYSCTP_AUTH_KEY` and
+/// `ANYSCTP_HMAC_IDENT` the struct is followed by its array, and `len`
+/// covers at least the array's offset plus its elements). Options that
+/// configure associations apply to future ones (EOPNOTSUPP on a live
+/// association, except `ANYSCTP_ENABLE_STREAM_RESET` and heartbeat-only
+/// `ANYSCTP_PEER_ADDR_PARAMS`). 0 or -1 (ENOPROTOOPT for an unknown
 /// option).
 #[no_mangle]
 pub extern "C" fn anysctp_setsockopt(
@@ -2024,7 +2028,10 @@ pub extern "C" fn anysctp_setsockopt(
 
 /// `getsockopt`: `val` (`*len` bytes) holds the option's struct with its
 /// keys set (`assoc_id`, `se_type`...); it is filled in and `*len` set to
-/// its size. 0 or -1.
+/// its size (for `ANYSCTP_HMAC_IDENT` and `ANYSCTP_PEER/LOCAL_AUTH_CHUNKS`:
+/// the array's offset plus its elements; when only the fixed fields fit,
+/// they are written, with the count, and the call fails with EINVAL).
+/// 0 or -1.
 #[no_mangle]
 pub extern "C" fn anysctp_getsockopt(
     s: *mut anysctp_sock,
