@@ -659,3 +659,49 @@ fn failover_figure_w1_with_the_primary_failing_half_way() {
         assert!(fo.seconds > base.seconds);
     }
 }
+
+/// RFC 7829 §3.2 rule 9: the client's DATA to the primary stops getting
+/// through (that direction of network 1 fails for good; SACKs still come
+/// back). Its DATA is retransmitted to the alternate, and the alternate's
+/// acknowledgements of it prove nothing about the primary: it stays
+/// Potentially Failed (then becomes unreachable) and is never reported
+/// available again. (Acks of data sent only to the primary would revive
+/// it, rule 10, but here none of that data arrives.) The alternate stays
+/// active.
+#[test]
+fn acks_of_data_retransmitted_to_the_alternate_do_not_revive_the_failed_primary() {
+    let mut p = Pair::connect(5, 5, 4);
+    let start = p.sim.now();
+    let fail_at = start + Duration::from_millis(100);
+    p.sim.schedule(
+        fail_at,
+        Action::SetLinkUp {
+            from: addr(1, 1),
+            to: addr(1, 2),
+            up: false,
+        },
+    );
+    assert!(p.transfer(3000, 1000, fail_at + Duration::from_secs(60)));
+    assert!(p.data_packets_to(addr(1, 2), start, fail_at) > 0);
+    p.run_until(p.sim.now() + Duration::from_secs(120), |_| false);
+    let primary: Vec<_> = p.changes[CLIENT]
+        .iter()
+        .filter(|c| c.1 == addr(1, 2) && c.0 >= fail_at)
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(
+        primary,
+        [
+            PeerAddressState::PotentiallyFailed,
+            PeerAddressState::Unreachable
+        ]
+    );
+    let stats = p.sim.node(CLIENT).endpoint.stats(p.ids[CLIENT]).unwrap();
+    let state_of = |a| stats.paths.iter().find(|s| s.address == a).unwrap().state;
+    assert_eq!(state_of(addr(1, 2)), anysctp::PathState::Inactive);
+    assert_eq!(state_of(addr(2, 2)), anysctp::PathState::Active);
+    assert!(p.changes[CLIENT]
+        .iter()
+        .all(|c| c.1 != addr(2, 2) || c.2 == PeerAddressState::Confirmed));
+    p.assert_clean();
+}

@@ -441,7 +441,7 @@ impl Association {
             return;
         };
         // A5: the peer answered; clear the error counters.
-        if let Some(e) = self.paths.on_data_acked(o.path, true) {
+        if let Some(e) = self.paths.on_data_acked(o.path, ctx.now, true) {
             self.path_event(ctx, e);
         }
         // A6: answers by correlation id, in request order.

@@ -159,7 +159,9 @@ impl Association {
                 }
             }
             if info.newly_acked_bytes > 0 {
-                event = self.paths.on_data_acked(id, true);
+                event = self
+                    .paths
+                    .on_data_acked(id, ctx.now, info.acked_sent_only_here);
             }
             if let Some(e) = event {
                 self.path_event(ctx, e);

@@ -497,16 +497,33 @@ impl Path {
         self.on_timeout_error(PathEventReason::RetransmissionTimeout)
     }
 
-    /// DATA last sent to this path was acknowledged (§8.2). With
-    /// `sent_only_here` false (the chunk was also sent to another path),
-    /// RFC 7829 §3.2 rule 9 forbids clearing an inactive path's counter or
-    /// reactivating a PF path; an active path's counter is still cleared.
-    pub fn on_data_acked(&mut self, sent_only_here: bool) -> Option<PathEvent> {
+    /// DATA last sent to this path was acknowledged at `now` (RFC 9260
+    /// §8.2: the error counter is cleared and an inactive path becomes
+    /// active; RFC 7829 §3.2 rule 10: a potentially failed one too).
+    ///
+    /// With `sent_only_here` false (every chunk acknowledged here had also
+    /// been sent to another path), RFC 7829 §3.2 rule 9 forbids clearing an
+    /// inactive path's counter or reactivating a PF path: the ack may have
+    /// been for the other copy. An active path's counter is still cleared.
+    ///
+    /// When the counter is cleared, a HEARTBEAT still unanswered no longer
+    /// counts against the path: the acknowledgement answered what the probe
+    /// asked (rule 6 lets a SACK stand in for a HEARTBEAT and a HEARTBEAT
+    /// timeout be ignored while data flows). Otherwise the probe sent when
+    /// the path became PF, if lost, would make the recovered path PF again
+    /// once the transfer is over, until the next probe's answer.
+    pub fn on_data_acked(&mut self, now: Instant, sent_only_here: bool) -> Option<PathEvent> {
         if !sent_only_here && self.reach != Reach::Active {
             return None;
         }
         self.error_count = 0;
-        self.mark_active(PathEventReason::DataAcked)
+        self.settle_heartbeat();
+        let event = self.mark_active(PathEventReason::DataAcked);
+        if event.is_some() {
+            // Leaving the per-RTO probing of a PF path (RFC 7829 rule 5).
+            self.reschedule_heartbeat(now);
+        }
+        event
     }
 
     fn mark_active(&mut self, reason: PathEventReason) -> Option<PathEvent> {
@@ -617,10 +634,16 @@ mod tests {
         let mut p = path(true);
         p.on_timeout_error(PathEventReason::RetransmissionTimeout);
         assert_eq!(p.state(), PathState::PotentiallyFailed);
-        assert_eq!(p.on_data_acked(false), None, "RFC 7829 rule 9");
+        assert_eq!(
+            p.on_data_acked(Instant::ZERO, false),
+            None,
+            "RFC 7829 rule 9"
+        );
         assert_eq!(p.state(), PathState::PotentiallyFailed);
         assert_eq!(p.error_count(), 1);
-        let e = p.on_data_acked(true).map(|e| (e.kind, e.reason));
+        let e = p
+            .on_data_acked(Instant::ZERO, true)
+            .map(|e| (e.kind, e.reason));
         assert_eq!(
             e,
             Some((PathEventKind::Active, PathEventReason::DataAcked)),
@@ -659,6 +682,51 @@ mod tests {
         p.on_t3_expired(Instant::from_millis(1000));
         assert_eq!(p.state(), PathState::PotentiallyFailed);
         assert!(p.heartbeat_due(Instant::from_millis(1000)));
+    }
+
+    /// RFC 7829 §3.2 rules 5, 6, 10: the probe sent as the path became
+    /// PF is answered by the data acknowledgement that reactivates it; its
+    /// timeout no longer counts and probing returns to HB.interval.
+    #[test]
+    fn data_ack_settles_the_pf_probe() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        p.on_data_sent(Instant::ZERO, 100);
+        p.restart_t3(Instant::ZERO);
+        let t3 = Instant::from_millis(1000);
+        p.on_t3_expired(t3);
+        assert!(p.heartbeat_due(t3));
+        p.on_heartbeat_sent(t3, 7, 0);
+        assert_eq!(p.next_heartbeat(), Some(t3 + Duration::from_secs(2)));
+        let acked = Instant::from_millis(1100);
+        let e = p.on_data_acked(acked, true).map(|e| e.kind);
+        assert_eq!(e, Some(PathEventKind::Active));
+        // RTO is 2 s after the back-off: the probe's deadline passes.
+        let later = Instant::from_millis(5000);
+        assert!(!p.heartbeat_timed_out(later));
+        assert!(!p.heartbeat_due(later), "back to the HB.interval rate");
+        assert_eq!(p.next_deadline(), p.next_heartbeat());
+        assert!(p.next_heartbeat() >= Some(acked + Duration::from_secs(30)));
+        // A late HEARTBEAT ACK of the probe still gives an RTT sample.
+        let ack = p.on_heartbeat_ack(Instant::from_millis(1200), 7);
+        assert_eq!(
+            ack.map(|a| (a.rtt, a.event)),
+            Some((Duration::from_millis(200), None))
+        );
+        assert_eq!((p.state(), p.error_count()), (PathState::Active, 0));
+    }
+
+    /// An ack of chunks that also went elsewhere keeps a PF path's probe
+    /// running (rule 9): only the probe's answer can revive it.
+    #[test]
+    fn ambiguous_data_ack_leaves_the_pf_probe_running() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        p.on_timeout_error(PathEventReason::RetransmissionTimeout);
+        p.on_heartbeat_sent(Instant::ZERO, 7, 0);
+        assert_eq!(p.on_data_acked(Instant::from_millis(10), false), None);
+        assert!(p.heartbeat_timed_out(Instant::from_millis(1000)));
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
     }
 
     #[test]

@@ -313,9 +313,14 @@ impl PathSet {
 
     /// DATA last sent to `id` was acknowledged (§8.1, §8.2, RFC 7829 rules
     /// 9–10); see [`Path::on_data_acked`].
-    pub fn on_data_acked(&mut self, id: PathId, sent_only_here: bool) -> Option<PathEvent> {
+    pub fn on_data_acked(
+        &mut self,
+        id: PathId,
+        now: Instant,
+        sent_only_here: bool,
+    ) -> Option<PathEvent> {
         self.reset_association_errors();
-        self.get_mut(id)?.on_data_acked(sent_only_here)
+        self.get_mut(id)?.on_data_acked(now, sent_only_here)
     }
 }
 
@@ -389,7 +394,7 @@ mod tests {
         assert_eq!(s.state_of(a), Some(PathState::PotentiallyFailed));
         assert_eq!(s.destination_for_new_data(), Some(b));
         assert_eq!(
-            s.on_data_acked(a, true).map(|e| e.kind),
+            s.on_data_acked(a, Instant::ZERO, true).map(|e| e.kind),
             Some(PathEventKind::Active)
         );
         assert_eq!(s.destination_for_new_data(), Some(a));

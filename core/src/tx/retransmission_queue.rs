@@ -89,6 +89,12 @@ pub struct PathAckInfo {
     /// this path: restart its T3-rtx if data is still in flight there, stop
     /// it otherwise (RFC 9260 §6.3.2 R2/R3).
     pub earliest_outstanding_acked: bool,
+    /// Among the chunks newly acknowledged here, one had been sent to this
+    /// path only (never to another): the ack proves the path works and may
+    /// clear its error counter and reactivate it (RFC 7829 §3.2 rule 10).
+    /// When all of them had also gone to another path, the ack may be for
+    /// that copy (rule 9).
+    pub acked_sent_only_here: bool,
     /// Chunks last sent on this path were marked for fast retransmit.
     pub fast_retransmit: bool,
     /// The peer reneged on chunks sent on this path (RFC 9260 §6.2.1 D
@@ -140,6 +146,9 @@ struct Entry {
     path: usize,
     sent_at: Instant,
     transmissions: u16,
+    /// Sent to more than one path (retransmitted elsewhere, RFC 7829 §3.2
+    /// rule 9).
+    multi_path: bool,
     state: State,
     in_flight: bool,
     misses: u8,
@@ -295,6 +304,7 @@ impl RetransmissionQueue {
                     path,
                     sent_at: now,
                     transmissions: 1,
+                    multi_path: false,
                     state: State::Abandoned,
                     in_flight: false,
                     misses: 0,
@@ -318,6 +328,7 @@ impl RetransmissionQueue {
             path,
             sent_at: now,
             transmissions: 1,
+            multi_path: false,
             state: State::Outstanding,
             in_flight: true,
             misses: 0,
@@ -404,6 +415,7 @@ impl RetransmissionQueue {
                     let info = &mut self.path_mut(e.path).info;
                     info.newly_acked_bytes += len;
                     info.earliest_outstanding_acked = true;
+                    info.acked_sent_only_here |= !e.multi_path;
                     self.take_rtt_sample(tsn, e.transmissions, e.sent_at, e.path, now, &mut out);
                 }
                 State::Acked | State::Abandoned => {}
@@ -441,6 +453,7 @@ impl RetransmissionQueue {
                     State::Outstanding | State::ToRetransmit => {
                         let (len, path) = (e.frag.data.len(), e.path);
                         let (transmissions, sent_at) = (e.transmissions, e.sent_at);
+                        let only_here = !e.multi_path;
                         if e.state == State::ToRetransmit {
                             self.to_retransmit -= 1;
                         }
@@ -450,7 +463,9 @@ impl RetransmissionQueue {
                         out.newly_acked_bytes += len;
                         htna_idx = htna_idx.max(Some(idx));
                         self.remove_from_flight(idx);
-                        self.path_mut(path).info.newly_acked_bytes += len;
+                        let info = &mut self.path_mut(path).info;
+                        info.newly_acked_bytes += len;
+                        info.acked_sent_only_here |= only_here;
                         self.take_rtt_sample(tsn, transmissions, sent_at, path, now, &mut out);
                     }
                     State::Acked | State::Abandoned => {}
@@ -715,6 +730,7 @@ impl RetransmissionQueue {
             e.in_flight = true;
             e.transmissions = e.transmissions.saturating_add(1);
             e.sent_at = now;
+            e.multi_path |= e.path != path;
             e.path = path;
             e.misses = 0;
             let frag = e.frag.clone();
@@ -933,6 +949,41 @@ mod tests {
         let out = sack(&mut q, 13, &[]);
         assert_eq!(out.newly_acked_bytes, 100);
         assert_eq!(q.bytes_in_flight(), 100);
+    }
+
+    /// RFC 7829 §3.2 rules 9–10: an ack proves a path works only for
+    /// chunks that were never sent anywhere else.
+    #[test]
+    fn acks_tell_whether_the_chunk_went_to_one_path_only() {
+        let mut q = sent(3); // TSN 10..=12 on path 0
+        q.add_sent(frag(3, 0, 3, 100, PrPolicy::None), 1, T0); // 13 on path 1
+        q.on_t3_expired(0, ms(1));
+        // TSN 10 and 11 retransmitted to path 1, TSN 12 to path 0 again.
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 0, 1000).is_some());
+        // Cum ack 10 (moved to path 1); gap-acked 11 (moved) and 13 (path
+        // 1 only): path 1 learns something of its own.
+        sack(&mut q, 10, &[(1, 1), (3, 3)]);
+        let p1 = q.path_ack_info(1);
+        assert_eq!(p1.newly_acked_bytes, 300);
+        assert!(p1.acked_sent_only_here);
+        // Only chunks that were also sent to path 0: no proof for path 1.
+        let mut q = sent(2);
+        q.on_t3_expired(0, ms(1));
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 0, 1000).is_some());
+        sack(&mut q, 10, &[]);
+        let (p0, p1) = (q.path_ack_info(0), q.path_ack_info(1));
+        assert_eq!(
+            (p1.newly_acked_bytes, p1.acked_sent_only_here),
+            (100, false)
+        );
+        assert_eq!((p0.newly_acked_bytes, p0.acked_sent_only_here), (0, false));
+        // Retransmitted to the same path it was sent to: still one path.
+        sack(&mut q, 11, &[]);
+        let p0 = q.path_ack_info(0);
+        assert_eq!((p0.newly_acked_bytes, p0.acked_sent_only_here), (100, true));
     }
 
     #[test]
