@@ -667,3 +667,33 @@ fn path_is_active_again_once_a_t3_retransmission_is_acked() {
     );
     assert_eq!(a_path_changes(&p).len(), 2);
 }
+
+/// RFC 9260 §3, §6.1 B: cwnd limits the DATA chunks in flight, headers and
+/// padding included, so small messages cannot put several times cwnd on
+/// the wire. Nothing is acknowledged here: the first window is all `a` may
+/// send.
+#[test]
+fn cwnd_counts_data_chunks_whole() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    p.drop = Box::new(|dir, _, _| dir == 1);
+    for i in 0..2000u32 {
+        p.a.send(
+            p.now,
+            a,
+            StreamId(0),
+            Bytes::from(i.to_be_bytes().to_vec()),
+            SendOptions::default(),
+        )
+        .unwrap();
+    }
+    p.step();
+    let st = p.a.stats(a).unwrap();
+    let path = &st.paths[0];
+    // 4-byte messages: 16-byte DATA header, no padding.
+    let chunks = st.bytes_in_flight / 4;
+    assert!(chunks > 100, "{chunks}");
+    assert_eq!(path.bytes_in_flight, chunks * 20);
+    assert!(path.bytes_in_flight < path.cwnd + path.mtu - 12, "{path:?}");
+    assert!(path.bytes_in_flight >= path.cwnd, "{path:?}");
+}

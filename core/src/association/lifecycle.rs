@@ -221,6 +221,7 @@ impl Association {
             send_zero_checksum: self.config.zero_checksum && caps.zero_checksum,
             accept_zero_checksum: self.config.zero_checksum,
         };
+        self.rtx.set_i_data(self.negotiated.i_data);
         self.sendq.set_outbound_streams(outbound);
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
         self.asconf =
@@ -682,6 +683,7 @@ impl Association {
         d = earlier(d, self.tracker.sack_deadline());
         d = earlier(d, self.paths_next_deadline());
         d = earlier(d, self.asconf.deadline());
+        d = earlier(d, self.asconf.deleted_peer_deadline());
         earlier(d, self.autoclose_deadline())
     }
 
@@ -735,6 +737,7 @@ impl Association {
             self.fail_unreachable(ctx);
             return;
         }
+        self.end_deleted_peer_grace(now);
         self.rtx.expire(now);
         self.sendq_expire(now);
         self.report_failed(ctx);
