@@ -403,7 +403,7 @@ impl Host {
                 f.kind = "error";
                 f.text = Some(s);
             }
-            Event::PeerAddressChange { address, state } => {
+            Event::PeerAddressChange { address, state, .. } => {
                 f.kind = "peeraddresschange";
                 f.text = Some(address.to_string());
                 f.code = Some(match state {

@@ -249,7 +249,8 @@ impl Endpoint {
         }
         if !a.removed_peer_addresses.is_empty() {
             // RFC 5061 §5.3 F13: packets from a deleted address are out of
-            // the blue from now on.
+            // the blue from now on (once its grace period, at most 2 RTO,
+            // is over).
             let port = a.peer_port;
             for addr in a.removed_peer_addresses.drain(..) {
                 if self.by_peer.get(&(addr, port)) == Some(&id) {
@@ -1079,6 +1080,7 @@ impl Endpoint {
             Event::PeerAddressChange {
                 address: addr,
                 state: crate::event::PeerAddressState::MadePrimary,
+                reason: crate::event::AddressChangeReason::LocalRequest,
             },
         ));
         self.after(id);

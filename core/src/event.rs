@@ -95,6 +95,40 @@ pub enum PeerAddressState {
     PotentiallyFailed,
 }
 
+/// Why a peer address changed state ([`Event::PeerAddressChange`]; the
+/// cause RFC 6458 §6.1.2 puts in `spc_error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressChangeReason {
+    /// A HEARTBEAT ACK with our nonce arrived (RFC 9260 §5.4, §8.3).
+    HeartbeatAck,
+    /// DATA sent only to this address was acknowledged (RFC 9260 §8.2,
+    /// RFC 7829 §3.2 rule 10), or the peer answered an ASCONF sent there
+    /// (RFC 5061 §5.1 A5).
+    DataAcked,
+    /// The retransmission timer T3-rtx expired on this path (RFC 9260
+    /// §6.3.3, §8.2).
+    RetransmissionTimeout,
+    /// A HEARTBEAT sent here was not answered within an RTO (RFC 9260
+    /// §8.3).
+    HeartbeatTimeout,
+    /// An ASCONF sent here was not answered within an RTO (RFC 5061 §5.1
+    /// B1–B3).
+    AsconfTimeout,
+    /// The peer asked for it in an ASCONF (RFC 5061 §4.2: Add IP Address,
+    /// Delete IP Address, Set Primary Address).
+    PeerRequest,
+    /// The peer deleted its primary address, so this endpoint chose another
+    /// primary (RFC 5061 §5.3 F12).
+    PrimaryDeleted,
+    /// This application asked for it ([`crate::Endpoint::set_primary`]).
+    LocalRequest,
+    /// The primary's error counter exceeded
+    /// [`primary_switchover`](crate::AssociationConfig::primary_switchover):
+    /// the path data goes to became the primary (RFC 7829 §5).
+    PrimarySwitchover,
+}
+
 /// Which streams a reset concerns, seen from this endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamDirection {
@@ -214,6 +248,8 @@ pub enum Event {
         address: SocketAddr,
         /// Its new state.
         state: PeerAddressState,
+        /// What caused the change.
+        reason: AddressChangeReason,
     },
     /// The peer answered one of our address changes (RFC 5061 ASCONF-ACK),
     /// from [`crate::Endpoint::add_local_address`],

@@ -862,7 +862,7 @@ typedef struct {
   uint32_t peer_rwnd;
   // Bytes queued and not yet sent.
   uint64_t buffered_amount;
-  // Bytes sent and not yet acknowledged.
+  // User data bytes sent and not yet acknowledged (all paths).
   uint64_t bytes_in_flight;
   // DATA chunks retransmitted.
   uint64_t retransmissions;
@@ -909,7 +909,8 @@ typedef struct {
   uint64_t cwnd;
   // Slow-start threshold, bytes.
   uint64_t ssthresh;
-  // Bytes in flight on this path.
+  // Bytes of DATA chunks in flight on this path, chunk headers and
+  // padding included: the flight size the cwnd limits (RFC 9260 §3).
   uint64_t bytes_in_flight;
   // Consecutive timeouts without answer.
   uint32_t error_count;

@@ -221,6 +221,7 @@ impl Association {
             send_zero_checksum: self.config.zero_checksum && caps.zero_checksum,
             accept_zero_checksum: self.config.zero_checksum,
         };
+        self.rtx.set_i_data(self.negotiated.i_data);
         self.sendq.set_outbound_streams(outbound);
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
         self.asconf =
@@ -683,6 +684,7 @@ impl Association {
             self.tracker.sack_deadline(),
             self.paths_next_deadline(),
             self.asconf.deadline(),
+            self.asconf.deleted_peer_deadline(),
             self.autoclose_deadline(),
         ])
     }
@@ -743,6 +745,7 @@ impl Association {
             self.fail_unreachable(ctx);
             return;
         }
+        self.end_deleted_peer_grace(now);
         self.rtx.expire(now);
         self.sendq_expire(now);
         self.report_failed(ctx);

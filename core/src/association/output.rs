@@ -393,7 +393,7 @@ impl Association {
             let max_payload = room - header;
             if let Some((tsn, frag)) = self.rtx.next_retransmission(now, pi, max_payload) {
                 self.emit_data(w, tsn, &frag);
-                sent_bytes += header + frag.data.len();
+                sent_bytes += self.rtx.chunk_size(frag.data.len());
                 self.stats.retransmissions += 1;
                 sent_any = true;
                 continue;
@@ -453,7 +453,7 @@ impl Association {
             }
             let tsn = self.rtx.next_tsn();
             self.emit_data(w, tsn, &frag);
-            sent_bytes += header + frag.data.len();
+            sent_bytes += self.rtx.chunk_size(frag.data.len());
             let assigned = self.rtx.add_sent(frag, pi, now);
             debug_assert_eq!(assigned, tsn);
             sent_any = true;

@@ -1144,7 +1144,7 @@ impl Association {
         }
         // The peer answered: the path and the association are reachable
         // (RFC 9260 §8.1, §8.2).
-        if let Some(e) = self.paths.on_data_acked(path, true) {
+        if let Some(e) = self.paths.on_data_acked(path, ctx.now, true) {
             self.path_event(ctx, e);
         }
         Some(request)

@@ -2202,7 +2202,7 @@ impl SocketStack {
                 aid,
                 from,
             ),
-            Event::PeerAddressChange { address, state } => {
+            Event::PeerAddressChange { address, state, .. } => {
                 let peers = self
                     .ports
                     .get(&port_no)
