@@ -415,7 +415,7 @@ impl Host {
                 f.kind = "error";
                 f.text = Some(s);
             }
-            Event::PeerAddressChange { address, state } => {
+            Event::PeerAddressChange { address, state, .. } => {
                 f.kind = "peeraddresschange";
                 f.text = Some(address.to_string());
                 f.code = Some(match state {
@@ -543,6 +543,7 @@ impl Host {
                     "maxOutboundStreams must be between 0 and 65535",
                 )
             })?,
+            ..ReconfigPolicy::default()
         };
         self.endpoint
             .set_reconfig_policy(association(id)?, policy)

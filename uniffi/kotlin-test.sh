@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compiles the generated Kotlin bindings plus tests/TestPair.kt with the
-# Kotlin compiler from the npm registry (package `kotlin-compiler`, a full
-# JVM distribution, installed into the git-ignored .kotlin/), against JNA
+# Compiles the generated Kotlin bindings plus tests/*.kt (main is in
+# TestPair.kt; it runs TestExtensions.kt too) with the Kotlin compiler from
+# the npm registry (package `kotlin-compiler`, a full JVM distribution,
+# installed into the git-ignored .kotlin/), against JNA
 # from Debian (libjna-java), and runs the test on the JVM with the cdylib on
 # jna.library.path. Expects test.sh to have built the library and generated
 # target/generated/kotlin (test.sh calls this script).
@@ -33,6 +34,6 @@ fi
 
 rm -rf "$BUILD"
 mkdir -p "$BUILD"
-"$KHOME/bin/kotlinc" -nowarn -cp "$JNA" -d "$BUILD/test.jar" "$GEN"/*/*/*.kt tests/TestPair.kt
+"$KHOME/bin/kotlinc" -nowarn -cp "$JNA" -d "$BUILD/test.jar" "$GEN"/*/*/*.kt tests/*.kt
 java -Djna.library.path="$(dirname "$LIB")" \
   -cp "$BUILD/test.jar:$JNA:$KHOME/lib/kotlin-stdlib.jar" TestPairKt

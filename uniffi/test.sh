@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the uniffi crate, generates the Swift, Kotlin and Python bindings
-# from the built library (uniffi "library mode"), and runs the Python test
-# through the generated module.
+# from the built library (uniffi "library mode"), and runs the Python tests
+# (tests/test_*.py) through the generated module, then the Kotlin ones.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -15,4 +15,5 @@ done
 ls "$OUT/swift"/*.swift "$OUT/kotlin"/*/*/*.kt >/dev/null
 cp "$LIB" "$OUT/python/"
 PYTHONPATH="$OUT/python" python3 "$HERE/tests/test_pair.py"
+PYTHONPATH="$OUT/python" python3 "$HERE/tests/test_extensions.py"
 "$HERE/kotlin-test.sh"

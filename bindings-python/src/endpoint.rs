@@ -183,7 +183,7 @@ fn event_object<'py>(
             ))?
         }
         Event::RemoteError(text) => event_class(py, "RemoteError")?.call1((a, text))?,
-        Event::PeerAddressChange { address, state } => {
+        Event::PeerAddressChange { address, state, .. } => {
             let state = match state {
                 PeerAddressState::Available => "available",
                 PeerAddressState::Unreachable => "unreachable",
@@ -794,6 +794,7 @@ impl Endpoint {
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
+            ..ReconfigPolicy::default()
         };
         self.inner
             .set_reconfig_policy(id(association), policy)

@@ -718,6 +718,49 @@ impl Runner<'_> {
                         fd,
                         on: int(val.field("assoc_value")).is_some_and(|v| v != 0),
                     },
+                    ("setsockopt", "SCTP_ENABLE_STREAM_RESET") => {
+                        let names = [
+                            ("SCTP_ENABLE_RESET_STREAM_REQ", 0x1),
+                            ("SCTP_ENABLE_RESET_ASSOC_REQ", 0x2),
+                            ("SCTP_ENABLE_CHANGE_ASSOC_REQ", 0x4),
+                        ];
+                        let v = val.field("assoc_value");
+                        let value = match int(v) {
+                            Some(n) => u32::try_from(n)
+                                .map_err(|_| "bad assoc_value in SCTP_ENABLE_STREAM_RESET")?,
+                            None => names
+                                .iter()
+                                .filter(|(n, _)| has_flag(v, n))
+                                .fold(0, |acc, (_, bit)| acc | bit),
+                        };
+                        SysCall::SetEnableStreamReset { fd, value }
+                    }
+                    ("setsockopt", "SCTP_RESET_STREAMS") => {
+                        let f = val.field("srs_flags");
+                        let flags = match int(f) {
+                            Some(n) => u16::try_from(n).map_err(|_| "bad srs_flags")?,
+                            None => {
+                                u16::from(has_flag(f, "SCTP_STREAM_RESET_INCOMING"))
+                                    | u16::from(has_flag(f, "SCTP_STREAM_RESET_OUTGOING")) << 1
+                            }
+                        };
+                        let streams = match val.field("srs_stream_list") {
+                            Some(Expr::List(v)) => v
+                                .iter()
+                                .map(|e| e.as_int().and_then(|n| u16::try_from(n).ok()))
+                                .collect::<Option<Vec<u16>>>()
+                                .ok_or("bad srs_stream_list")?,
+                            None => Vec::new(),
+                            Some(_) => return Err("srs_stream_list must be a list".into()),
+                        };
+                        SysCall::ResetStreams { fd, flags, streams }
+                    }
+                    ("setsockopt", "SCTP_ADD_STREAMS") => SysCall::AddStreams {
+                        fd,
+                        instrms: u16o("sas_instrms").unwrap_or(0),
+                        outstrms: u16o("sas_outstrms").unwrap_or(0),
+                    },
+                    ("setsockopt", "SCTP_RESET_ASSOC") => SysCall::ResetAssoc { fd },
                     ("getsockopt", "SO_ERROR") => SysCall::GetSoError { fd },
                     ("getsockopt", "SCTP_STATUS") => SysCall::GetStatus { fd },
                     (call, name) => return Err(format!("unsupported {call}({name})")),

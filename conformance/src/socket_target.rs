@@ -210,6 +210,36 @@ impl SocketTarget {
             SysCall::SetInterleaving { fd, on } => {
                 self.set(now, *fd, SocketOption::InterleavingSupported(*on))?
             }
+            SysCall::SetEnableStreamReset { fd, value } => self.set(
+                now,
+                *fd,
+                SocketOption::EnableStreamReset {
+                    assoc_id: None,
+                    value: *value,
+                },
+            )?,
+            SysCall::ResetStreams { fd, flags, streams } => {
+                let id = self.id(*fd)?;
+                self.stack
+                    .reset_streams(now, id, None, *flags, streams)
+                    .map_or_else(failed, |()| done(0))
+            }
+            SysCall::AddStreams {
+                fd,
+                instrms,
+                outstrms,
+            } => {
+                let id = self.id(*fd)?;
+                self.stack
+                    .add_streams(now, id, None, *instrms, *outstrms)
+                    .map_or_else(failed, |()| done(0))
+            }
+            SysCall::ResetAssoc { fd } => {
+                let id = self.id(*fd)?;
+                self.stack
+                    .reset_assoc(now, id, None)
+                    .map_or_else(failed, |()| done(0))
+            }
             SysCall::Close { fd } => {
                 let id = self.id(*fd)?;
                 self.ids.remove(fd);

@@ -159,6 +159,39 @@ pub enum SysCall {
         /// `assoc_value` non-zero.
         on: bool,
     },
+    /// `setsockopt(SCTP_ENABLE_STREAM_RESET)` (RFC 6525 §6.3.1).
+    SetEnableStreamReset {
+        /// Socket.
+        fd: Fd,
+        /// `assoc_value`: SCTP_ENABLE_RESET_STREAM_REQ (0x1),
+        /// SCTP_ENABLE_RESET_ASSOC_REQ (0x2), SCTP_ENABLE_CHANGE_ASSOC_REQ
+        /// (0x4).
+        value: u32,
+    },
+    /// `setsockopt(SCTP_RESET_STREAMS)` (RFC 6525 §6.3.2).
+    ResetStreams {
+        /// Socket.
+        fd: Fd,
+        /// `srs_flags`: SCTP_STREAM_RESET_INCOMING (0x1),
+        /// SCTP_STREAM_RESET_OUTGOING (0x2).
+        flags: u16,
+        /// `srs_stream_list`.
+        streams: Vec<u16>,
+    },
+    /// `setsockopt(SCTP_ADD_STREAMS)` (RFC 6525 §6.3.4).
+    AddStreams {
+        /// Socket.
+        fd: Fd,
+        /// `sas_instrms`.
+        instrms: u16,
+        /// `sas_outstrms`.
+        outstrms: u16,
+    },
+    /// `setsockopt(SCTP_RESET_ASSOC)` (RFC 6525 §6.3.3).
+    ResetAssoc {
+        /// Socket.
+        fd: Fd,
+    },
     /// `getsockopt(SOL_SOCKET, SO_ERROR)`; output: `Expr::Int(0)` or the
     /// errno name as `Expr::Ident`.
     GetSoError {

@@ -27,7 +27,7 @@ fn every_script_of_the_suite_parses() {
 fn project_scripts_parse_and_are_declared_passing() {
     let scripts = suite::discover_project().expect("conformance/scripts is readable");
     let groups: Vec<&str> = scripts.iter().map(|s| s.group.as_str()).collect();
-    for g in ["anysctp-forward-tsn", "anysctp-i-data"] {
+    for g in ["anysctp-forward-tsn", "anysctp-i-data", "anysctp-reconfig"] {
         assert!(groups.contains(&g), "no {g} scripts: {groups:?}");
     }
     let expected = suite::read_name_list(

@@ -32,7 +32,7 @@ pub struct AssociationConfig {
     pub max_association_retransmits: u32,
     /// Path.Max.Retrans (RFC 9260 §16: 5).
     pub max_path_retransmits: u32,
-    /// 'PotentiallyFailed.Max.Retrans' (PFMR, RFC 7829 §4): a path whose
+    /// 'PotentiallyFailed.Max.Retrans' (PFMR, RFC 7829 §3.2 rule 1): a path whose
     /// error counter exceeds this becomes Potentially Failed, and new data
     /// and retransmissions move to an active alternate at once instead of
     /// after [`max_path_retransmits`](Self::max_path_retransmits) + 1
@@ -40,6 +40,18 @@ pub struct AssociationConfig {
     /// timeout; `None` turns SCTP-PF off (plain RFC 9260 §8.2 failover).
     /// Must be below `max_path_retransmits` when set.
     pub pf_max_retrans: Option<u32>,
+    /// 'Primary.Switchover.Max.Retrans' (PSMR, RFC 7829 §5, "Primary Path
+    /// Switchover"): when the primary's error counter exceeds this, the
+    /// path data goes to instead becomes the primary (reported as
+    /// [`PeerAddressState::MadePrimary`](crate::PeerAddressState::MadePrimary)
+    /// with [`AddressChangeReason::PrimarySwitchover`](crate::AddressChangeReason::PrimarySwitchover)),
+    /// so data stays there when the old primary recovers. `None` (the
+    /// default, as RFC 7829 §5 recommends) keeps RFC 9260's behaviour: the
+    /// primary stays, and data returns to it once it is active again. With
+    /// SCTP-PF on it must be at least `pf_max_retrans` (`Some(pf_max_retrans)`
+    /// switches over as the primary becomes Potentially Failed), else at
+    /// least `max_path_retransmits`.
+    pub primary_switchover: Option<u32>,
     /// HB.interval (RFC 9260 §16: 30 s). `None` disables heartbeats.
     pub heartbeat_interval: Option<Duration>,
     /// Delayed SACK timeout (RFC 9260 §6.2: at most 500 ms; 200 ms is the
@@ -210,6 +222,7 @@ impl Default for AssociationConfig {
             max_association_retransmits: 10,
             max_path_retransmits: 5,
             pf_max_retrans: Some(0),
+            primary_switchover: None,
             heartbeat_interval: Some(Duration::from_secs(30)),
             sack_delay: Duration::from_millis(200),
             sack_frequency: 2,
@@ -271,8 +284,24 @@ impl AssociationConfig {
         }
         if matches!(self.pf_max_retrans, Some(pf) if pf >= self.max_path_retransmits) {
             return bad(
-                "pf_max_retrans must be below max_path_retransmits (RFC 7829 §4); use None to turn SCTP-PF off",
+                "pf_max_retrans must be below max_path_retransmits (RFC 7829 §3.2); use None to turn SCTP-PF off",
             );
+        }
+        // RFC 7829 §5 rule 1: PSMR >= PFMR with SCTP-PF, >= PMR without.
+        if let Some(psmr) = self.primary_switchover {
+            match self.pf_max_retrans {
+                Some(pf) if psmr < pf => {
+                    return bad(
+                        "primary_switchover must be at least pf_max_retrans (RFC 7829 §5), or None",
+                    )
+                }
+                None if psmr < self.max_path_retransmits => {
+                    return bad(
+                        "primary_switchover must be at least max_path_retransmits when SCTP-PF is off (RFC 7829 §5), or None",
+                    )
+                }
+                _ => {}
+            }
         }
         if self.max_burst == 0 {
             return bad("max_burst must be at least 1");
@@ -287,10 +316,11 @@ impl AssociationConfig {
 /// Which stream re-configuration requests (RFC 6525) from the peer an
 /// association accepts; refused requests are answered "Denied" (§5.2.1:
 /// "an administrative decision"). The socket option
-/// `SCTP_ENABLE_STREAM_RESET` (RFC 6525 §6.3.1) sets the first two.
+/// `SCTP_ENABLE_STREAM_RESET` (RFC 6525 §6.3.1) sets the two `accept_*`
+/// flags for stream resets and additions and `accept_ssn_tsn_reset`.
 ///
-/// SSN/TSN Reset Requests (§5.2.4) are always denied: this implementation
-/// does not reset TSNs.
+/// SSN/TSN Reset Requests (§5.2.4) are denied unless
+/// [`accept_ssn_tsn_reset`](Self::accept_ssn_tsn_reset) is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReconfigPolicy {
     /// Accept Outgoing and Incoming SSN Reset Requests (§5.2.2, §5.2.3).
@@ -305,6 +335,13 @@ pub struct ReconfigPolicy {
     /// Most outbound streams the peer may make us open with Add Incoming
     /// Streams Requests (§5.2.6).
     pub max_outbound_streams: u16,
+    /// Accept SSN/TSN Reset Requests (§5.2.4): the peer restarts both
+    /// directions' TSNs and every stream's SSNs. Off by default, as in
+    /// usrsctp (SCTP_ENABLE_RESET_ASSOC_REQ). While we have data in flight
+    /// the answer is "In progress" and our new messages wait; the reset is
+    /// performed once everything we sent was acknowledged, so nothing is
+    /// lost (the peer retransmits its request, §5.2.7 H2).
+    pub accept_ssn_tsn_reset: bool,
 }
 
 impl Default for ReconfigPolicy {
@@ -313,6 +350,7 @@ impl Default for ReconfigPolicy {
             accept_stream_reset: true,
             accept_add_streams: true,
             max_outbound_streams: 65535,
+            accept_ssn_tsn_reset: false,
         }
     }
 }
@@ -459,6 +497,24 @@ mod filter_tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn primary_switchover_threshold_follows_rfc_7829_section_5() {
+        let mut c = AssociationConfig {
+            primary_switchover: Some(0),
+            ..AssociationConfig::default()
+        };
+        assert_eq!(c.validate().map_err(|_| ()), Ok(()), "PSMR = PFMR = 0");
+        c.pf_max_retrans = Some(2);
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("at least pf_max_retrans"), "{err}");
+        c.pf_max_retrans = None;
+        c.primary_switchover = Some(4);
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("at least max_path_retransmits"), "{err}");
+        c.primary_switchover = Some(5);
+        assert_eq!(c.validate().map_err(|_| ()), Ok(()), "PSMR = PMR");
     }
 
     #[test]

@@ -249,7 +249,8 @@ impl Endpoint {
         }
         if !a.removed_peer_addresses.is_empty() {
             // RFC 5061 §5.3 F13: packets from a deleted address are out of
-            // the blue from now on.
+            // the blue from now on (once its grace period, at most 2 RTO,
+            // is over).
             let port = a.peer_port;
             for addr in a.removed_peer_addresses.drain(..) {
                 if self.by_peer.get(&(addr, port)) == Some(&id) {
@@ -834,7 +835,21 @@ impl Endpoint {
         data: Bytes,
         opts: SendOptions,
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, _| a.send(now, stream, data, opts))
+        let a = self
+            .associations
+            .get_mut(&id)
+            .ok_or(Error::NoSuchAssociation)?;
+        // A refused message changes nothing.
+        a.send(now, stream, data, opts)?;
+        if a.send_moves_deadline() {
+            self.after(id);
+        } else if !a.queued {
+            // What `after` does for a queued message, without recomputing
+            // deadlines that queuing does not move (called per message).
+            a.queued = true;
+            self.ready.push_back(id);
+        }
+        Ok(())
     }
 
     /// Starts a graceful shutdown (RFC 9260 §9.2): queued data is still
@@ -878,7 +893,59 @@ impl Endpoint {
         id: AssociationId,
         streams: &[StreamId],
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams))
+        self.with_assoc(now, id, |a, ctx| {
+            a.reset_streams(ctx, streams, crate::ResetDirection::Outgoing)
+        })
+    }
+
+    /// Resets streams of association `id` in one or both directions (RFC
+    /// 6525 §5.1.2, §5.1.3; RFC 6458 SCTP_RESET_STREAMS with `srs_flags`).
+    ///
+    /// - [`ResetDirection::Outgoing`](crate::ResetDirection::Outgoing): as
+    ///   [`reset_streams`](Self::reset_streams).
+    /// - [`ResetDirection::Incoming`](crate::ResetDirection::Incoming): asks
+    ///   the peer to reset the streams it sends on (an empty list: all of
+    ///   them). The request goes at once; when the peer performs it,
+    ///   [`Event::StreamsReset`] comes with
+    ///   [`StreamDirection::Incoming`](crate::StreamDirection::Incoming)
+    ///   after every message it sent before; if it refuses, the same event
+    ///   with `Denied` or `Failed`.
+    /// - [`ResetDirection::Both`](crate::ResetDirection::Both): both
+    ///   requests in one RE-CONFIG chunk (RFC 6525 §3.1); each stream must
+    ///   exist in both directions.
+    ///
+    /// Errors as for [`reset_streams`](Self::reset_streams).
+    pub fn reset_streams_with(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        streams: &[StreamId],
+        direction: crate::ResetDirection,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.reset_streams(ctx, streams, direction))
+    }
+
+    /// Resets the TSNs of both directions and the sequence numbers of every
+    /// stream of association `id` (RFC 6525 §5.1.4, SSN/TSN Reset; RFC
+    /// 6525 §6.3.3 SCTP_RESET_ASSOC).
+    ///
+    /// Nothing already sent is lost: messages not yet started are held
+    /// from this call on; the request goes out once every DATA chunk sent
+    /// was acknowledged (§5.1.4 C2). The answer comes as
+    /// [`Event::AssociationReset`]: with
+    /// [`ReconfigResult::Success`](crate::ReconfigResult::Success) the held
+    /// messages go out from the new TSN, each stream's first with SSN/MID
+    /// 0; otherwise with the old numbering. The peer accepts only if its
+    /// policy allows it
+    /// ([`ReconfigPolicy::accept_ssn_tsn_reset`](crate::config::ReconfigPolicy::accept_ssn_tsn_reset),
+    /// off by default).
+    ///
+    /// Errors: [`Error::ReconfigUnavailable`] when RE-CONFIG was not
+    /// negotiated, [`Error::ReconfigInProgress`] while another request is
+    /// unanswered (one at a time, RFC 6525 §5.1.1),
+    /// [`Error::InvalidState`] unless ESTABLISHED.
+    pub fn reset_association(&mut self, now: Instant, id: AssociationId) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.reset_association(ctx))
     }
 
     /// Asks the peer for `outgoing` more outbound streams on association
@@ -894,7 +961,28 @@ impl Endpoint {
         id: AssociationId,
         outgoing: u16,
     ) -> Result<(), Error> {
-        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, outgoing))
+        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, 0, outgoing))
+    }
+
+    /// Adds streams to association `id` in both directions (RFC 6525
+    /// §5.1.5, §5.1.6; RFC 6458 SCTP_ADD_STREAMS with `sas_instrms` and
+    /// `sas_outstrms`): `outgoing` more streams we send on, and `incoming`
+    /// more the peer sends on (it adds them with its own request). Both
+    /// requests go in one RE-CONFIG chunk. Each side's result comes as
+    /// [`Event::StreamsAdded`] with the counts then in force.
+    ///
+    /// Errors as for [`add_streams`](Self::add_streams);
+    /// [`Error::InvalidReconfig`] when both are 0, or when the inbound
+    /// streams would exceed
+    /// [`AssociationConfig::max_inbound_streams`](crate::AssociationConfig::max_inbound_streams).
+    pub fn add_streams_with(
+        &mut self,
+        now: Instant,
+        id: AssociationId,
+        incoming: u16,
+        outgoing: u16,
+    ) -> Result<(), Error> {
+        self.with_assoc(now, id, |a, ctx| a.add_streams(ctx, incoming, outgoing))
     }
 
     /// Figures about association `id`.
@@ -992,6 +1080,7 @@ impl Endpoint {
             Event::PeerAddressChange {
                 address: addr,
                 state: crate::event::PeerAddressState::MadePrimary,
+                reason: crate::event::AddressChangeReason::LocalRequest,
             },
         ));
         self.after(id);

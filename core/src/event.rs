@@ -95,6 +95,40 @@ pub enum PeerAddressState {
     PotentiallyFailed,
 }
 
+/// Why a peer address changed state ([`Event::PeerAddressChange`]; the
+/// cause RFC 6458 §6.1.2 puts in `spc_error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressChangeReason {
+    /// A HEARTBEAT ACK with our nonce arrived (RFC 9260 §5.4, §8.3).
+    HeartbeatAck,
+    /// DATA sent only to this address was acknowledged (RFC 9260 §8.2,
+    /// RFC 7829 §3.2 rule 10), or the peer answered an ASCONF sent there
+    /// (RFC 5061 §5.1 A5).
+    DataAcked,
+    /// The retransmission timer T3-rtx expired on this path (RFC 9260
+    /// §6.3.3, §8.2).
+    RetransmissionTimeout,
+    /// A HEARTBEAT sent here was not answered within an RTO (RFC 9260
+    /// §8.3).
+    HeartbeatTimeout,
+    /// An ASCONF sent here was not answered within an RTO (RFC 5061 §5.1
+    /// B1–B3).
+    AsconfTimeout,
+    /// The peer asked for it in an ASCONF (RFC 5061 §4.2: Add IP Address,
+    /// Delete IP Address, Set Primary Address).
+    PeerRequest,
+    /// The peer deleted its primary address, so this endpoint chose another
+    /// primary (RFC 5061 §5.3 F12).
+    PrimaryDeleted,
+    /// This application asked for it ([`crate::Endpoint::set_primary`]).
+    LocalRequest,
+    /// The primary's error counter exceeded
+    /// [`primary_switchover`](crate::AssociationConfig::primary_switchover):
+    /// the path data goes to became the primary (RFC 7829 §5).
+    PrimarySwitchover,
+}
+
 /// Which streams a reset concerns, seen from this endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamDirection {
@@ -103,6 +137,19 @@ pub enum StreamDirection {
     Incoming,
     /// Streams we send on (RFC 6458 SCTP_STREAM_RESET_OUTGOING_SSN).
     Outgoing,
+}
+
+/// Which streams [`crate::Endpoint::reset_streams_with`] resets (RFC 6458
+/// `srs_flags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetDirection {
+    /// Streams we send on (SCTP_STREAM_RESET_OUTGOING; RFC 6525 §5.1.2).
+    Outgoing,
+    /// Streams the peer sends on: we ask it to reset them
+    /// (SCTP_STREAM_RESET_INCOMING; RFC 6525 §5.1.3).
+    Incoming,
+    /// Both, in one RE-CONFIG chunk (RFC 6525 §3.1).
+    Both,
 }
 
 /// How a stream re-configuration ended (RFC 6525 §6.1.1, §6.1.3 flags).
@@ -201,6 +248,8 @@ pub enum Event {
         address: SocketAddr,
         /// Its new state.
         state: PeerAddressState,
+        /// What caused the change.
+        reason: AddressChangeReason,
     },
     /// The peer answered one of our address changes (RFC 5061 ASCONF-ACK),
     /// from [`crate::Endpoint::add_local_address`],
@@ -231,6 +280,23 @@ pub enum Event {
         /// The streams; empty means all streams.
         streams: Vec<crate::types::StreamId>,
         /// The outcome.
+        result: ReconfigResult,
+    },
+    /// Both directions' TSNs and every stream's sequence numbers were
+    /// reset (RFC 6525 SSN/TSN Reset, §5.2.4, §5.2.7 H5;
+    /// SCTP_ASSOC_RESET_EVENT, §6.1.2). Either the answer to
+    /// [`crate::Endpoint::reset_association`], or the peer asked and we
+    /// performed it. With `Success`, every stream's next message in both
+    /// directions carries SSN/MID 0; every message of the peer received
+    /// before the reset was delivered before this event.
+    AssociationReset {
+        /// The TSN our next DATA chunk carries (`assocreset_local_tsn`).
+        local_tsn: crate::types::Tsn,
+        /// The TSN the peer's next DATA chunk carries
+        /// (`assocreset_remote_tsn`).
+        remote_tsn: crate::types::Tsn,
+        /// `Success`, or why our request reset nothing (the TSNs are then
+        /// the ones in force).
         result: ReconfigResult,
     },
     /// Streams were added (RFC 6525 §5.1.5, §5.2.5;

@@ -26,6 +26,7 @@ pub mod pcap;
 pub mod rx;
 pub mod socket;
 pub mod stats;
+mod stream_table;
 pub mod time;
 pub mod timer;
 pub mod tx;
@@ -36,8 +37,9 @@ pub use config::{AssociationConfig, AuthConfig, EndpointConfig, HmacAlgorithm, R
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::{
-    AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication, CloseReason, Event,
-    PeerAddressState, ReconfigResult, SendFailure, SendOptions, StreamDirection, Transmit,
+    AddressChangeReason, AddressRequest, AddressRequestOutcome, AssociationId, AuthIndication,
+    CloseReason, Event, PeerAddressState, ReconfigResult, ResetDirection, SendFailure, SendOptions,
+    StreamDirection, Transmit,
 };
 pub use stats::{AssociationState, AssociationStats, PathState, PathStats};
 pub use time::Instant;

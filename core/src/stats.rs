@@ -82,7 +82,10 @@ pub struct PathStats {
     pub cwnd: usize,
     /// Slow-start threshold, bytes.
     pub ssthresh: usize,
-    /// Bytes sent on this path and not yet acknowledged.
+    /// Bytes of DATA chunks sent on this path and not yet acknowledged,
+    /// chunk headers and padding included: the flight size cwnd is compared
+    /// with (RFC 9260 §3, §6.1 B). [`AssociationStats::bytes_in_flight`]
+    /// counts user data only.
     pub bytes_in_flight: usize,
     /// Consecutive timeouts without an answer (the path error counter).
     pub error_count: u32,
@@ -103,7 +106,8 @@ pub struct AssociationStats {
     pub peer_rwnd: u32,
     /// Bytes queued by the application and not yet sent.
     pub buffered_amount: usize,
-    /// Bytes sent and not yet acknowledged (all paths).
+    /// User data bytes sent and not yet acknowledged (all paths; the
+    /// per-path [`PathStats::bytes_in_flight`] counts DATA chunks whole).
     pub bytes_in_flight: usize,
     /// DATA chunks retransmitted (by timeout or fast retransmit).
     pub retransmissions: u64,

@@ -47,6 +47,26 @@ impl Instant {
     }
 }
 
+/// The earliest of optional deadlines (`None`: no deadline). The deadline
+/// computations run several times a packet: this compiles to conditional
+/// moves, without the branches of matching on pairs of options.
+#[inline]
+pub(crate) fn earliest<const N: usize>(deadlines: [Option<Instant>; N]) -> Option<Instant> {
+    let mut min = u64::MAX;
+    let mut any = false;
+    for d in deadlines {
+        any |= d.is_some();
+        min = min.min(d.map_or(u64::MAX, |t| t.0));
+    }
+    any.then_some(Instant(min))
+}
+
+/// The earlier of two optional deadlines (`None`: no deadline).
+#[inline]
+pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    earliest([a, b])
+}
+
 impl Add<Duration> for Instant {
     type Output = Instant;
     #[inline]
@@ -81,6 +101,16 @@ impl fmt::Debug for Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn earliest_ignores_missing_deadlines() {
+        let t = Instant::from_millis;
+        assert_eq!(earliest::<0>([]), None);
+        assert_eq!(earliest([None, None]), None);
+        assert_eq!(earliest([None, Some(t(5)), Some(t(3))]), Some(t(3)));
+        assert_eq!(earlier(Some(Instant::MAX), None), Some(Instant::MAX));
+        assert_eq!(earlier(Some(t(1)), Some(t(2))), Some(t(1)));
+    }
 
     #[test]
     fn arithmetic_saturates() {

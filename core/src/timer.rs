@@ -14,6 +14,7 @@ use crate::time::Instant;
 use core::cmp::Ordering;
 use core::hash::{BuildHasherDefault, Hash, Hasher};
 use core::time::Duration;
+use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{BinaryHeap, HashMap};
 
 /// Hashes keys the program assigns itself (association ids, never taken
@@ -105,14 +106,35 @@ impl<K: Clone + Eq + Hash> TimerQueue<K> {
 
     /// Sets `key`'s deadline, replacing any earlier one.
     pub fn schedule(&mut self, key: K, deadline: Instant) {
-        if self.live.get(&key).is_some_and(|&(d, _)| d == deadline) {
+        let seq = self.next_seq;
+        // One hash lookup for the check and the update.
+        let old = match self.live.entry(key.clone()) {
+            MapEntry::Occupied(mut o) => {
+                if o.get().0 == deadline {
+                    return;
+                }
+                Some(o.insert((deadline, seq)).1)
+            }
+            MapEntry::Vacant(v) => {
+                v.insert((deadline, seq));
+                None
+            }
+        };
+        self.next_seq = self.next_seq.wrapping_add(1);
+        if old.is_some() && self.heap.peek().map(|e| e.seq) == old {
+            if let Some(mut top) = self.heap.peek_mut() {
+                // The key's entry is the earliest (always so with one key):
+                // move it in place instead of leaving a stale entry behind.
+                // Dropping `top` restores the heap order.
+                top.deadline = deadline;
+                top.seq = seq;
+            }
+            self.drop_stale_top();
             return;
         }
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1);
-        self.live.insert(key.clone(), (deadline, seq));
+        // The top was live before the push (invariant) and is not this
+        // key's old entry (handled above), so it is still live.
         self.heap.push(Entry { deadline, seq, key });
-        self.drop_stale_top();
         self.maybe_compact();
     }
 
@@ -346,6 +368,24 @@ mod tests {
         assert_eq!(q.pop_expired(t(100)), None);
         q.set("d", Some(t(1)));
         q.set("d", None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn rescheduling_the_earliest_key_moves_its_entry() {
+        let mut q = TimerQueue::new();
+        q.schedule(1u32, t(10));
+        for ms in [30, 5, 50, 20] {
+            q.schedule(1, t(ms));
+            assert_eq!(q.heap_entries(), 1, "no stale entry left behind");
+            assert_eq!(q.next_deadline(), Some(t(ms)));
+        }
+        // Moved later than another key: that key's deadline comes first.
+        q.schedule(2, t(40));
+        q.schedule(1, t(60));
+        assert_eq!(q.next_deadline(), Some(t(40)));
+        assert_eq!(q.pop_expired(t(100)), Some(2));
+        assert_eq!(q.pop_expired(t(100)), Some(1));
         assert!(q.is_empty());
     }
 

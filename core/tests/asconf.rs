@@ -18,8 +18,8 @@ use anysctp::wire::{
 };
 use anysctp::wire::{checksum, Emit};
 use anysctp::{
-    AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId, AuthConfig, Endpoint,
-    EndpointConfig, Event, Instant, PeerAddressState, Tsn, VerificationTag,
+    AddressChangeReason, AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId,
+    AuthConfig, Endpoint, EndpointConfig, Event, Instant, PeerAddressState, Tsn, VerificationTag,
 };
 use bytes::Bytes;
 
@@ -298,8 +298,16 @@ fn del(cid: u32, host: u8) -> Param<'static> {
 }
 
 fn change(e: &Event) -> Option<(SocketAddr, PeerAddressState)> {
+    change_why(e).map(|c| (c.0, c.1))
+}
+
+fn change_why(e: &Event) -> Option<(SocketAddr, PeerAddressState, AddressChangeReason)> {
     match e {
-        Event::PeerAddressChange { address, state } => Some((*address, *state)),
+        Event::PeerAddressChange {
+            address,
+            state,
+            reason,
+        } => Some((*address, *state, *reason)),
         _ => None,
     }
 }
@@ -328,10 +336,12 @@ fn peer_adds_an_address_makes_it_primary_and_deletes_the_old_one() {
     );
     assert_eq!(answers(&acks[0].1), (PEER_TSN, vec![(7, None)]));
     let ev = s.take_events();
-    assert!(ev
-        .iter()
-        .filter_map(change)
-        .any(|c| c == (peer(3), PeerAddressState::Added)));
+    assert!(ev.iter().filter_map(change_why).any(|c| c
+        == (
+            peer(3),
+            PeerAddressState::Added,
+            AddressChangeReason::PeerRequest
+        )));
     assert_eq!(
         s.ep.peer_addresses(s.id).unwrap(),
         vec![peer(2), peer(3)],
@@ -357,13 +367,31 @@ fn peer_adds_an_address_makes_it_primary_and_deletes_the_old_one() {
     assert_eq!(acks[0].0, peer(3));
     assert_eq!(answers(&acks[0].1), (0, vec![(9, None)]));
     let ev = s.take_events();
-    let changes: Vec<_> = ev.iter().filter_map(change).collect();
-    assert!(changes.contains(&(peer(3), PeerAddressState::Confirmed)));
-    assert!(changes.contains(&(peer(3), PeerAddressState::MadePrimary)));
-    assert!(changes.contains(&(peer(2), PeerAddressState::Removed)));
+    let changes: Vec<_> = ev.iter().filter_map(change_why).collect();
+    use AddressChangeReason::{HeartbeatAck, PeerRequest};
+    assert!(changes.contains(&(peer(3), PeerAddressState::Confirmed, HeartbeatAck)));
+    assert!(changes.contains(&(peer(3), PeerAddressState::MadePrimary, PeerRequest)));
+    assert!(changes.contains(&(peer(2), PeerAddressState::Removed, PeerRequest)));
     assert_eq!(s.ep.peer_addresses(s.id).unwrap(), vec![peer(3)]);
-    // §5.3 F13: the deleted address is out of the blue now.
+    // §5.3 (after F13): DATA the peer sent from the deleted address before
+    // deleting it may arrive late; for 2 RTO of that path (1 s here) it is
+    // still taken, and answered on the remaining path, never the deleted
+    // one.
     let _earlier = s.sent();
+    s.advance(Duration::from_millis(1999));
+    s.send(2, &[auth_support::data_chunk(PEER_TSN, b"late")]);
+    let out = s.sent();
+    assert!(out.iter().all(|o| o.to == peer(3)), "{out:?}");
+    assert!(out
+        .iter()
+        .any(|o| o.chunks.iter().any(|c| c.0 == chunk_type::SACK)));
+    assert!(s
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::Message { data, .. } if &data[..] == b"late")));
+    // §5.3 F13: once the grace period is over, the deleted address is out
+    // of the blue.
+    s.advance(Duration::from_millis(1));
     s.send(2, &[Chunk::HeartbeatAck(HeartbeatChunk { info: &[0; 12] })]);
     let out = s.sent();
     assert_eq!(out.len(), 1);

@@ -3,9 +3,12 @@
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
+use anysctp::wire::chunk_type;
 use anysctp::{
     AssociationConfig, AssociationId, AssociationState, CloseReason, Endpoint, EndpointConfig,
-    Error, Event, Instant, Ppid, SendOptions, StreamId,
+    Error, Event, Instant, PeerAddressState, Ppid, SendOptions, StreamId,
 };
 use bytes::Bytes;
 
@@ -573,4 +576,124 @@ fn max_burst_limits_packets_per_incoming_packet_or_timer() {
         bound_by_burst > 10,
         "cwnd allowed more than Max.Burst, so bursts were cut by it: {bound_by_burst}"
     );
+}
+
+/// `a`'s single path, as the statistics show it.
+fn a_path(p: &Pair, id: AssociationId) -> anysctp::PathStats {
+    p.a.stats(id).unwrap().paths[0].clone()
+}
+
+/// The peer address changes `a` reported.
+fn a_path_changes(p: &Pair) -> Vec<PeerAddressState> {
+    p.a_events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::PeerAddressChange { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 7829 §3.2 rules 6 and 10: a T3-rtx expiry makes the single path
+/// Potentially Failed and sends a HEARTBEAT probe; here the probe is lost,
+/// and the retransmitted DATA gets through. Its acknowledgement makes the
+/// path active again at once, and the lost probe does not count against
+/// it afterwards (it used to time out one RTO later and make the idle,
+/// recovered path PF again until the next probe was answered).
+#[test]
+fn path_is_active_again_once_a_t3_retransmission_is_acked() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    // Lose the first transmission of the DATA (only T3-rtx repairs it),
+    // then the HEARTBEAT probing the PF path.
+    let (mut data_lost, mut probe_lost) = (false, false);
+    p.drop = Box::new(move |dir, _, d| {
+        let types = chunk_types(d);
+        if dir != 0 {
+            return false;
+        }
+        if !data_lost && types.contains(&chunk_type::DATA) {
+            data_lost = true;
+            return true;
+        }
+        if data_lost && !probe_lost && types.contains(&chunk_type::HEARTBEAT) {
+            probe_lost = true;
+            return true;
+        }
+        false
+    });
+    p.a.send(
+        p.now,
+        a,
+        StreamId(0),
+        Bytes::from_static(b"last"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    let sent_at = p.now;
+    assert!(p.run_until(10_000, |p| p
+        .a_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::SenderDry))));
+    let st = p.a.stats(a).unwrap();
+    assert_eq!((st.timeouts, st.retransmissions), (1, 1));
+    assert_eq!(messages(&p.b_events).len(), 1);
+    // Acknowledged one RTO (1 s) after sending: by the retransmission.
+    assert!(p.now >= sent_at + Duration::from_secs(1));
+    assert_eq!(
+        a_path_changes(&p),
+        [
+            PeerAddressState::PotentiallyFailed,
+            PeerAddressState::Available
+        ]
+    );
+    let path = a_path(&p, a);
+    assert_eq!(
+        (path.state, path.error_count),
+        (anysctp::PathState::Active, 0)
+    );
+    // Idle for 20 s (less than HB.interval): nothing changes.
+    let until = p.now + Duration::from_secs(20);
+    p.run_until(20_000, |_| false);
+    p.now = p.now.max(until);
+    p.a.handle_timeout(p.now);
+    p.step();
+    let path = a_path(&p, a);
+    assert_eq!(
+        (path.state, path.error_count),
+        (anysctp::PathState::Active, 0),
+        "{:?}",
+        a_path_changes(&p)
+    );
+    assert_eq!(a_path_changes(&p).len(), 2);
+}
+
+/// RFC 9260 §3, §6.1 B: cwnd limits the DATA chunks in flight, headers and
+/// padding included, so small messages cannot put several times cwnd on
+/// the wire. Nothing is acknowledged here: the first window is all `a` may
+/// send.
+#[test]
+fn cwnd_counts_data_chunks_whole() {
+    let mut p = Pair::new(AssociationConfig::default());
+    let (a, _) = p.connect();
+    p.drop = Box::new(|dir, _, _| dir == 1);
+    for i in 0..2000u32 {
+        p.a.send(
+            p.now,
+            a,
+            StreamId(0),
+            Bytes::from(i.to_be_bytes().to_vec()),
+            SendOptions::default(),
+        )
+        .unwrap();
+    }
+    p.step();
+    let st = p.a.stats(a).unwrap();
+    let path = &st.paths[0];
+    // 4-byte messages: 16-byte DATA header, no padding.
+    let chunks = st.bytes_in_flight / 4;
+    assert!(chunks > 100, "{chunks}");
+    assert_eq!(path.bytes_in_flight, chunks * 20);
+    assert!(path.bytes_in_flight < path.cwnd + path.mtu - 12, "{path:?}");
+    assert!(path.bytes_in_flight >= path.cwnd, "{path:?}");
 }

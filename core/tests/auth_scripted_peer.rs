@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anysctp::wire::{
-    checksum, chunk_type, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, InitChunk, List,
-    Packet, Param,
+    checksum, chunk_type, ChecksumPolicy, Chunk, CookieEchoChunk, Emit, InitChunk, List, Packet,
+    Param,
 };
 use anysctp::{
     AssociationConfig, AuthConfig, AuthIndication, Endpoint, EndpointConfig, Event, HmacAlgorithm,
-    Instant, Ppid, SendOptions, Ssn, StreamId, Tsn,
+    Instant, SendOptions, StreamId, Tsn,
 };
 use bytes::Bytes;
 
@@ -233,17 +233,7 @@ fn init_chunk(params: &[Param<'_>]) -> Vec<u8> {
 }
 
 fn data(tsn: u32, payload: &[u8]) -> Vec<u8> {
-    enc(&Chunk::Data(DataChunk {
-        tsn: Tsn(tsn),
-        stream: StreamId(0),
-        ssn: Ssn(0),
-        ppid: Ppid(0),
-        unordered: false,
-        beginning: true,
-        ending: true,
-        immediate_sack: true,
-        payload,
-    }))
+    enc(&data_chunk(tsn, payload))
 }
 
 fn data_required() -> AuthConfig {

@@ -11,8 +11,8 @@ use anysctp::wire::{
 };
 use anysctp::{
     AssociationConfig, AssociationId, CloseReason, Endpoint, EndpointConfig, Error, Event, Instant,
-    Ppid, ReconfigPolicy, ReconfigResult, SendOptions, Ssn, StreamDirection, StreamId, Tsn,
-    VerificationTag,
+    Ppid, ReconfigPolicy, ReconfigResult, ResetDirection, SendOptions, Ssn, StreamDirection,
+    StreamId, Tsn, VerificationTag,
 };
 use bytes::Bytes;
 
@@ -36,7 +36,8 @@ enum R {
     Resp {
         sn: u32,
         result: u32,
-        next_tsns: bool,
+        /// Sender's and Receiver's Next TSN (answers to SSN/TSN Reset).
+        next_tsns: Option<(u32, u32)>,
     },
     OutReq {
         sn: u32,
@@ -45,6 +46,17 @@ enum R {
         streams: Vec<u16>,
     },
     AddOut {
+        sn: u32,
+        n: u16,
+    },
+    TsnReq {
+        sn: u32,
+    },
+    InReq {
+        sn: u32,
+        streams: Vec<u16>,
+    },
+    AddIn {
         sn: u32,
         n: u16,
     },
@@ -255,6 +267,13 @@ impl Peer {
         )
     }
 
+    /// Asks for one more outbound stream and checks that the request goes
+    /// out at once numbered `sn` (nothing of ours was outstanding).
+    fn expect_add_request(&mut self, sn: u32) {
+        self.ep.add_streams(self.now, self.id, 1).unwrap();
+        assert_eq!(self.out().reconfigs, vec![vec![R::AddOut { sn, n: 1 }]]);
+    }
+
     fn advance(&mut self, d: Duration) {
         self.now += d;
         self.ep.handle_timeout(self.now);
@@ -270,7 +289,7 @@ fn own(p: Param<'_>) -> R {
         } => R::Resp {
             sn: response_seq,
             result,
-            next_tsns: next_tsns.is_some(),
+            next_tsns: next_tsns.map(|(a, b)| (a.0, b.0)),
         },
         Param::OutgoingSsnResetRequest {
             request_seq,
@@ -290,6 +309,21 @@ fn own(p: Param<'_>) -> R {
             sn: request_seq,
             n: new_streams,
         },
+        Param::SsnTsnResetRequest { request_seq } => R::TsnReq { sn: request_seq },
+        Param::IncomingSsnResetRequest {
+            request_seq,
+            streams,
+        } => R::InReq {
+            sn: request_seq,
+            streams: streams.iter().map(|s| s.unwrap().0).collect(),
+        },
+        Param::AddIncomingStreams {
+            request_seq,
+            new_streams,
+        } => R::AddIn {
+            sn: request_seq,
+            n: new_streams,
+        },
         other => R::Other(other.param_type()),
     }
 }
@@ -298,7 +332,7 @@ fn resp(sn: u32, result: u32) -> R {
     R::Resp {
         sn,
         result,
-        next_tsns: false,
+        next_tsns: None,
     }
 }
 
@@ -416,15 +450,245 @@ fn ssn_tsn_reset_is_denied_with_next_tsns() {
     let mut p = Peer::new(AssociationConfig::default(), true);
     let sn = p.sn();
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
-    // RFC 6525 §5.1.7 D3/D4: the answer carries both next TSNs.
+    // RFC 6525 §5.1.7 D3/D4: the answer carries both next TSNs, here the
+    // ones in force (nothing was reset).
+    assert_eq!(out.reconfigs, tsn_answer(sn, DENIED, p.tsn, PEER_TSN));
+    assert!(p.events().is_empty());
+}
+
+/// One RE-CONFIG chunk answering SSN/TSN Reset Request `sn` with `result`
+/// and the Sender's and Receiver's Next TSNs.
+fn tsn_answer(sn: u32, result: u32, sender: u32, receiver: u32) -> Vec<Vec<R>> {
+    vec![vec![R::Resp {
+        sn,
+        result,
+        next_tsns: Some((sender, receiver)),
+    }]]
+}
+
+/// The AssociationReset events among `events`.
+fn assoc_resets(events: Vec<Event>) -> Vec<Event> {
+    events
+        .into_iter()
+        .filter(|e| matches!(e, Event::AssociationReset { .. }))
+        .collect()
+}
+
+/// Without heartbeats: timeouts are the request's only.
+fn no_heartbeat() -> AssociationConfig {
+    AssociationConfig {
+        heartbeat_interval: None,
+        ..AssociationConfig::default()
+    }
+}
+
+/// An endpoint that accepts SSN/TSN Reset Requests.
+fn accepts_tsn_reset() -> AssociationConfig {
+    AssociationConfig {
+        reconfig_policy: ReconfigPolicy {
+            accept_ssn_tsn_reset: true,
+            ..ReconfigPolicy::default()
+        },
+        ..AssociationConfig::default()
+    }
+}
+
+const JUMP: u32 = 1 << 31;
+
+#[test]
+fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    // The peer's message SSN 0 on stream 1, and ours on stream 0 (in
+    // flight, unacknowledged).
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.send(0, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 0, 0)]);
+    assert_eq!(messages(&p.events()), vec![(1, &b"p0"[..])]);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // RFC 6525 §5.2.7 H2 "In progress": our DATA is in flight.
     assert_eq!(
         out.reconfigs,
-        vec![vec![R::Resp {
-            sn,
-            result: DENIED,
-            next_tsns: true
-        }]]
+        tsn_answer(sn, IN_PROGRESS, p.tsn + 1, PEER_TSN + 1)
     );
+    // Messages sent meanwhile wait.
+    p.send(0, b"b").unwrap();
+    p.send(2, b"c").unwrap();
+    assert!(p.out().data.is_empty());
+    assert!(p.events().is_empty());
+    // Our DATA is acknowledged; the peer asks again: performed (§5.2.4).
+    p.sack(p.tsn);
+    assert!(p.out().data.is_empty(), "still held until the reset");
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // G1: the peer's next TSN is 2^31 beyond our cumulative ack; G2: ours
+    // is the highest TSN we sent plus 1 (G2).
+    let ours = p.tsn.wrapping_add(1);
+    let theirs = (PEER_TSN + 1).wrapping_add(JUMP);
+    let performed = tsn_answer(sn, PERFORMED, ours, theirs);
+    assert_eq!(out.reconfigs, performed);
+    // G5: the held messages go from our new TSN, each stream from SSN 0.
+    assert_eq!(out.data, vec![(ours, 0, 0), (ours.wrapping_add(1), 2, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(ours),
+            remote_tsn: Tsn(theirs),
+            result: ReconfigResult::Success,
+        }]
+    );
+    // A retransmission gets the same answer (§5.2.1), nothing happens again.
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    assert_eq!(out.reconfigs, performed);
+    assert!(p.events().is_empty());
+    // A late DATA chunk of before the reset is not delivered; the peer's
+    // new DATA from its new TSN is, its streams restarting at SSN 0.
+    p.data(PEER_TSN, 1, 0, b"late");
+    p.data(theirs, 1, 0, b"p1");
+    assert_eq!(messages(&p.events()), vec![(1, &b"p1"[..])]);
+    // The next request takes the next sequence number.
+    let next = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: next }]);
+    assert_eq!(out.reconfigs.len(), 1);
+    assert!(matches!(out.reconfigs[0][0], R::Resp { sn, .. } if sn == next));
+}
+
+#[test]
+fn ssn_tsn_reset_with_nothing_in_flight_is_performed_at_once() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    p.send(3, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 3, 0)]);
+    p.sack(p.tsn);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    let ours = p.tsn.wrapping_add(1);
+    let theirs = PEER_TSN.wrapping_add(JUMP);
+    assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, ours, theirs));
+    p.send(3, b"b").unwrap();
+    assert_eq!(p.out().data, vec![(ours, 3, 0)]);
+}
+
+#[test]
+fn ssn_tsn_reset_while_our_request_is_outstanding_is_already_in_progress() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    assert!(matches!(
+        out.reconfigs[..],
+        [ref c] if matches!(c[..], [R::Resp { result: ALREADY_IN_PROGRESS, .. }])
+    ));
+}
+
+#[test]
+fn our_association_reset_waits_for_acks_then_applies_the_answer() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.send(0, b"a").unwrap();
+    assert_eq!(p.out().data, vec![(p.tsn, 0, 0)]);
+    p.events();
+    p.ep.reset_association(p.now, p.id).unwrap();
+    // One request at a time (§5.1.1).
+    assert_eq!(
+        p.ep.reset_association(p.now, p.id),
+        Err(Error::ReconfigInProgress)
+    );
+    assert_eq!(
+        p.ep.reset_streams(p.now, p.id, &[StreamId(0)]),
+        Err(Error::ReconfigInProgress)
+    );
+    // §5.1.4 C2: new messages wait, and the request waits for our DATA to
+    // be acknowledged.
+    p.send(0, b"b").unwrap();
+    let out = p.out();
+    assert!(out.data.is_empty());
+    assert!(out.reconfigs.is_empty());
+    p.sack(p.tsn);
+    let out = p.out();
+    assert_eq!(out.reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert!(out.data.is_empty());
+    // "In progress" keeps it waiting.
+    p.answer(p.tsn, IN_PROGRESS);
+    assert!(p.out().data.is_empty());
+    // §5.2.7 H5: our data from the peer's Receiver's Next TSN, SSN 0; the
+    // peer's from its Sender's Next TSN.
+    let out = p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: PERFORMED,
+        next_tsns: Some((Tsn(5000), Tsn(9000))),
+    }]);
+    assert_eq!(out.data, vec![(9000, 0, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(9000),
+            remote_tsn: Tsn(5000),
+            result: ReconfigResult::Success,
+        }]
+    );
+    p.data(5000, 1, 0, b"p1");
+    assert_eq!(messages(&p.events()), vec![(1, &b"p1"[..])]);
+}
+
+#[test]
+fn denied_association_reset_sends_held_messages_with_the_old_numbering() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    p.send(2, b"a").unwrap();
+    let out = p.out();
+    assert_eq!(out.reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert!(out.data.is_empty());
+    let out = p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: DENIED,
+        next_tsns: Some((Tsn(5000), Tsn(9000))),
+    }]);
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    assert_eq!(
+        assoc_resets(p.events()),
+        vec![Event::AssociationReset {
+            local_tsn: Tsn(p.tsn),
+            remote_tsn: Tsn(PEER_TSN),
+            result: ReconfigResult::Denied,
+        }]
+    );
+}
+
+#[test]
+fn a_performed_answer_without_next_tsns_resets_nothing() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    p.send(2, b"a").unwrap();
+    let out = p.answer(p.tsn, PERFORMED);
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    assert!(matches!(
+        assoc_resets(p.events())[..],
+        [Event::AssociationReset {
+            result: ReconfigResult::Failed,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_request_timeout_counts_against_the_path_and_the_association() {
+    let mut p = Peer::new(no_heartbeat(), true);
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    let errors = |p: &Peer| p.ep.stats(p.id).unwrap().paths[0].error_count;
+    let rto = |p: &Peer| p.ep.stats(p.id).unwrap().paths[0].rto;
+    let before = rto(&p);
+    assert_eq!(errors(&p), 0);
+    p.advance(Duration::from_secs(4));
+    assert_eq!(p.out().reconfigs.len(), 1, "retransmitted");
+    // RFC 6525 §5.1.1 / RFC 9260 §6.3.3 E1-E2: the path's error counter
+    // grows and its RTO backs off.
+    assert_eq!(errors(&p), 1);
+    assert!(rto(&p) > before);
+    // The answer clears it.
+    p.answer(p.tsn, PERFORMED);
+    assert_eq!(errors(&p), 0);
 }
 
 #[test]
@@ -606,14 +870,7 @@ fn our_reset_sends_queued_messages_first_then_holds_new_ones() {
     // The held message goes now, numbered from 0 (RFC 6525 §5.2.7 H4).
     assert_eq!(out.data, vec![(p.tsn + 2, 1, 0)]);
     // The next request takes the next sequence number.
-    p.ep.add_streams(p.now, p.id, 1).unwrap();
-    assert_eq!(
-        p.out().reconfigs,
-        vec![vec![R::AddOut {
-            sn: p.tsn + 1,
-            n: 1
-        }]]
-    );
+    p.expect_add_request(p.tsn + 1);
 }
 
 #[test]
@@ -802,14 +1059,67 @@ mod arbitrary {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
+        /// Any answer to our SSN/TSN Reset Request, after any DATA of the
+        /// peer: no panic; the message held meanwhile goes out from the
+        /// peer's Receiver's Next TSN on success, else with the old TSN;
+        /// the event says which.
+        #[test]
+        fn any_answer_to_our_association_reset(
+            result in prop_oneof![Just(0u32), Just(1), Just(2), 0u32..8],
+            next_tsns in proptest::option::of((any::<u32>(), any::<u32>())),
+            data in proptest::collection::vec((0u32..6, 0u16..4, 0u16..3), 0..5),
+        ) {
+            let mut p = Peer::new(AssociationConfig::default(), true);
+            p.ep.reset_association(p.now, p.id).unwrap();
+            p.send(0, b"held").unwrap();
+            prop_assert_eq!(p.out().reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+            for (tsn, stream, ssn) in data {
+                p.data(PEER_TSN + tsn, stream, ssn, b"x");
+            }
+            let out = p.reconfig(&[Param::ReconfigResponse {
+                response_seq: p.tsn,
+                result,
+                next_tsns: next_tsns.map(|(a, b)| (Tsn(a), Tsn(b))),
+            }]);
+            if result == IN_PROGRESS {
+                prop_assert!(out.data.is_empty());
+                return Ok(());
+            }
+            let performed = matches!(result, 0 | 1) && next_tsns.is_some();
+            let want_tsn = match next_tsns {
+                Some((_, ours)) if performed => ours,
+                _ => p.tsn,
+            };
+            prop_assert_eq!(out.data, vec![(want_tsn, 0, 0)]);
+            let resets = assoc_resets(p.events());
+            prop_assert_eq!(resets.len(), 1);
+            let Event::AssociationReset { local_tsn, result: r, .. } = &resets[0] else {
+                unreachable!()
+            };
+            prop_assert_eq!(local_tsn.0, want_tsn);
+            prop_assert_eq!(*r == ReconfigResult::Success, performed);
+            prop_assert_eq!(
+                p.ep.stats(p.id).map(|s| s.state),
+                Some(anysctp::AssociationState::Established)
+            );
+        }
+
         /// Any RE-CONFIG chunks: no panic, the association stays up, and
         /// every RE-CONFIG it sends back parses.
         #[test]
         fn arbitrary_reconfig_chunks_are_answered_without_harm(
             chunks in proptest::collection::vec(
                 proptest::collection::vec(param(), 0..4), 1..6),
+            tsn_reset in any::<bool>(),
+            ours in any::<bool>(),
         ) {
-            let mut p = Peer::new(AssociationConfig::default(), true);
+            let cfg = if tsn_reset { accepts_tsn_reset() } else { AssociationConfig::default() };
+            let mut p = Peer::new(cfg, true);
+            if ours {
+                // Our own SSN/TSN Reset Request is outstanding meanwhile.
+                p.send(0, b"x").unwrap();
+                p.ep.reset_association(p.now, p.id).unwrap();
+            }
             for params in chunks {
                 p.send_chunks(p.tag, &[&RawChunk(RE_CONFIG, params.concat())]);
                 let out = p.out();
@@ -821,4 +1131,234 @@ mod arbitrary {
             }
         }
     }
+}
+
+#[test]
+fn our_incoming_reset_is_answered_by_the_peers_outgoing_request() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.ep.reset_streams_with(p.now, p.id, &[StreamId(1)], ResetDirection::Incoming)
+        .unwrap();
+    // RFC 6525 §5.1.3: sent at once, alone.
+    let out = p.out();
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::InReq {
+            sn: p.tsn,
+            streams: vec![1]
+        }]]
+    );
+    assert_eq!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigInProgress)
+    );
+    // §5.2.3 / §5.1.2 A4: the peer answers with its own Outgoing SSN Reset
+    // Request carrying our sequence number.
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::OutgoingSsnResetRequest {
+        request_seq: sn,
+        response_seq: p.tsn,
+        last_tsn: Tsn(PEER_TSN),
+        streams: List::Items(&[StreamId(1)]),
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    let ev = p.events();
+    assert_eq!(messages(&ev), vec![(1, &b"p0"[..])]);
+    assert!(ev.contains(&incoming_reset(&[1])));
+    // Answered: the next request may go, with the next sequence number.
+    p.expect_add_request(p.tsn + 1);
+}
+
+#[test]
+fn our_incoming_reset_denied_is_reported() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    // An empty list asks for all the peer's streams (§5.1.3 B2).
+    p.ep.reset_streams_with(p.now, p.id, &[], ResetDirection::Incoming)
+        .unwrap();
+    let out = p.out();
+    assert_eq!(
+        out.reconfigs,
+        vec![vec![R::InReq {
+            sn: p.tsn,
+            streams: vec![]
+        }]]
+    );
+    p.answer(p.tsn, DENIED);
+    assert_eq!(
+        p.events(),
+        vec![reset_event(
+            StreamDirection::Incoming,
+            &[],
+            ReconfigResult::Denied
+        )]
+    );
+    assert!(matches!(
+        p.ep.reset_streams_with(p.now, p.id, &[StreamId(4)], ResetDirection::Incoming),
+        Err(Error::InvalidStream { .. })
+    ));
+    assert!(matches!(
+        p.ep.reset_streams_with(p.now, p.id, &[], ResetDirection::Both),
+        Err(Error::InvalidReconfig(_))
+    ));
+}
+
+#[test]
+fn both_directions_go_in_one_chunk_and_both_must_be_answered() {
+    let mut p = Peer::new(no_heartbeat(), true);
+    p.send(2, b"a").unwrap();
+    p.ep.reset_streams_with(p.now, p.id, &[StreamId(2)], ResetDirection::Both)
+        .unwrap();
+    p.send(2, b"b").unwrap();
+    let out = p.out();
+    assert_eq!(out.data, vec![(p.tsn, 2, 0)]);
+    // §3.1, §5.1.3 B3: Outgoing and Incoming SSN Reset in one chunk.
+    let both = vec![vec![
+        R::OutReq {
+            sn: p.tsn,
+            resp_sn: PEER_TSN - 1,
+            last_tsn: p.tsn,
+            streams: vec![2],
+        },
+        R::InReq {
+            sn: p.tsn + 1,
+            streams: vec![2],
+        },
+    ]];
+    assert_eq!(out.reconfigs, both);
+    p.sack(p.tsn);
+    // Our outgoing reset is performed; the held message goes from SSN 0.
+    let out = p.answer(p.tsn, PERFORMED);
+    assert_eq!(out.data, vec![(p.tsn + 1, 2, 0)]);
+    let done = reset_event(StreamDirection::Outgoing, &[2], ReconfigResult::Success);
+    assert!(p.events().contains(&done));
+    // The incoming one is still unanswered (§5.2.7 H1): the chunk is
+    // retransmitted, and no new request may start.
+    assert_eq!(
+        p.ep.add_streams(p.now, p.id, 1),
+        Err(Error::ReconfigInProgress)
+    );
+    p.advance(Duration::from_secs(4));
+    assert_eq!(p.out().reconfigs, both);
+    // The peer's own reset answers it.
+    let sn = p.sn();
+    p.reconfig(&[Param::OutgoingSsnResetRequest {
+        request_seq: sn,
+        response_seq: p.tsn + 1,
+        last_tsn: Tsn(PEER_TSN - 1),
+        streams: List::Items(&[StreamId(2)]),
+    }]);
+    assert!(p.events().contains(&incoming_reset(&[2])));
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+}
+
+#[test]
+fn add_streams_both_ways_in_one_chunk() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.add_streams_with(p.now, p.id, 2, 1).unwrap();
+    // §3.1: Add Outgoing and Add Incoming Streams in one chunk.
+    assert_eq!(
+        p.out().reconfigs,
+        vec![vec![
+            R::AddOut { sn: p.tsn, n: 1 },
+            R::AddIn {
+                sn: p.tsn + 1,
+                n: 2
+            }
+        ]]
+    );
+    // The peer performs ours and adds its outgoing streams with its own
+    // request (§5.2.6).
+    // (§3.1: a response and an Add Outgoing Streams Request do not share a
+    // chunk.)
+    p.answer(p.tsn, PERFORMED);
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::AddOutgoingStreams {
+        request_seq: sn,
+        new_streams: 2,
+    }]);
+    assert_eq!(out.reconfigs, vec![vec![resp(sn, PERFORMED)]]);
+    let added: Vec<(u16, u16, ReconfigResult)> = p
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::StreamsAdded {
+                inbound_streams,
+                outbound_streams,
+                result,
+            } => Some((inbound_streams, outbound_streams, result)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added,
+        vec![
+            (4, 5, ReconfigResult::Success),
+            (6, 5, ReconfigResult::Success)
+        ]
+    );
+    // Both answered.
+    p.ep.add_streams(p.now, p.id, 1).unwrap();
+}
+
+#[test]
+fn add_incoming_streams_denied_is_reported_and_limits_are_checked() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.add_streams_with(p.now, p.id, 3, 0).unwrap();
+    assert_eq!(p.out().reconfigs, vec![vec![R::AddIn { sn: p.tsn, n: 3 }]]);
+    p.answer(p.tsn, DENIED);
+    assert_eq!(
+        p.events(),
+        vec![Event::StreamsAdded {
+            inbound_streams: 4,
+            outbound_streams: 4,
+            result: ReconfigResult::Denied
+        }]
+    );
+    assert!(matches!(
+        p.ep.add_streams_with(p.now, p.id, 0, 0),
+        Err(Error::InvalidReconfig(_))
+    ));
+    assert!(matches!(
+        p.ep.add_streams_with(p.now, p.id, 65535, 0),
+        Err(Error::InvalidReconfig(_))
+    ));
+}
+
+#[test]
+fn peer_data_racing_its_answer_is_held_and_split_at_its_next_tsn() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.data(PEER_TSN, 1, 0, b"p0");
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs, vec![vec![R::TsnReq { sn: p.tsn }]]);
+    assert_eq!(messages(&p.events()), vec![(1, &b"p0"[..])]);
+    // Before its answer: one message sent before the peer performed the
+    // reset (SSN 1) and one after (TSN 102, SSN 0). Both are
+    // acknowledged, neither delivered yet: which numbering they follow is
+    // known only from the answer (RFC 6525 §5.2.7 H5).
+    p.data(PEER_TSN + 1, 1, 1, b"old");
+    p.data(PEER_TSN + 2, 1, 0, b"new");
+    assert!(messages(&p.events()).is_empty());
+    p.reconfig(&[Param::ReconfigResponse {
+        response_seq: p.tsn,
+        result: PERFORMED,
+        next_tsns: Some((Tsn(PEER_TSN + 2), Tsn(9000))),
+    }]);
+    assert_eq!(
+        messages(&p.events()),
+        vec![(1, &b"old"[..]), (1, &b"new"[..])]
+    );
+    // And the numbering goes on from there.
+    p.data(PEER_TSN + 3, 1, 1, b"next");
+    assert_eq!(messages(&p.events()), vec![(1, &b"next"[..])]);
+}
+
+#[test]
+fn peer_data_held_during_a_refused_association_reset_is_delivered() {
+    let mut p = Peer::new(AssociationConfig::default(), true);
+    p.ep.reset_association(p.now, p.id).unwrap();
+    assert_eq!(p.out().reconfigs.len(), 1);
+    p.data(PEER_TSN, 2, 0, b"held");
+    assert!(messages(&p.events()).is_empty());
+    p.answer(p.tsn, DENIED);
+    assert_eq!(messages(&p.events()), vec![(2, &b"held"[..])]);
 }

@@ -105,6 +105,83 @@
 // SCTP_EVENT (`anysctp_event_subscribe`).
 #define ANYSCTP_EVENT 127
 
+// SCTP_SET_PEER_PRIMARY_ADDR (`anysctp_setpeerprim`, set only): asks the
+// peer to send to one of our addresses by preference (RFC 5061 Set
+// Primary Address in an ASCONF; both sides need SCTP-AUTH).
+#define ANYSCTP_SET_PEER_PRIMARY_ADDR 5
+
+// SCTP_AUTH_CHUNK (`anysctp_authchunk`, set only, RFC 6458 §8.3.2): a chunk
+// type future associations accept only authenticated; turns SCTP-AUTH on.
+#define ANYSCTP_AUTH_CHUNK 21
+
+// SCTP_HMAC_IDENT (`anysctp_hmacalgo`, RFC 6458 §8.1.17): the HMAC
+// algorithms, preferred first (`ANYSCTP_AUTH_HMAC_ID_*`; must include
+// SHA-1); turns SCTP-AUTH on.
+#define ANYSCTP_HMAC_IDENT 22
+
+// SCTP_AUTH_KEY (`anysctp_authkey`, set only, RFC 6458 §8.3.3): sets a
+// shared key; `len` covers the key bytes after the struct.
+#define ANYSCTP_AUTH_KEY 23
+
+// SCTP_AUTH_ACTIVE_KEY (`anysctp_authkeyid`, RFC 6458 §8.1.18): the key
+// that signs what is sent.
+#define ANYSCTP_AUTH_ACTIVE_KEY 24
+
+// SCTP_AUTH_DELETE_KEY (`anysctp_authkeyid`, set only, RFC 6458 §8.3.5).
+#define ANYSCTP_AUTH_DELETE_KEY 25
+
+// SCTP_PEER_AUTH_CHUNKS (`anysctp_authchunks`, get only, RFC 6458 §8.2.3):
+// the chunk types the peer wants authenticated.
+#define ANYSCTP_PEER_AUTH_CHUNKS 26
+
+// SCTP_LOCAL_AUTH_CHUNKS (`anysctp_authchunks`, get only, RFC 6458
+// §8.2.4): the chunk types we accept only authenticated.
+#define ANYSCTP_LOCAL_AUTH_CHUNKS 27
+
+// SCTP_AUTO_ASCONF (int): whether `anysctp_bindx` on a socket with
+// associations announces the change to their peers (RFC 5061). On by
+// default.
+#define ANYSCTP_AUTO_ASCONF 30
+
+// SCTP_AUTH_DEACTIVATE_KEY (`anysctp_authkeyid`, set only, RFC 6458
+// §8.3.4).
+#define ANYSCTP_AUTH_DEACTIVATE_KEY 35
+
+// SCTP_ENABLE_STREAM_RESET (`anysctp_assoc_value` holding
+// `ANYSCTP_ENABLE_*` flags, RFC 6525 §6.3.1): which re-configuration
+// requests of the peer are accepted; also on a live association.
+#define ANYSCTP_ENABLE_STREAM_RESET 118
+
+// SCTP_RESET_STREAMS (`anysctp_reset_streams`, set only, RFC 6525
+// §6.3.2): resets our outgoing streams.
+#define ANYSCTP_RESET_STREAMS 119
+
+// SCTP_ADD_STREAMS (`anysctp_add_streams`, set only, RFC 6525 §6.3.4).
+#define ANYSCTP_ADD_STREAMS 121
+
+// `assoc_value` of SCTP_ENABLE_STREAM_RESET: accept the peer's stream
+// resets (SCTP_ENABLE_RESET_STREAM_REQ).
+#define ANYSCTP_ENABLE_RESET_STREAM_REQ 1
+
+// SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets (not supported: EOPNOTSUPP).
+#define ANYSCTP_ENABLE_RESET_ASSOC_REQ 2
+
+// SCTP_ENABLE_CHANGE_ASSOC_REQ: accept the peer's requests to add streams.
+#define ANYSCTP_ENABLE_CHANGE_ASSOC_REQ 4
+
+// `srs_flags` of SCTP_RESET_STREAMS: ask the peer to reset its streams
+// (SCTP_STREAM_RESET_INCOMING; not supported: EOPNOTSUPP).
+#define ANYSCTP_STREAM_RESET_INCOMING 1
+
+// SCTP_STREAM_RESET_OUTGOING: reset our outgoing streams.
+#define ANYSCTP_STREAM_RESET_OUTGOING 2
+
+// `shmac_idents` value: HMAC-SHA-1 (SCTP_AUTH_HMAC_ID_SHA1, RFC 4895 §4).
+#define ANYSCTP_AUTH_HMAC_ID_SHA1 1
+
+// HMAC-SHA-256 (SCTP_AUTH_HMAC_ID_SHA256).
+#define ANYSCTP_AUTH_HMAC_ID_SHA256 3
+
 // `snd_flags`/`rcv_flags`: unordered delivery (SCTP_UNORDERED).
 #define ANYSCTP_UNORDERED (1 << 0)
 
@@ -167,6 +244,46 @@
 
 // `sn_type` SCTP_SEND_FAILED_EVENT.
 #define ANYSCTP_SEND_FAILED_EVENT 32781
+
+// `sn_type` SCTP_AUTHENTICATION_EVENT (RFC 6458 §6.1.8).
+#define ANYSCTP_AUTHENTICATION_EVENT 32776
+
+// `sn_type` SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1).
+#define ANYSCTP_STREAM_RESET_EVENT 32778
+
+// `sn_type` SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3).
+#define ANYSCTP_STREAM_CHANGE_EVENT 32780
+
+// `flags` of SCTP_STREAM_RESET_EVENT: the peer's streams were reset
+// (SCTP_STREAM_RESET_INCOMING_SSN).
+#define ANYSCTP_STREAM_RESET_INCOMING_SSN 1
+
+// Our streams were reset (SCTP_STREAM_RESET_OUTGOING_SSN).
+#define ANYSCTP_STREAM_RESET_OUTGOING_SSN 2
+
+// The peer refused our request (SCTP_STREAM_RESET_DENIED).
+#define ANYSCTP_STREAM_RESET_DENIED 4
+
+// Our request failed (SCTP_STREAM_RESET_FAILED).
+#define ANYSCTP_STREAM_RESET_FAILED 8
+
+// `flags` of SCTP_STREAM_CHANGE_EVENT: the peer refused to add streams
+// (SCTP_STREAM_CHANGE_DENIED).
+#define ANYSCTP_STREAM_CHANGE_DENIED 4
+
+// Adding streams failed (SCTP_STREAM_CHANGE_FAILED).
+#define ANYSCTP_STREAM_CHANGE_FAILED 8
+
+// `state` (`auth_indication`) of SCTP_AUTHENTICATION_EVENT: the peer
+// used `keynumber` for the first time (SCTP_AUTH_NEW_KEY; named `_SN_`
+// because the endpoint API's `ANYSCTP_AUTH_NEW_KEY` has another value).
+#define ANYSCTP_SN_AUTH_NEW_KEY 0
+
+// Deactivated key `keynumber` is no longer used (SCTP_AUTH_FREE_KEY).
+#define ANYSCTP_SN_AUTH_FREE_KEY 1
+
+// The peer does not support SCTP-AUTH (SCTP_AUTH_NO_AUTH).
+#define ANYSCTP_SN_AUTH_NO_AUTH 2
 
 // `state` of SCTP_ASSOC_CHANGE: SCTP_COMM_UP.
 #define ANYSCTP_COMM_UP 0
@@ -745,7 +862,7 @@ typedef struct {
   uint32_t peer_rwnd;
   // Bytes queued and not yet sent.
   uint64_t buffered_amount;
-  // Bytes sent and not yet acknowledged.
+  // User data bytes sent and not yet acknowledged (all paths).
   uint64_t bytes_in_flight;
   // DATA chunks retransmitted.
   uint64_t retransmissions;
@@ -792,7 +909,8 @@ typedef struct {
   uint64_t cwnd;
   // Slow-start threshold, bytes.
   uint64_t ssthresh;
-  // Bytes in flight on this path.
+  // Bytes of DATA chunks in flight on this path, chunk headers and
+  // padding included: the flight size the cwnd limits (RFC 9260 §3).
   uint64_t bytes_in_flight;
   // Consecutive timeouts without answer.
   uint32_t error_count;
@@ -848,11 +966,16 @@ typedef struct {
   // ASSOC_CHANGE: `ANYSCTP_COMM_UP`...; PEER_ADDR_CHANGE: the RFC's
   // `spc_state` (0 AVAILABLE, 1 UNREACHABLE, 2 REMOVED, 3 ADDED,
   // 4 MADE_PRIM, 5 CONFIRMED, 6 POTENTIALLY_FAILED); SEND_FAILED: 1 when
-  // the data was sent (SCTP_DATA_SENT), 0 when not (SCTP_DATA_UNSENT).
+  // the data was sent (SCTP_DATA_SENT), 0 when not (SCTP_DATA_UNSENT);
+  // AUTHENTICATION_EVENT: `auth_indication` (`ANYSCTP_SN_AUTH_NEW_KEY`,
+  // `_FREE_KEY`, `_NO_AUTH`; `UINT32_MAX` for one this header does not
+  // know).
   uint32_t state;
-  // ASSOC_CHANGE: negotiated outbound streams.
+  // ASSOC_CHANGE: negotiated outbound streams; STREAM_CHANGE_EVENT:
+  // outbound streams now (`strchange_outstrms`).
   uint16_t outbound_streams;
-  // ASSOC_CHANGE: negotiated inbound streams.
+  // ASSOC_CHANGE: negotiated inbound streams; STREAM_CHANGE_EVENT:
+  // inbound streams now (`strchange_instrms`).
   uint16_t inbound_streams;
   // PEER_ADDR_CHANGE: the address.
   anysctp_sockaddr address;
@@ -867,6 +990,19 @@ typedef struct {
   const char *text;
   // Its length without the NUL.
   size_t text_len;
+  // STREAM_RESET_EVENT: `strreset_flags` (`ANYSCTP_STREAM_RESET_INCOMING_SSN`
+  // or `_OUTGOING_SSN`, with `_DENIED` or `_FAILED` when our request did
+  // not succeed); STREAM_CHANGE_EVENT: `strchange_flags`
+  // (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success).
+  uint16_t flags;
+  // STREAM_RESET_EVENT: the streams (`strreset_stream_list`); NULL with
+  // `stream_count` 0 means all streams.
+  const uint16_t *streams;
+  // How many `streams`.
+  size_t stream_count;
+  // AUTHENTICATION_EVENT: the shared key concerned (`auth_keynumber`; 0
+  // for `ANYSCTP_SN_AUTH_NO_AUTH`).
+  uint16_t keynumber;
 } anysctp_notification;
 
 // SCTP_INITMSG.
@@ -994,6 +1130,93 @@ typedef struct {
   // Primary path: MTU.
   uint32_t sstat_primary_mtu;
 } anysctp_status;
+
+// SCTP_AUTH_CHUNK (RFC 6458 §8.3.2).
+typedef struct {
+  // A chunk type to accept only authenticated (not INIT, INIT ACK,
+  // SHUTDOWN COMPLETE or AUTH).
+  uint8_t sauth_chunk;
+} anysctp_authchunk;
+
+// SCTP_HMAC_IDENT (RFC 6458 §8.1.17): a count followed by that many
+// identifiers (allocate `sizeof(anysctp_hmacalgo) + n * sizeof(uint16_t)`).
+typedef struct {
+  // How many identifiers follow (set: 1 or 2).
+  uint32_t shmac_num_idents;
+  // `ANYSCTP_AUTH_HMAC_ID_SHA256`, `ANYSCTP_AUTH_HMAC_ID_SHA1`,
+  // preferred first.
+  uint16_t shmac_idents[0];
+} anysctp_hmacalgo;
+
+// SCTP_AUTH_KEY (RFC 6458 §8.3.3): the key bytes follow the struct; pass
+// `len` = `offsetof(anysctp_authkey, sca_key) + sca_keylength` or more.
+typedef struct {
+  // The association, or 0: the socket's endpoint (keys later
+  // associations start with; a connected one-to-one socket's own
+  // association).
+  uint64_t sca_assoc_id;
+  // The Shared Key Identifier.
+  uint16_t sca_keynumber;
+  // Key length in bytes (0: the null key).
+  uint16_t sca_keylength;
+  // The key.
+  uint8_t sca_key[0];
+} anysctp_authkey;
+
+// SCTP_AUTH_ACTIVE_KEY, SCTP_AUTH_DEACTIVATE_KEY, SCTP_AUTH_DELETE_KEY
+// (RFC 6458 §8.1.18, §8.3.4, §8.3.5).
+typedef struct {
+  // The association, or 0 as in `anysctp_authkey`.
+  uint64_t scact_assoc_id;
+  // The Shared Key Identifier.
+  uint16_t scact_keynumber;
+} anysctp_authkeyid;
+
+// SCTP_PEER_AUTH_CHUNKS / SCTP_LOCAL_AUTH_CHUNKS (RFC 6458 §8.2.3,
+// §8.2.4): the chunk types follow the struct, one byte each.
+typedef struct {
+  // The association (one-to-many; ignored for one-to-one).
+  uint64_t gauth_assoc_id;
+  // How many chunk types follow (set even when the buffer is too small,
+  // then the call fails with EINVAL).
+  uint32_t gauth_number_of_chunks;
+  // The chunk types.
+  uint8_t gauth_chunks[0];
+} anysctp_authchunks;
+
+// SCTP_SET_PEER_PRIMARY_ADDR (RFC 6458 §8.3.1).
+typedef struct {
+  // The association (one-to-many; ignored for one-to-one).
+  uint64_t sspp_assoc_id;
+  // One of the association's local addresses (the port is ignored).
+  anysctp_sockaddr sspp_addr;
+} anysctp_setpeerprim;
+
+// SCTP_RESET_STREAMS (RFC 6525 §6.3.2): the stream list follows the
+// struct (allocate `sizeof(anysctp_reset_streams) + n * sizeof(uint16_t)`).
+// Messages queued before are still delivered; later ones wait for the
+// answer, an SCTP_STREAM_RESET_EVENT (subscribe with SCTP_EVENT).
+typedef struct {
+  // The association (one-to-many; ignored for one-to-one).
+  uint64_t srs_assoc_id;
+  // `ANYSCTP_STREAM_RESET_OUTGOING`.
+  uint16_t srs_flags;
+  // How many streams follow (at least 1: "all" is not supported).
+  uint16_t srs_number_streams;
+  // The streams.
+  uint16_t srs_stream_list[0];
+} anysctp_reset_streams;
+
+// SCTP_ADD_STREAMS (RFC 6525 §6.3.4). The answer is an
+// SCTP_STREAM_CHANGE_EVENT.
+typedef struct {
+  // The association (one-to-many; ignored for one-to-one).
+  uint64_t sas_assoc_id;
+  // Must be 0 (the peer adds the streams it sends on).
+  uint16_t sas_instrms;
+  // Outbound streams to add.
+  uint16_t sas_outstrms;
+} anysctp_add_streams;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1373,7 +1596,15 @@ int anysctp_set_nonblocking(anysctp_sock *s, int on);
 int anysctp_bind(anysctp_sock *s, const void *addr, size_t len);
 
 // `sctp_bindx` (RFC 6458 §9.1): `count` packed sockaddrs, `flags`
-// `ANYSCTP_BINDX_ADD_ADDR` or `ANYSCTP_BINDX_REM_ADDR`. 0 or -1.
+// `ANYSCTP_BINDX_ADD_ADDR` or `ANYSCTP_BINDX_REM_ADDR`. Every address
+// carries the socket's port (or 0). Also on a socket with associations:
+// with SCTP_AUTO_ASCONF on (the default) each address added or removed
+// is announced to the peers in an ASCONF (RFC 5061; both sides need
+// SCTP-AUTH), which report it as SCTP_PEER_ADDR_CHANGE ADDED / REMOVED.
+// While associations live, only addresses added after they started can
+// be removed (EADDRNOTAVAIL otherwise). The driver receives on the
+// addresses its UDP socket is bound to: bind the wildcard address to
+// receive on every address added. 0 or -1.
 int anysctp_bindx(anysctp_sock *s, const void *addrs, int count, int flags);
 
 // `listen`. Binds an ephemeral port first if unbound. 0 or -1.
@@ -1460,14 +1691,21 @@ int anysctp_getladdrs(anysctp_sock *s, anysctp_sockaddr *out, size_t cap, size_t
 
 // `setsockopt` for the options above (`level` `ANYSCTP_IPPROTO_SCTP` or
 // `ANYSCTP_SOL_SOCKET`; `val` points to the option's struct or int of
-// `len` bytes). Options that configure associations apply to future ones
-// (EOPNOTSUPP on a live association). 0 or -1 (ENOPROTOOPT for an unknown
+// `len` bytes; for `ANYSCTP_RESET_STREAMS`, `ANYSCTP_AUTH_KEY` and
+// `ANYSCTP_HMAC_IDENT` the struct is followed by its array, and `len`
+// covers at least the array's offset plus its elements). Options that
+// configure associations apply to future ones (EOPNOTSUPP on a live
+// association, except `ANYSCTP_ENABLE_STREAM_RESET` and heartbeat-only
+// `ANYSCTP_PEER_ADDR_PARAMS`). 0 or -1 (ENOPROTOOPT for an unknown
 // option).
 int anysctp_setsockopt(anysctp_sock *s, int level, int name, const void *val, size_t len);
 
 // `getsockopt`: `val` (`*len` bytes) holds the option's struct with its
 // keys set (`assoc_id`, `se_type`...); it is filled in and `*len` set to
-// its size. 0 or -1.
+// its size (for `ANYSCTP_HMAC_IDENT` and `ANYSCTP_PEER/LOCAL_AUTH_CHUNKS`:
+// the array's offset plus its elements; when only the fixed fields fit,
+// they are written, with the count, and the call fails with EINVAL).
+// 0 or -1.
 int anysctp_getsockopt(anysctp_sock *s, int level, int name, void *val, size_t *len);
 
 #ifdef __cplusplus

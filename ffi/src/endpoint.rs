@@ -230,7 +230,7 @@ impl anysctp_endpoint {
                 out.kind = ANYSCTP_EVENT_REMOTE_ERROR;
                 out.u.text = anysctp_event_text { text, len };
             }
-            Event::PeerAddressChange { address, state } => {
+            Event::PeerAddressChange { address, state, .. } => {
                 use anysctp_address_state::*;
                 out.kind = ANYSCTP_EVENT_PEER_ADDRESS_CHANGE;
                 out.u.peer_address_change = anysctp_event_peer_address_change {
@@ -1012,6 +1012,7 @@ pub extern "C" fn anysctp_endpoint_set_reconfig_policy(
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
+            ..sctp::ReconfigPolicy::default()
         };
         h.ep.set_reconfig_policy(AssociationId(association), policy)?;
         Ok(ANYSCTP_OK)

@@ -459,7 +459,8 @@ pub struct anysctp_path_stats {
     pub cwnd: u64,
     /// Slow-start threshold, bytes.
     pub ssthresh: u64,
-    /// Bytes in flight on this path.
+    /// Bytes of DATA chunks in flight on this path, chunk headers and
+    /// padding included: the flight size the cwnd limits (RFC 9260 §3).
     pub bytes_in_flight: u64,
     /// Consecutive timeouts without answer.
     pub error_count: u32,
@@ -481,7 +482,7 @@ pub struct anysctp_stats {
     pub peer_rwnd: u32,
     /// Bytes queued and not yet sent.
     pub buffered_amount: u64,
-    /// Bytes sent and not yet acknowledged.
+    /// User data bytes sent and not yet acknowledged (all paths).
     pub bytes_in_flight: u64,
     /// DATA chunks retransmitted.
     pub retransmissions: u64,

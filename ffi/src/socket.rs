@@ -20,9 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use sctp::socket::{
-    AssocInfo, BindxOp, EventType, InitMsg, Notification, PeerAddrParams, PeerAddrThresholds,
-    PrPolicy, RecvMsg, RtoInfo, Shutdown, SndInfo, SocketError, SocketId, SocketKind, SocketOption,
-    SocketStack, StackConfig,
+    AssocInfo, AuthChunks, AuthKeyId, BindxOp, EventType, InitMsg, Notification, PeerAddrParams,
+    PeerAddrThresholds, PrPolicy, RecvMsg, RtoInfo, Shutdown, SndInfo, SocketError, SocketId,
+    SocketKind, SocketOption, SocketStack, StackConfig,
 };
 use sctp::{AssociationId, Instant};
 
@@ -66,6 +66,66 @@ pub const ANYSCTP_STATUS: c_int = 14;
 pub const ANYSCTP_DEFAULT_SNDINFO: c_int = 34;
 /// SCTP_EVENT (`anysctp_event_subscribe`).
 pub const ANYSCTP_EVENT: c_int = 127;
+/// SCTP_SET_PEER_PRIMARY_ADDR (`anysctp_setpeerprim`, set only): asks the
+/// peer to send to one of our addresses by preference (RFC 5061 Set
+/// Primary Address in an ASCONF; both sides need SCTP-AUTH).
+pub const ANYSCTP_SET_PEER_PRIMARY_ADDR: c_int = 5;
+/// SCTP_AUTH_CHUNK (`anysctp_authchunk`, set only, RFC 6458 §8.3.2): a chunk
+/// type future associations accept only authenticated; turns SCTP-AUTH on.
+pub const ANYSCTP_AUTH_CHUNK: c_int = 21;
+/// SCTP_HMAC_IDENT (`anysctp_hmacalgo`, RFC 6458 §8.1.17): the HMAC
+/// algorithms, preferred first (`ANYSCTP_AUTH_HMAC_ID_*`; must include
+/// SHA-1); turns SCTP-AUTH on.
+pub const ANYSCTP_HMAC_IDENT: c_int = 22;
+/// SCTP_AUTH_KEY (`anysctp_authkey`, set only, RFC 6458 §8.3.3): sets a
+/// shared key; `len` covers the key bytes after the struct.
+pub const ANYSCTP_AUTH_KEY: c_int = 23;
+/// SCTP_AUTH_ACTIVE_KEY (`anysctp_authkeyid`, RFC 6458 §8.1.18): the key
+/// that signs what is sent.
+pub const ANYSCTP_AUTH_ACTIVE_KEY: c_int = 24;
+/// SCTP_AUTH_DELETE_KEY (`anysctp_authkeyid`, set only, RFC 6458 §8.3.5).
+pub const ANYSCTP_AUTH_DELETE_KEY: c_int = 25;
+/// SCTP_PEER_AUTH_CHUNKS (`anysctp_authchunks`, get only, RFC 6458 §8.2.3):
+/// the chunk types the peer wants authenticated.
+pub const ANYSCTP_PEER_AUTH_CHUNKS: c_int = 26;
+/// SCTP_LOCAL_AUTH_CHUNKS (`anysctp_authchunks`, get only, RFC 6458
+/// §8.2.4): the chunk types we accept only authenticated.
+pub const ANYSCTP_LOCAL_AUTH_CHUNKS: c_int = 27;
+/// SCTP_AUTO_ASCONF (int): whether `anysctp_bindx` on a socket with
+/// associations announces the change to their peers (RFC 5061). On by
+/// default.
+pub const ANYSCTP_AUTO_ASCONF: c_int = 30;
+/// SCTP_AUTH_DEACTIVATE_KEY (`anysctp_authkeyid`, set only, RFC 6458
+/// §8.3.4).
+pub const ANYSCTP_AUTH_DEACTIVATE_KEY: c_int = 35;
+/// SCTP_ENABLE_STREAM_RESET (`anysctp_assoc_value` holding
+/// `ANYSCTP_ENABLE_*` flags, RFC 6525 §6.3.1): which re-configuration
+/// requests of the peer are accepted; also on a live association.
+pub const ANYSCTP_ENABLE_STREAM_RESET: c_int = 118;
+/// SCTP_RESET_STREAMS (`anysctp_reset_streams`, set only, RFC 6525
+/// §6.3.2): resets our outgoing streams.
+pub const ANYSCTP_RESET_STREAMS: c_int = 119;
+/// SCTP_ADD_STREAMS (`anysctp_add_streams`, set only, RFC 6525 §6.3.4).
+pub const ANYSCTP_ADD_STREAMS: c_int = 121;
+
+/// `assoc_value` of SCTP_ENABLE_STREAM_RESET: accept the peer's stream
+/// resets (SCTP_ENABLE_RESET_STREAM_REQ).
+pub const ANYSCTP_ENABLE_RESET_STREAM_REQ: u32 = 0x01;
+/// SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets (not supported: EOPNOTSUPP).
+pub const ANYSCTP_ENABLE_RESET_ASSOC_REQ: u32 = 0x02;
+/// SCTP_ENABLE_CHANGE_ASSOC_REQ: accept the peer's requests to add streams.
+pub const ANYSCTP_ENABLE_CHANGE_ASSOC_REQ: u32 = 0x04;
+
+/// `srs_flags` of SCTP_RESET_STREAMS: ask the peer to reset its streams
+/// (SCTP_STREAM_RESET_INCOMING; not supported: EOPNOTSUPP).
+pub const ANYSCTP_STREAM_RESET_INCOMING: u16 = 0x01;
+/// SCTP_STREAM_RESET_OUTGOING: reset our outgoing streams.
+pub const ANYSCTP_STREAM_RESET_OUTGOING: u16 = 0x02;
+
+/// `shmac_idents` value: HMAC-SHA-1 (SCTP_AUTH_HMAC_ID_SHA1, RFC 4895 §4).
+pub const ANYSCTP_AUTH_HMAC_ID_SHA1: u16 = 1;
+/// HMAC-SHA-256 (SCTP_AUTH_HMAC_ID_SHA256).
+pub const ANYSCTP_AUTH_HMAC_ID_SHA256: u16 = 3;
 
 /// `snd_flags`/`rcv_flags`: unordered delivery (SCTP_UNORDERED).
 pub const ANYSCTP_UNORDERED: u16 = 1 << 0;
@@ -114,6 +174,36 @@ pub const ANYSCTP_ADAPTATION_INDICATION: u16 = 0x8007;
 pub const ANYSCTP_SENDER_DRY_EVENT: u16 = 0x8009;
 /// `sn_type` SCTP_SEND_FAILED_EVENT.
 pub const ANYSCTP_SEND_FAILED_EVENT: u16 = 0x800d;
+/// `sn_type` SCTP_AUTHENTICATION_EVENT (RFC 6458 §6.1.8).
+pub const ANYSCTP_AUTHENTICATION_EVENT: u16 = 0x8008;
+/// `sn_type` SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1).
+pub const ANYSCTP_STREAM_RESET_EVENT: u16 = 0x800a;
+/// `sn_type` SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3).
+pub const ANYSCTP_STREAM_CHANGE_EVENT: u16 = 0x800c;
+
+/// `flags` of SCTP_STREAM_RESET_EVENT: the peer's streams were reset
+/// (SCTP_STREAM_RESET_INCOMING_SSN).
+pub const ANYSCTP_STREAM_RESET_INCOMING_SSN: u16 = 0x0001;
+/// Our streams were reset (SCTP_STREAM_RESET_OUTGOING_SSN).
+pub const ANYSCTP_STREAM_RESET_OUTGOING_SSN: u16 = 0x0002;
+/// The peer refused our request (SCTP_STREAM_RESET_DENIED).
+pub const ANYSCTP_STREAM_RESET_DENIED: u16 = 0x0004;
+/// Our request failed (SCTP_STREAM_RESET_FAILED).
+pub const ANYSCTP_STREAM_RESET_FAILED: u16 = 0x0008;
+/// `flags` of SCTP_STREAM_CHANGE_EVENT: the peer refused to add streams
+/// (SCTP_STREAM_CHANGE_DENIED).
+pub const ANYSCTP_STREAM_CHANGE_DENIED: u16 = 0x0004;
+/// Adding streams failed (SCTP_STREAM_CHANGE_FAILED).
+pub const ANYSCTP_STREAM_CHANGE_FAILED: u16 = 0x0008;
+
+/// `state` (`auth_indication`) of SCTP_AUTHENTICATION_EVENT: the peer
+/// used `keynumber` for the first time (SCTP_AUTH_NEW_KEY; named `_SN_`
+/// because the endpoint API's `ANYSCTP_AUTH_NEW_KEY` has another value).
+pub const ANYSCTP_SN_AUTH_NEW_KEY: u32 = 0;
+/// Deactivated key `keynumber` is no longer used (SCTP_AUTH_FREE_KEY).
+pub const ANYSCTP_SN_AUTH_FREE_KEY: u32 = 1;
+/// The peer does not support SCTP-AUTH (SCTP_AUTH_NO_AUTH).
+pub const ANYSCTP_SN_AUTH_NO_AUTH: u32 = 2;
 
 /// `state` of SCTP_ASSOC_CHANGE: SCTP_COMM_UP.
 pub const ANYSCTP_COMM_UP: u32 = 0;
@@ -201,11 +291,16 @@ pub struct anysctp_notification {
     /// ASSOC_CHANGE: `ANYSCTP_COMM_UP`...; PEER_ADDR_CHANGE: the RFC's
     /// `spc_state` (0 AVAILABLE, 1 UNREACHABLE, 2 REMOVED, 3 ADDED,
     /// 4 MADE_PRIM, 5 CONFIRMED, 6 POTENTIALLY_FAILED); SEND_FAILED: 1 when
-    /// the data was sent (SCTP_DATA_SENT), 0 when not (SCTP_DATA_UNSENT).
+    /// the data was sent (SCTP_DATA_SENT), 0 when not (SCTP_DATA_UNSENT);
+    /// AUTHENTICATION_EVENT: `auth_indication` (`ANYSCTP_SN_AUTH_NEW_KEY`,
+    /// `_FREE_KEY`, `_NO_AUTH`; `UINT32_MAX` for one this header does not
+    /// know).
     pub state: u32,
-    /// ASSOC_CHANGE: negotiated outbound streams.
+    /// ASSOC_CHANGE: negotiated outbound streams; STREAM_CHANGE_EVENT:
+    /// outbound streams now (`strchange_outstrms`).
     pub outbound_streams: u16,
-    /// ASSOC_CHANGE: negotiated inbound streams.
+    /// ASSOC_CHANGE: negotiated inbound streams; STREAM_CHANGE_EVENT:
+    /// inbound streams now (`strchange_instrms`).
     pub inbound_streams: u16,
     /// PEER_ADDR_CHANGE: the address.
     pub address: anysctp_sockaddr,
@@ -220,6 +315,19 @@ pub struct anysctp_notification {
     pub text: *const c_char,
     /// Its length without the NUL.
     pub text_len: usize,
+    /// STREAM_RESET_EVENT: `strreset_flags` (`ANYSCTP_STREAM_RESET_INCOMING_SSN`
+    /// or `_OUTGOING_SSN`, with `_DENIED` or `_FAILED` when our request did
+    /// not succeed); STREAM_CHANGE_EVENT: `strchange_flags`
+    /// (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success).
+    pub flags: u16,
+    /// STREAM_RESET_EVENT: the streams (`strreset_stream_list`); NULL with
+    /// `stream_count` 0 means all streams.
+    pub streams: *const u16,
+    /// How many `streams`.
+    pub stream_count: usize,
+    /// AUTHENTICATION_EVENT: the shared key concerned (`auth_keynumber`; 0
+    /// for `ANYSCTP_SN_AUTH_NO_AUTH`).
+    pub keynumber: u16,
 }
 
 /// SCTP_INITMSG.
@@ -366,6 +474,109 @@ pub struct anysctp_status {
     pub sstat_primary_mtu: u32,
 }
 
+/// SCTP_AUTH_CHUNK (RFC 6458 §8.3.2).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_authchunk {
+    /// A chunk type to accept only authenticated (not INIT, INIT ACK,
+    /// SHUTDOWN COMPLETE or AUTH).
+    pub sauth_chunk: u8,
+}
+
+/// SCTP_HMAC_IDENT (RFC 6458 §8.1.17): a count followed by that many
+/// identifiers (allocate `sizeof(anysctp_hmacalgo) + n * sizeof(uint16_t)`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_hmacalgo {
+    /// How many identifiers follow (set: 1 or 2).
+    pub shmac_num_idents: u32,
+    /// `ANYSCTP_AUTH_HMAC_ID_SHA256`, `ANYSCTP_AUTH_HMAC_ID_SHA1`,
+    /// preferred first.
+    pub shmac_idents: [u16; 0],
+}
+
+/// SCTP_AUTH_KEY (RFC 6458 §8.3.3): the key bytes follow the struct; pass
+/// `len` = `offsetof(anysctp_authkey, sca_key) + sca_keylength` or more.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_authkey {
+    /// The association, or 0: the socket's endpoint (keys later
+    /// associations start with; a connected one-to-one socket's own
+    /// association).
+    pub sca_assoc_id: u64,
+    /// The Shared Key Identifier.
+    pub sca_keynumber: u16,
+    /// Key length in bytes (0: the null key).
+    pub sca_keylength: u16,
+    /// The key.
+    pub sca_key: [u8; 0],
+}
+
+/// SCTP_AUTH_ACTIVE_KEY, SCTP_AUTH_DEACTIVATE_KEY, SCTP_AUTH_DELETE_KEY
+/// (RFC 6458 §8.1.18, §8.3.4, §8.3.5).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_authkeyid {
+    /// The association, or 0 as in `anysctp_authkey`.
+    pub scact_assoc_id: u64,
+    /// The Shared Key Identifier.
+    pub scact_keynumber: u16,
+}
+
+/// SCTP_PEER_AUTH_CHUNKS / SCTP_LOCAL_AUTH_CHUNKS (RFC 6458 §8.2.3,
+/// §8.2.4): the chunk types follow the struct, one byte each.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_authchunks {
+    /// The association (one-to-many; ignored for one-to-one).
+    pub gauth_assoc_id: u64,
+    /// How many chunk types follow (set even when the buffer is too small,
+    /// then the call fails with EINVAL).
+    pub gauth_number_of_chunks: u32,
+    /// The chunk types.
+    pub gauth_chunks: [u8; 0],
+}
+
+/// SCTP_SET_PEER_PRIMARY_ADDR (RFC 6458 §8.3.1).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_setpeerprim {
+    /// The association (one-to-many; ignored for one-to-one).
+    pub sspp_assoc_id: u64,
+    /// One of the association's local addresses (the port is ignored).
+    pub sspp_addr: anysctp_sockaddr,
+}
+
+/// SCTP_RESET_STREAMS (RFC 6525 §6.3.2): the stream list follows the
+/// struct (allocate `sizeof(anysctp_reset_streams) + n * sizeof(uint16_t)`).
+/// Messages queued before are still delivered; later ones wait for the
+/// answer, an SCTP_STREAM_RESET_EVENT (subscribe with SCTP_EVENT).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_reset_streams {
+    /// The association (one-to-many; ignored for one-to-one).
+    pub srs_assoc_id: u64,
+    /// `ANYSCTP_STREAM_RESET_OUTGOING`.
+    pub srs_flags: u16,
+    /// How many streams follow (at least 1: "all" is not supported).
+    pub srs_number_streams: u16,
+    /// The streams.
+    pub srs_stream_list: [u16; 0],
+}
+
+/// SCTP_ADD_STREAMS (RFC 6525 §6.3.4). The answer is an
+/// SCTP_STREAM_CHANGE_EVENT.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct anysctp_add_streams {
+    /// The association (one-to-many; ignored for one-to-one).
+    pub sas_assoc_id: u64,
+    /// Must be 0 (the peer adds the streams it sends on).
+    pub sas_instrms: u16,
+    /// Outbound streams to add.
+    pub sas_outstrms: u16,
+}
+
 // ----- the driver -------------------------------------------------------
 
 struct Driver {
@@ -375,9 +586,17 @@ struct Driver {
     timer: OwnedFd,
     origin: std::time::Instant,
     partial: HashMap<SocketId, (RecvMsg, usize)>,
-    held: HashMap<SocketId, (Bytes, Vec<u8>)>,
+    held: HashMap<SocketId, Held>,
     v6: bool,
     buf: Vec<u8>,
+}
+
+/// What the pointers of the last notification of a socket point into.
+#[derive(Default)]
+struct Held {
+    data: Bytes,
+    text: Vec<u8>,
+    streams: Vec<u16>,
 }
 
 struct Fail {
@@ -835,7 +1054,15 @@ pub extern "C" fn anysctp_bind(s: *mut anysctp_sock, addr: *const c_void, len: u
 }
 
 /// `sctp_bindx` (RFC 6458 §9.1): `count` packed sockaddrs, `flags`
-/// `ANYSCTP_BINDX_ADD_ADDR` or `ANYSCTP_BINDX_REM_ADDR`. 0 or -1.
+/// `ANYSCTP_BINDX_ADD_ADDR` or `ANYSCTP_BINDX_REM_ADDR`. Every address
+/// carries the socket's port (or 0). Also on a socket with associations:
+/// with SCTP_AUTO_ASCONF on (the default) each address added or removed
+/// is announced to the peers in an ASCONF (RFC 5061; both sides need
+/// SCTP-AUTH), which report it as SCTP_PEER_ADDR_CHANGE ADDED / REMOVED.
+/// While associations live, only addresses added after they started can
+/// be removed (EADDRNOTAVAIL otherwise). The driver receives on the
+/// addresses its UDP socket is bound to: bind the wildcard address to
+/// receive on every address added. 0 or -1.
 #[no_mangle]
 pub extern "C" fn anysctp_bindx(
     s: *mut anysctp_sock,
@@ -859,7 +1086,10 @@ pub extern "C" fn anysctp_bindx(
                 }
             }
         }
-        d.stack.bindx(s.id, &list, op)?;
+        let now = d.now();
+        d.stack.bindx_at(now, s.id, &list, op)?;
+        // With associations, the change goes out as ASCONFs (RFC 5061).
+        d.flush();
         Ok(0)
     })
 }
@@ -1082,9 +1312,14 @@ fn fill_notification(
         data_len: 0,
         text: std::ptr::null(),
         text_len: 0,
+        flags: 0,
+        streams: std::ptr::null(),
+        stream_count: 0,
+        keynumber: 0,
     };
     let mut text = String::new();
     let mut data = Bytes::new();
+    let mut streams = Vec::new();
     match n {
         Notification::AssocChange {
             state,
@@ -1133,17 +1368,57 @@ fn fill_notification(
         Notification::Shutdown { assoc_id } | Notification::SenderDry { assoc_id } => {
             out.assoc_id = assoc_id.0;
         }
+        Notification::StreamReset {
+            flags,
+            streams: list,
+            assoc_id,
+        } => {
+            out.assoc_id = assoc_id.0;
+            out.flags = flags;
+            streams = list;
+        }
+        Notification::StreamChange {
+            flags,
+            inbound_streams,
+            outbound_streams,
+            assoc_id,
+        } => {
+            out.assoc_id = assoc_id.0;
+            out.flags = flags;
+            out.inbound_streams = inbound_streams;
+            out.outbound_streams = outbound_streams;
+        }
+        Notification::Authentication {
+            key_id,
+            indication,
+            assoc_id,
+        } => {
+            out.assoc_id = assoc_id.0;
+            out.keynumber = key_id;
+            // RFC 6458 §6.1.8 auth_indication values (Linux enum order).
+            out.state = match indication {
+                sctp::AuthIndication::NewKey => ANYSCTP_SN_AUTH_NEW_KEY,
+                sctp::AuthIndication::FreeKey => ANYSCTP_SN_AUTH_FREE_KEY,
+                sctp::AuthIndication::NoAuth => ANYSCTP_SN_AUTH_NO_AUTH,
+                _ => u32::MAX,
+            };
+        }
         _ => {}
     }
     let held = d.held.entry(id).or_default();
-    held.0 = data;
-    held.1.clear();
-    held.1
+    held.data = data;
+    held.text.clear();
+    held.text
         .extend(text.bytes().map(|b| if b == 0 { b'?' } else { b }));
-    held.1.push(0);
-    out.data = held.0.as_ptr();
-    out.data_len = held.0.len();
-    out.text = held.1.as_ptr().cast();
+    held.text.push(0);
+    held.streams = streams;
+    out.data = held.data.as_ptr();
+    out.data_len = held.data.len();
+    out.text = held.text.as_ptr().cast();
+    if !held.streams.is_empty() {
+        out.streams = held.streams.as_ptr();
+        out.stream_count = held.streams.len();
+    }
     out.text_len = text.len();
     out
 }
@@ -1376,6 +1651,106 @@ fn read_int(val: *const c_void, len: usize) -> Result<u32, Fail> {
     u32::try_from(v).map_err(|_| einval("the option value must not be negative"))
 }
 
+/// Reads an option struct `T` whose flexible array of `E` starts at byte
+/// `offset` (RFC 6458 variable-length options), with the `n(&head)`
+/// elements that follow; `len` must cover `offset` plus them (the padding
+/// that `sizeof` adds after the fixed fields may hold elements).
+fn read_flex<T: Copy + Default, E: Copy>(
+    val: *const c_void,
+    len: usize,
+    offset: usize,
+    n: impl FnOnce(&T) -> usize,
+) -> Result<(T, Vec<E>), Fail> {
+    debug_assert!(offset <= std::mem::size_of::<T>());
+    if val.is_null() || len < offset {
+        return Err(einval(format!(
+            "option value must not be NULL and at least {offset} bytes"
+        )));
+    }
+    let mut head = T::default();
+    // SAFETY: `val` has at least `offset` readable bytes (checked above, as
+    // the caller promised), `head` at least `offset` writable ones; T is
+    // plain repr(C) data whose fixed fields end at `offset`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(val.cast::<u8>(), (&mut head as *mut T).cast::<u8>(), offset)
+    };
+    let n = n(&head);
+    n.checked_mul(std::mem::size_of::<E>())
+        .and_then(|b| b.checked_add(offset))
+        .filter(|&need| need <= len)
+        .ok_or_else(|| {
+            einval(format!(
+                "option length {len} is too short for its {n} elements"
+            ))
+        })?;
+    let base = val.cast::<u8>();
+    let list = (0..n)
+        .map(|i| {
+            // SAFETY: offset + (i + 1) * size_of::<E>() <= len (checked
+            // above) readable bytes, as the caller promised; E is plain data.
+            unsafe {
+                base.add(offset + i * std::mem::size_of::<E>())
+                    .cast::<E>()
+                    .read_unaligned()
+            }
+        })
+        .collect();
+    Ok((head, list))
+}
+
+/// Writes the fixed fields of `head` (its first `offset` bytes) and then
+/// `list` (its flexible array) into the caller's `*len`-byte buffer and
+/// sets `*len` to `offset` plus the list's bytes. When only the fixed
+/// fields fit, they are still written (so the caller learns the count) and
+/// the call fails with EINVAL.
+fn write_flex<T, E: Copy>(
+    val: *mut c_void,
+    len: *mut usize,
+    head: T,
+    offset: usize,
+    list: &[E],
+) -> Result<(), Fail> {
+    debug_assert!(offset <= std::mem::size_of::<T>());
+    // SAFETY: `len` was checked non-NULL by the caller of this function.
+    let cap = unsafe { len.read() };
+    let need = offset + std::mem::size_of_val(list);
+    if cap < offset {
+        return Err(einval(format!("option buffer of {cap} bytes, need {need}")));
+    }
+    // SAFETY: `val` is non-NULL (checked by the caller) with `cap >=
+    // offset` writable bytes, as the caller promised.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&head as *const T).cast::<u8>(), val.cast::<u8>(), offset)
+    };
+    if cap < need {
+        return Err(einval(format!(
+            "option buffer of {cap} bytes, need {need} for {} elements",
+            list.len()
+        )));
+    }
+    let base = val.cast::<u8>();
+    for (i, e) in list.iter().enumerate() {
+        // SAFETY: offset + (i + 1) * size_of::<E>() <= need <= cap writable
+        // bytes, as the caller promised.
+        unsafe {
+            base.add(offset + i * std::mem::size_of::<E>())
+                .cast::<E>()
+                .write_unaligned(*e)
+        };
+    }
+    // SAFETY: non-NULL, checked by the caller.
+    unsafe { len.write(need) };
+    Ok(())
+}
+
+fn hmac_algorithm(id: u16) -> Result<sctp::HmacAlgorithm, Fail> {
+    sctp::HmacAlgorithm::from_id(id).ok_or_else(|| {
+        einval(format!(
+            "SCTP_HMAC_IDENT: unknown HMAC identifier {id}; use ANYSCTP_AUTH_HMAC_ID_SHA1 (1) or _SHA256 (3)"
+        ))
+    })
+}
+
 fn event_type(code: u16) -> Result<EventType, Fail> {
     EventType::from_code(code).ok_or_else(|| einval(format!("unknown notification type {code:#x}")))
 }
@@ -1478,6 +1853,79 @@ fn to_option(
                 on: v.se_on != 0,
             }
         }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_ENABLE_STREAM_RESET) => {
+            let v: anysctp_assoc_value = read_opt(val, len)?;
+            SocketOption::EnableStreamReset {
+                assoc_id: assoc_opt(v.assoc_id),
+                value: v.assoc_value,
+            }
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_AUTO_ASCONF) => {
+            SocketOption::AutoAsconf(read_int(val, len)? != 0)
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_SET_PEER_PRIMARY_ADDR) => {
+            let v: anysctp_setpeerprim = read_opt(val, len)?;
+            SocketOption::SetPeerPrimaryAddr {
+                assoc_id: assoc_opt(v.sspp_assoc_id),
+                address: v
+                    .sspp_addr
+                    .to_socket_addr()
+                    .map_err(|f| einval(f.message))?,
+            }
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_AUTH_CHUNK) => {
+            SocketOption::AuthChunk(read_opt::<anysctp_authchunk>(val, len)?.sauth_chunk)
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_HMAC_IDENT) => {
+            let (_, ids) = read_flex::<anysctp_hmacalgo, u16>(
+                val,
+                len,
+                std::mem::offset_of!(anysctp_hmacalgo, shmac_idents),
+                |h| usize::try_from(h.shmac_num_idents).unwrap_or(usize::MAX),
+            )?;
+            let (first, second) = match ids[..] {
+                [a] => (a, None),
+                [a, b] => (a, Some(b)),
+                _ => {
+                    return Err(einval(
+                        "SCTP_HMAC_IDENT: give 1 or 2 identifiers (SHA-256 and/or SHA-1)",
+                    ))
+                }
+            };
+            SocketOption::HmacIdent(sctp::socket::HmacIdent {
+                first: hmac_algorithm(first)?,
+                second: second.map(hmac_algorithm).transpose()?,
+                enabled: true,
+            })
+        }
+        (
+            ANYSCTP_IPPROTO_SCTP,
+            ANYSCTP_AUTH_ACTIVE_KEY | ANYSCTP_AUTH_DEACTIVATE_KEY | ANYSCTP_AUTH_DELETE_KEY,
+        ) => {
+            let v: anysctp_authkeyid = read_opt(val, len)?;
+            let k = AuthKeyId {
+                assoc_id: assoc_opt(v.scact_assoc_id),
+                key_id: v.scact_keynumber,
+            };
+            match name {
+                ANYSCTP_AUTH_ACTIVE_KEY => SocketOption::AuthActiveKey(k),
+                ANYSCTP_AUTH_DEACTIVATE_KEY => SocketOption::AuthDeactivateKey(k),
+                _ => SocketOption::AuthDeleteKey(k),
+            }
+        }
+        (ANYSCTP_IPPROTO_SCTP, ANYSCTP_PEER_AUTH_CHUNKS | ANYSCTP_LOCAL_AUTH_CHUNKS) => {
+            // The key only: the caller may size the buffer without padding.
+            let gauth_assoc_id: u64 = read_opt(val, len)?;
+            let q = AuthChunks {
+                assoc_id: assoc_opt(gauth_assoc_id),
+                ..AuthChunks::default()
+            };
+            if name == ANYSCTP_PEER_AUTH_CHUNKS {
+                SocketOption::PeerAuthChunks(q)
+            } else {
+                SocketOption::LocalAuthChunks(q)
+            }
+        }
         (ANYSCTP_IPPROTO_SCTP, ANYSCTP_STATUS) => {
             if len < std::mem::size_of::<anysctp_status>() {
                 return Err(einval("option buffer smaller than anysctp_status"));
@@ -1521,8 +1969,12 @@ fn write_opt<T>(val: *mut c_void, len: *mut usize, v: T) -> Result<(), Fail> {
 
 /// `setsockopt` for the options above (`level` `ANYSCTP_IPPROTO_SCTP` or
 /// `ANYSCTP_SOL_SOCKET`; `val` points to the option's struct or int of
-/// `len` bytes). Options that configure associations apply to future ones
-/// (EOPNOTSUPP on a live association). 0 or -1 (ENOPROTOOPT for an unknown
+/// `len` bytes; for `ANYSCTP_RESET_STREAMS`, `ANYSCTP_AUTH_KEY` and
+/// `ANYSCTP_HMAC_IDENT` the struct is followed by its array, and `len`
+/// covers at least the array's offset plus its elements). Options that
+/// configure associations apply to future ones (EOPNOTSUPP on a live
+/// association, except `ANYSCTP_ENABLE_STREAM_RESET` and heartbeat-only
+/// `ANYSCTP_PEER_ADDR_PARAMS`). 0 or -1 (ENOPROTOOPT for an unknown
 /// option).
 #[no_mangle]
 pub extern "C" fn anysctp_setsockopt(
@@ -1534,10 +1986,41 @@ pub extern "C" fn anysctp_setsockopt(
 ) -> c_int {
     call(-1, || {
         let s = sock(s)?;
-        let opt = to_option(level, name, val, len)?;
         let mut d = lock(&s.drv)?;
         let now = d.now();
-        d.stack.setsockopt(now, s.id, opt)?;
+        match (level, name) {
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_RESET_STREAMS) => {
+                let (v, list) = read_flex::<anysctp_reset_streams, u16>(
+                    val,
+                    len,
+                    std::mem::offset_of!(anysctp_reset_streams, srs_stream_list),
+                    |v| usize::from(v.srs_number_streams),
+                )?;
+                let assoc = assoc_opt(v.srs_assoc_id);
+                d.stack
+                    .reset_streams(now, s.id, assoc, v.srs_flags, &list)?
+            }
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_ADD_STREAMS) => {
+                let v: anysctp_add_streams = read_opt(val, len)?;
+                let assoc = assoc_opt(v.sas_assoc_id);
+                d.stack
+                    .add_streams(now, s.id, assoc, v.sas_instrms, v.sas_outstrms)?
+            }
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_AUTH_KEY) => {
+                let (v, key) = read_flex::<anysctp_authkey, u8>(
+                    val,
+                    len,
+                    std::mem::offset_of!(anysctp_authkey, sca_key),
+                    |v| usize::from(v.sca_keylength),
+                )?;
+                let assoc = assoc_opt(v.sca_assoc_id);
+                d.stack.set_auth_key(s.id, assoc, v.sca_keynumber, &key)?
+            }
+            _ => {
+                let opt = to_option(level, name, val, len)?;
+                d.stack.setsockopt(now, s.id, opt)?
+            }
+        }
         d.flush();
         Ok(0)
     })
@@ -1545,7 +2028,10 @@ pub extern "C" fn anysctp_setsockopt(
 
 /// `getsockopt`: `val` (`*len` bytes) holds the option's struct with its
 /// keys set (`assoc_id`, `se_type`...); it is filled in and `*len` set to
-/// its size. 0 or -1.
+/// its size (for `ANYSCTP_HMAC_IDENT` and `ANYSCTP_PEER/LOCAL_AUTH_CHUNKS`:
+/// the array's offset plus its elements; when only the fixed fields fit,
+/// they are written, with the count, and the call fails with EINVAL).
+/// 0 or -1.
 #[no_mangle]
 pub extern "C" fn anysctp_getsockopt(
     s: *mut anysctp_sock,
@@ -1571,6 +2057,14 @@ pub extern "C" fn anysctp_getsockopt(
             }
             (ANYSCTP_IPPROTO_SCTP, ANYSCTP_AUTOCLOSE) => SocketOption::AutoClose(0),
             (ANYSCTP_IPPROTO_SCTP, ANYSCTP_MAXSEG) => SocketOption::MaxSeg(0),
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_AUTO_ASCONF) => SocketOption::AutoAsconf(false),
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_HMAC_IDENT) => {
+                SocketOption::HmacIdent(sctp::socket::HmacIdent {
+                    first: sctp::HmacAlgorithm::Sha1,
+                    second: None,
+                    enabled: false,
+                })
+            }
             _ => to_option(level, name, val, cap)?,
         };
         let got = lock(&s.drv)?.stack.getsockopt(s.id, query)?;
@@ -1580,8 +2074,54 @@ pub extern "C" fn anysctp_getsockopt(
             SocketOption::RcvBuf(v) | SocketOption::SndBuf(v) | SocketOption::AutoClose(v) => {
                 write_opt(val, len, int(v))?
             }
-            SocketOption::NoDelay(b) | SocketOption::DisableFragments(b) => {
-                write_opt(val, len, c_int::from(b))?
+            SocketOption::NoDelay(b)
+            | SocketOption::DisableFragments(b)
+            | SocketOption::AutoAsconf(b) => write_opt(val, len, c_int::from(b))?,
+            SocketOption::EnableStreamReset { assoc_id, value } => write_opt(
+                val,
+                len,
+                anysctp_assoc_value {
+                    assoc_id: assoc_id.map_or(0, |a| a.0),
+                    assoc_value: value,
+                },
+            )?,
+            SocketOption::HmacIdent(h) => {
+                let ids: Vec<u16> = std::iter::once(h.first)
+                    .chain(h.second)
+                    .map(sctp::HmacAlgorithm::id)
+                    .collect();
+                write_flex(
+                    val,
+                    len,
+                    anysctp_hmacalgo {
+                        shmac_num_idents: ids.len() as u32,
+                        shmac_idents: [],
+                    },
+                    std::mem::offset_of!(anysctp_hmacalgo, shmac_idents),
+                    &ids,
+                )?
+            }
+            SocketOption::AuthActiveKey(k) => write_opt(
+                val,
+                len,
+                anysctp_authkeyid {
+                    scact_assoc_id: k.assoc_id.map_or(0, |a| a.0),
+                    scact_keynumber: k.key_id,
+                },
+            )?,
+            SocketOption::PeerAuthChunks(a) | SocketOption::LocalAuthChunks(a) => {
+                let list: Vec<u8> = a.chunks.iter().collect();
+                write_flex(
+                    val,
+                    len,
+                    anysctp_authchunks {
+                        gauth_assoc_id: a.assoc_id.map_or(0, |a| a.0),
+                        gauth_number_of_chunks: list.len() as u32,
+                        gauth_chunks: [],
+                    },
+                    std::mem::offset_of!(anysctp_authchunks, gauth_chunks),
+                    &list,
+                )?
             }
             SocketOption::MaxSeg(v) => {
                 if cap >= std::mem::size_of::<anysctp_assoc_value>() {

@@ -139,7 +139,7 @@ impl Run {
                         self.checker
                             .record_received(flow, stream.0, !unordered, &data);
                     }
-                    Event::PeerAddressChange { address, state } => {
+                    Event::PeerAddressChange { address, state, .. } => {
                         self.changes[n].push((address, state))
                     }
                     Event::AddressRequestResult { request, outcome } if n == CLIENT => {

@@ -175,7 +175,7 @@ impl Pair {
                         !unordered,
                         &data,
                     ),
-                    Event::PeerAddressChange { address, state } => {
+                    Event::PeerAddressChange { address, state, .. } => {
                         self.changes[n].push((now, address, state))
                     }
                     Event::Closed(r) => self.closed[n] = Some(r),
@@ -294,6 +294,20 @@ impl Pair {
         (fail_at, rto)
     }
 
+    /// The primary network (10.1/16) is down from `down` to `up`.
+    fn primary_network_down_between(&mut self, down: Instant, up: Instant) {
+        for (at, state) in [(down, false), (up, true)] {
+            self.sim.schedule(
+                at,
+                Action::SetPathUp {
+                    a: addr(1, 1),
+                    b: addr(1, 2),
+                    up: state,
+                },
+            );
+        }
+    }
+
     fn primary_rto(&self, n: usize) -> Duration {
         let s = self.sim.node(n).endpoint.stats(self.ids[n]).unwrap();
         s.paths.iter().find(|p| p.primary).unwrap().rto
@@ -394,16 +408,7 @@ fn primary_fails_and_comes_back_and_data_returns_to_it() {
     let t0 = p.sim.now();
     let down = t0 + Duration::from_secs(1);
     let up = down + Duration::from_secs(5);
-    for (at, state) in [(down, false), (up, true)] {
-        p.sim.schedule(
-            at,
-            Action::SetPathUp {
-                a: addr(1, 1),
-                b: addr(1, 2),
-                up: state,
-            },
-        );
-    }
+    p.primary_network_down_between(down, up);
     assert!(p.transfer(4000, 1000, t0 + Duration::from_secs(60)));
     // Keep sending until the primary is active again (PF probes once per
     // RTO, RFC 7829 rule 5; the RTO backs off at most to RTO.Max = 60 s).
@@ -658,4 +663,117 @@ fn failover_figure_w1_with_the_primary_failing_half_way() {
         );
         assert!(fo.seconds > base.seconds);
     }
+}
+
+/// RFC 7829 §3.2 rule 9: the client's DATA to the primary stops getting
+/// through (that direction of network 1 fails for good; SACKs still come
+/// back). Its DATA is retransmitted to the alternate, and the alternate's
+/// acknowledgements of it prove nothing about the primary: it stays
+/// Potentially Failed (then becomes unreachable) and is never reported
+/// available again. (Acks of data sent only to the primary would revive
+/// it, rule 10, but here none of that data arrives.) The alternate stays
+/// active.
+#[test]
+fn acks_of_data_retransmitted_to_the_alternate_do_not_revive_the_failed_primary() {
+    let mut p = Pair::connect(5, 5, 4);
+    let start = p.sim.now();
+    let fail_at = start + Duration::from_millis(100);
+    p.sim.schedule(
+        fail_at,
+        Action::SetLinkUp {
+            from: addr(1, 1),
+            to: addr(1, 2),
+            up: false,
+        },
+    );
+    assert!(p.transfer(3000, 1000, fail_at + Duration::from_secs(60)));
+    assert!(p.data_packets_to(addr(1, 2), start, fail_at) > 0);
+    p.run_until(p.sim.now() + Duration::from_secs(120), |_| false);
+    let primary: Vec<_> = p.changes[CLIENT]
+        .iter()
+        .filter(|c| c.1 == addr(1, 2) && c.0 >= fail_at)
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(
+        primary,
+        [
+            PeerAddressState::PotentiallyFailed,
+            PeerAddressState::Unreachable
+        ]
+    );
+    let stats = p.sim.node(CLIENT).endpoint.stats(p.ids[CLIENT]).unwrap();
+    let state_of = |a| stats.paths.iter().find(|s| s.address == a).unwrap().state;
+    assert_eq!(state_of(addr(1, 2)), anysctp::PathState::Inactive);
+    assert_eq!(state_of(addr(2, 2)), anysctp::PathState::Active);
+    assert!(p.changes[CLIENT]
+        .iter()
+        .all(|c| c.1 != addr(2, 2) || c.2 == PeerAddressState::Confirmed));
+    p.assert_clean();
+}
+
+/// RFC 7829 §5 Primary Path Switchover (`primary_switchover` = PFMR = 0):
+/// when the primary fails the alternate becomes the primary, reported as
+/// MadePrimary, and data stays there after the old primary comes back
+/// (compare `primary_fails_and_comes_back_and_data_returns_to_it`).
+#[test]
+fn with_primary_switchover_data_stays_on_the_new_primary() {
+    let cfg = AssociationConfig {
+        primary_switchover: Some(0),
+        ..AssociationConfig::default()
+    };
+    let mut p = Pair::connect_with(5, 5, 3, cfg);
+    let t0 = p.sim.now();
+    let down = t0 + Duration::from_secs(1);
+    let up = down + Duration::from_secs(5);
+    p.primary_network_down_between(down, up);
+    // Data flows through the failure and well past the old primary's
+    // recovery (a HEARTBEAT reaches it within HB.interval + RTO).
+    p.run_until(up + Duration::from_secs(40), |p| {
+        while p.sim.node(CLIENT).endpoint.buffered_amount(p.ids[CLIENT]) < Some(16 << 10)
+            && p.send(1000)
+        {}
+        false
+    });
+    let made_primary: Vec<_> = p.changes[CLIENT]
+        .iter()
+        .filter(|c| c.2 == PeerAddressState::MadePrimary)
+        .map(|c| (c.0, c.1))
+        .collect();
+    assert_eq!(
+        made_primary.len(),
+        1,
+        "switched over once: {made_primary:?}"
+    );
+    assert!(made_primary[0].0 > down && made_primary[0].1 == addr(2, 2));
+    let stats = p.sim.node(CLIENT).endpoint.stats(p.ids[CLIENT]).unwrap();
+    let old = stats
+        .paths
+        .iter()
+        .find(|s| s.address == addr(1, 2))
+        .unwrap();
+    assert_eq!(
+        old.state,
+        anysctp::PathState::Active,
+        "the old primary is back"
+    );
+    assert!(!old.primary);
+    assert_eq!(
+        p.sim
+            .node(CLIENT)
+            .endpoint
+            .peer_addresses(p.ids[CLIENT])
+            .unwrap()[0],
+        addr(2, 2),
+        "the alternate is the primary now"
+    );
+    let again = p.sim.now();
+    assert!(p.transfer(500, 1000, again + Duration::from_secs(30)));
+    let end = p.sim.now();
+    assert_eq!(
+        p.data_packets_to(addr(1, 2), again, end),
+        0,
+        "no switch back"
+    );
+    assert!(p.data_packets_to(addr(2, 2), again, end) > 0);
+    p.assert_clean();
 }

@@ -1,6 +1,8 @@
 //! Stream re-configuration (RFC 6525) over a lossy, reordering network:
 //! streams reset in the middle of traffic lose nothing, deliver in order
-//! and restart their numbering at 0; added streams can be used.
+//! and restart their numbering at 0; added streams can be used; an SSN/TSN
+//! reset in the middle of traffic both ways loses and duplicates nothing,
+//! and each side's TSNs restart where the other was told (§5.2.4).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -58,8 +60,9 @@ fn successor(frags: &HashMap<u32, Fragment>, tsn: u32, i_data: bool) -> Option<u
 }
 
 /// The sequence number (SSN, or MID with I-DATA) each message went out
-/// with, by its label, from the fragments seen on the wire.
-fn numbering(frags: &Fragments, i_data: bool) -> HashMap<String, u32> {
+/// with, and the TSN of its first fragment, by its label, from the
+/// fragments seen on the wire.
+fn numbering(frags: &Fragments, i_data: bool) -> HashMap<String, (u32, u32)> {
     let frags = frags.borrow();
     let mut out = HashMap::new();
     for (tsn, f) in frags.iter().filter(|(_, f)| f.begin) {
@@ -73,7 +76,7 @@ fn numbering(frags: &Fragments, i_data: bool) -> HashMap<String, u32> {
             bytes.extend_from_slice(&next.prefix);
             (at, end) = (n, next.end);
         }
-        out.insert(label_of(&bytes), f.seq);
+        out.insert(label_of(&bytes), (f.seq, *tsn));
     }
     out
 }
@@ -98,9 +101,34 @@ fn connected(
         EndpointNode::new(ep(true), [s ^ 0x55; 32]).unwrap(),
         [addr(2)],
     );
+    let fragments = record_fragments(sim.node_mut(CLIENT));
+    let now = sim.now();
+    let client = &mut sim.node_mut(CLIENT).endpoint;
+    client.connect(now, addr(2), 5000, cfg.clone()).unwrap();
+    // The association ids, from each side's Connected event.
+    let mut ids = [None, None];
+    sim.run_until(Instant::from_millis(30_000), |sim| {
+        for (node, id) in ids.iter_mut().enumerate() {
+            while let Some((a, ev)) = sim.node_mut(node).endpoint.poll_event() {
+                *id = Some(a);
+                assert!(matches!(ev, Event::Connected { .. }), "{ev:?}");
+            }
+        }
+        ids.iter().all(Option::is_some)
+    })
+    .unwrap();
+    let [Some(cid), Some(sid)] = ids else {
+        panic!("seed {seed}: not connected")
+    };
+    (sim, cid, sid, fragments)
+}
+
+/// Records the DATA / I-DATA fragments `node` sends, checking that a
+/// retransmission is numbered as the first transmission.
+fn record_fragments(node: &mut EndpointNode) -> Fragments {
     let fragments: Fragments = Rc::default();
     let seen = Rc::clone(&fragments);
-    sim.node_mut(CLIENT).set_sniffer(move |_, _, _, p| {
+    node.set_sniffer(move |_, _, _, p| {
         for c in Packet::new_unchecked(p).into_chunks().map_while(Result::ok) {
             let (tsn, f) = match Chunk::parse(&c) {
                 Ok(Chunk::Data(d)) => (
@@ -137,25 +165,7 @@ fn connected(
             assert_eq!(first, f, "renumbered on retransmission");
         }
     });
-    let now = sim.now();
-    let client = &mut sim.node_mut(CLIENT).endpoint;
-    client.connect(now, addr(2), 5000, cfg.clone()).unwrap();
-    // The association ids, from each side's Connected event.
-    let mut ids = [None, None];
-    sim.run_until(Instant::from_millis(30_000), |sim| {
-        for (node, id) in ids.iter_mut().enumerate() {
-            while let Some((a, ev)) = sim.node_mut(node).endpoint.poll_event() {
-                *id = Some(a);
-                assert!(matches!(ev, Event::Connected { .. }), "{ev:?}");
-            }
-        }
-        ids.iter().all(Option::is_some)
-    })
-    .unwrap();
-    let [Some(cid), Some(sid)] = ids else {
-        panic!("seed {seed}: not connected")
-    };
-    (sim, cid, sid, fragments)
+    fragments
 }
 
 /// Messages are "label|padding"; the label names stream and index.
@@ -201,11 +211,22 @@ fn collect(sim: &mut Sim<EndpointNode>, seen: &mut Seen) {
 /// Sends `count` messages on each of streams 0..4, labelled from `from`;
 /// some are large enough to be fragmented.
 fn send_round(sim: &mut Sim<EndpointNode>, cid: AssociationId, from: usize, count: usize) {
+    send_round_from(sim, CLIENT, cid, from, count);
+}
+
+/// [`send_round`] from `node`.
+fn send_round_from(
+    sim: &mut Sim<EndpointNode>,
+    node: usize,
+    cid: AssociationId,
+    from: usize,
+    count: usize,
+) {
     let now = sim.now();
     for i in from..from + count {
         for s in 0..4u16 {
             let len = if i % 5 == 3 { 3000 } else { 40 };
-            sim.node_mut(CLIENT)
+            sim.node_mut(node)
                 .endpoint
                 .send(
                     now,
@@ -219,19 +240,24 @@ fn send_round(sim: &mut Sim<EndpointNode>, cid: AssociationId, from: usize, coun
     }
 }
 
+/// 10 ms each way, 10 % loss, 5 % reordered.
+fn lossy_link() -> LinkProfile {
+    LinkProfile {
+        delay: Duration::from_millis(10),
+        loss: 0.1,
+        reorder: 0.05,
+        reorder_delay: Duration::from_millis(15),
+        ..LinkProfile::default()
+    }
+}
+
 fn reset_in_the_middle_of_traffic(i_data: bool, seed: u64) {
     let cfg = AssociationConfig {
         i_data,
         nodelay: true,
         ..AssociationConfig::default()
     };
-    let link = LinkProfile {
-        delay: Duration::from_millis(10),
-        loss: 0.1,
-        reorder: 0.05,
-        reorder_delay: Duration::from_millis(15),
-        ..LinkProfile::default()
-    };
+    let link = lossy_link();
     let (mut sim, cid, _sid, fragments) = connected(seed, link, &cfg);
     let mut seen = Seen::default();
     // Messages 0..10 before the reset, 10..20 queued while it is pending.
@@ -280,7 +306,7 @@ fn reset_in_the_middle_of_traffic(i_data: bool, seed: u64) {
                 .max()
                 .unwrap_or(0);
             let want = (i - start) as u32;
-            let got = numbering.get(&format!("s{s}m{i}")).copied();
+            let got = numbering.get(&format!("s{s}m{i}")).map(|n| n.0);
             assert_eq!(got, Some(want), "s{s}m{i}: SSN/MID, {ctx}");
         }
     }
@@ -375,5 +401,150 @@ fn added_streams_carry_messages() {
         .unwrap();
         let expected: Vec<String> = (0..5).map(|i| format!("s4m{i}")).collect();
         assert_eq!(seen.received.get(&4), Some(&expected), "seed {seed}");
+    }
+}
+
+/// Messages received and SSN/TSN reset events, per node.
+#[derive(Default)]
+struct BothWays {
+    received: [HashMap<u16, Vec<String>>; 2],
+    resets: [Vec<Event>; 2],
+}
+
+fn collect_both(sim: &mut Sim<EndpointNode>, seen: &mut BothWays) {
+    for node in [CLIENT, SERVER] {
+        while let Some((_, ev)) = sim.node_mut(node).endpoint.poll_event() {
+            match ev {
+                Event::Message { stream, data, .. } => seen.received[node]
+                    .entry(stream.0)
+                    .or_default()
+                    .push(label_of(&data)),
+                e @ Event::AssociationReset { .. } => seen.resets[node].push(e),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Checks what `frags` (one side's DATA) says about an SSN/TSN reset whose
+/// first new TSN is `first_new`: per stream, the messages of before the
+/// reset went out with TSNs before `first_new` and SSNs from 0, the later
+/// ones from `first_new` on and SSNs from 0 again; messages labelled from
+/// `after` on were all sent after the reset; and `first_new` itself was
+/// used (the TSNs restart exactly there, RFC 6525 §5.2.4, §5.2.7 H5).
+fn check_epochs(frags: &Fragments, first_new: u32, total: usize, after: usize, ctx: &str) {
+    let numbering = numbering(frags, false);
+    let new_epoch = |tsn: u32| tsn.wrapping_sub(first_new) < 1 << 30;
+    for s in 0..4u16 {
+        let mut before = 0u32;
+        for i in 0..total {
+            let label = format!("s{s}m{i}");
+            let Some(&(seq, tsn)) = numbering.get(&label) else {
+                panic!("{label} never sent, {ctx}");
+            };
+            if new_epoch(tsn) {
+                assert_eq!(seq, i as u32 - before, "{label} SSN after the reset, {ctx}");
+            } else {
+                assert!(i < after, "{label} sent before the reset, {ctx}");
+                assert_eq!(seq, i as u32, "{label} SSN, {ctx}");
+                assert_eq!(before, i as u32, "{label} old numbering after new, {ctx}");
+                before += 1;
+            }
+        }
+    }
+    // The new TSNs start exactly at `first_new` (when anything was sent
+    // after the reset; always when messages were queued after it).
+    let any_new = frags.borrow().keys().any(|t| new_epoch(*t));
+    assert!(
+        any_new || after == total,
+        "nothing sent after the reset, {ctx}"
+    );
+    assert!(
+        !any_new || frags.borrow().contains_key(&first_new),
+        "no DATA at the new TSN {first_new}, {ctx}"
+    );
+}
+
+fn association_reset_mid_traffic(seed: u64) {
+    let cfg = AssociationConfig {
+        nodelay: true,
+        reconfig_policy: anysctp::ReconfigPolicy {
+            accept_ssn_tsn_reset: true,
+            ..anysctp::ReconfigPolicy::default()
+        },
+        ..AssociationConfig::default()
+    };
+    let link = LinkProfile {
+        duplicate: 0.02,
+        ..lossy_link()
+    };
+    let (mut sim, cid, sid, client_frags) = connected(seed, link, &cfg);
+    let server_frags = record_fragments(sim.node_mut(SERVER));
+    let mut seen = BothWays::default();
+    // Traffic both ways, the reset asked in the middle of it, more traffic
+    // queued while it is pending.
+    send_round_from(&mut sim, CLIENT, cid, 0, 10);
+    send_round_from(&mut sim, SERVER, sid, 0, 10);
+    sim.run_for(Duration::from_millis(15), |_| false).ok();
+    let now = sim.now();
+    sim.node_mut(CLIENT)
+        .endpoint
+        .reset_association(now, cid)
+        .unwrap();
+    send_round_from(&mut sim, CLIENT, cid, 10, 10);
+    send_round_from(&mut sim, SERVER, sid, 10, 10);
+    let total = |m: &HashMap<u16, Vec<String>>| m.values().map(Vec::len).sum::<usize>();
+    sim.run_for(Duration::from_secs(300), |sim| {
+        collect_both(sim, &mut seen);
+        total(&seen.received[CLIENT]) == 80
+            && total(&seen.received[SERVER]) == 80
+            && seen.resets.iter().all(|r| !r.is_empty())
+    })
+    .unwrap_or_else(|_| panic!("seed {seed}: not everything delivered"));
+    // A little longer: nothing more arrives (no duplicate delivery).
+    sim.run_for(Duration::from_secs(5), |sim| {
+        collect_both(sim, &mut seen);
+        false
+    })
+    .ok();
+    let ctx = format!("seed {seed}");
+    for node in [CLIENT, SERVER] {
+        for s in 0..4u16 {
+            // Every message exactly once, in the order sent.
+            let expected: Vec<String> = (0..20).map(|i| format!("s{s}m{i}")).collect();
+            assert_eq!(
+                seen.received[node].get(&s),
+                Some(&expected),
+                "node {node} stream {s}, {ctx}"
+            );
+        }
+    }
+    let [client, server] = &seen.resets;
+    let (
+        [Event::AssociationReset {
+            local_tsn: c_local,
+            remote_tsn: c_remote,
+            result: ReconfigResult::Success,
+        }],
+        [Event::AssociationReset {
+            local_tsn: s_local,
+            remote_tsn: s_remote,
+            result: ReconfigResult::Success,
+        }],
+    ) = (&client[..], &server[..])
+    else {
+        panic!("one successful reset each side: {client:?} {server:?}, {ctx}");
+    };
+    assert_eq!((c_local, c_remote), (s_remote, s_local), "{ctx}");
+    check_epochs(&client_frags, c_local.0, 20, 10, &format!("client, {ctx}"));
+    // The server queued its second round before it saw the request: any
+    // of it may go before the reset.
+    check_epochs(&server_frags, s_local.0, 20, 20, &format!("server, {ctx}"));
+}
+
+#[test]
+fn association_reset_mid_traffic_under_loss() {
+    for seed in 1..=6 {
+        association_reset_mid_traffic(seed);
     }
 }

@@ -2,7 +2,7 @@
 // two endpoints over an in-memory link with loss, in virtual time; messages
 // in the interop format must arrive complete and in order; an unknown
 // association must raise NoSuchAssociation; then a graceful shutdown.
-// The Kotlin twin of test_pair.py.
+// The Kotlin twin of test_pair.py; then the extensions (TestExtensions.kt).
 
 import kotlin.random.Random
 import kotlin.system.exitProcess
@@ -33,8 +33,10 @@ fun check(ok: Boolean, what: () -> String) {
     }
 }
 
-class Link(val a: SctpEndpoint, val b: SctpEndpoint) {
+class Link(val a: SctpEndpoint, val b: SctpEndpoint, val loss: Double = 0.05) {
     val rng = Random(7)
+    // Every "ip:port" each side may be sent to (add to it for ASCONF).
+    val addrs = listOf(mutableListOf(A), mutableListOf(B))
     var now: ULong = 1_000_000uL
     val events = listOf(mutableListOf<SctpEvent>(), mutableListOf<SctpEvent>())
 
@@ -46,8 +48,8 @@ class Link(val a: SctpEndpoint, val b: SctpEndpoint) {
             while (true) {
                 val d = ep.pollTransmit(now) ?: break
                 moved = true
-                check(d.destination == (if (side == 0) B else A)) { "wrong destination ${d.destination}" }
-                if (rng.nextDouble() < 0.05) continue // lost
+                check(d.destination in addrs[1 - side]) { "wrong destination ${d.destination}" }
+                if (rng.nextDouble() < loss) continue // lost
                 wire.add(Triple(if (side == 0) b else a, src, d.data))
             }
         }
@@ -126,4 +128,5 @@ fun main() {
     a.close()
     b.close()
     println("uniffi kotlin: $count messages in order over a lossy link, clean shutdown")
+    extensions() // TestExtensions.kt
 }

@@ -1,10 +1,10 @@
 """Drives the uniffi bindings from Python (the generated module): two
 endpoints over an in-memory link with loss, in virtual time; messages in the
 interop format must arrive complete and in order; then a graceful shutdown."""
-import random
 import sys
 
 import anysctp_uniffi as sctp
+from link import Link
 
 A, B = "10.0.0.1:9899", "10.0.0.2:9899"
 
@@ -17,46 +17,12 @@ def interop(mid, size):
 def main():
     a = sctp.SctpEndpoint(5001, False, bytes(32))
     b = sctp.SctpEndpoint(5002, True, bytes([1] * 32))
-    rng = random.Random(7)
-    now = 1_000_000
-    wire = []  # (to_endpoint, from_addr, data)
-    events = {0: [], 1: []}
+    link = Link(a, b, A, B, loss=0.05)
+    now = lambda: link.now
+    run = link.run
+    events = link.events
 
-    def step():
-        nonlocal wire
-        moved = False
-        for side, (ep, src) in enumerate(((a, A), (b, B))):
-            while (d := ep.poll_transmit(now)) is not None:
-                moved = True
-                assert d.destination == (B if side == 0 else A)
-                if rng.random() < 0.05:
-                    continue  # lost
-                wire.append((b if side == 0 else a, src, d.data))
-        todo, wire = wire, []
-        for ep, src, data in todo:
-            ep.handle_datagram(now, src, data)
-            moved = True
-        for side, ep in enumerate((a, b)):
-            while (e := ep.poll_event()) is not None:
-                events[side].append(e)
-                moved = True
-        return moved
-
-    def run(until, limit=600_000_000):
-        nonlocal now
-        end = now + limit
-        while not until() and now < end:
-            if step():
-                continue
-            deadlines = [t for t in (a.poll_timeout(), b.poll_timeout()) if t is not None]
-            if not deadlines:
-                break
-            now = max(now, min(deadlines))
-            a.handle_timeout(now)
-            b.handle_timeout(now)
-        return until()
-
-    assoc = a.connect(now, B, 5002)
+    assoc = a.connect(now(), B, 5002)
     connected = lambda side: any(isinstance(e, sctp.SctpEvent.CONNECTED) for e in events[side])
     assert run(lambda: connected(0) and connected(1)), "no association"
 
@@ -64,7 +30,7 @@ def main():
     for mid in range(count):
         while True:
             try:
-                a.send(now, assoc, mid % 3, 51, False, interop(mid, 8 + mid * 13 % 1400))
+                a.send(now(), assoc, mid % 3, 51, False, interop(mid, 8 + mid * 13 % 1400))
                 break
             except sctp.SctpError.WouldBlock:
                 run(lambda: False, 10_000)
@@ -77,12 +43,12 @@ def main():
         nxt[m.stream] += 3
 
     try:
-        a.send(now, 424242, 0, 0, False, b"x")
+        a.send(now(), 424242, 0, 0, False, b"x")
         raise AssertionError("send to an unknown association succeeded")
     except sctp.SctpError.NoSuchAssociation:
         pass
 
-    a.shutdown(now, assoc)
+    a.shutdown(now(), assoc)
     closed = lambda side: [e for e in events[side] if isinstance(e, sctp.SctpEvent.CLOSED)]
     assert run(lambda: closed(0) and closed(1)), "no clean close"
     assert closed(0)[0].reason == "shutdown" and closed(1)[0].reason == "shutdown"

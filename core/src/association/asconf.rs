@@ -28,7 +28,9 @@ use std::net::{IpAddr, SocketAddr};
 use rand_chacha::rand_core::RngCore;
 
 use crate::error::Error;
-use crate::event::{AddressRequest, AddressRequestOutcome, Event, PeerAddressState};
+use crate::event::{
+    AddressChangeReason, AddressRequest, AddressRequestOutcome, Event, PeerAddressState,
+};
 use crate::path::{PathError, PathId};
 use crate::stats::AssociationState as S;
 use crate::time::Instant;
@@ -38,6 +40,9 @@ use crate::wire::{self, cause_code, Chunk, ErrorCause, List, Param, Unrecognized
 use super::paths::pidx;
 use super::{Association, Control, Ctx};
 
+/// The reason of changes the peer's ASCONF asked for.
+const PEER: AddressChangeReason = AddressChangeReason::PeerRequest;
+
 /// Most requests waiting for the outstanding ASCONF to be answered.
 pub(crate) const MAX_PENDING: usize = 32;
 /// Most requests in one ASCONF: 16 parameters of at most 28 bytes, the
@@ -46,6 +51,9 @@ pub(crate) const MAX_PENDING: usize = 32;
 const MAX_PER_ASCONF: usize = 16;
 /// Most deleted local addresses remembered for §5.3.1.
 const MAX_DELETED_LOCAL: usize = 4;
+/// Most peer addresses held valid after the peer deleted them (§5.3); the
+/// default bound on an association's paths.
+const MAX_DELETED_PEER: usize = 16;
 /// Most parameters of a received ASCONF processed; the rest are refused
 /// with a resource shortage (the answer must stay bounded).
 const MAX_PROCESSED: usize = 64;
@@ -92,9 +100,21 @@ pub(crate) struct AsconfState {
     /// A peer address it asked us to make primary, applied once a
     /// HEARTBEAT confirms it (RFC 9260 §5.4: no data before).
     pending_primary: Option<Box<SocketAddr>>,
+    /// Addresses deleted from the association; boxed on the first deletion
+    /// (an idle association pays a pointer).
+    deleted: Option<Box<Deleted>>,
+}
+
+/// Addresses deleted from an association.
+#[derive(Debug, Default)]
+struct Deleted {
     /// Our addresses deleted from the association (the newest few):
     /// ABORTs arriving there are ignored (§5.3.1).
-    deleted_local: Vec<IpAddr>,
+    local: Vec<IpAddr>,
+    /// Peer addresses the peer deleted, with the end of their grace
+    /// period: no longer destinations, but packets from them still belong
+    /// to the association until then (§5.3, after F13: at most 2 RTO).
+    peer: Vec<(SocketAddr, Instant)>,
 }
 
 impl AsconfState {
@@ -112,6 +132,19 @@ impl AsconfState {
     /// T-4's deadline.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.outstanding.as_ref().map(|o| o.deadline)
+    }
+
+    /// When the grace period of a deleted peer address ends.
+    pub(crate) fn deleted_peer_deadline(&self) -> Option<Instant> {
+        self.deleted.as_ref()?.peer.iter().map(|d| d.1).min()
+    }
+
+    fn deleted_local(&self) -> &[IpAddr] {
+        self.deleted.as_ref().map_or(&[], |d| &d.local)
+    }
+
+    fn deleted_mut(&mut self) -> &mut Deleted {
+        self.deleted.get_or_insert_with(Box::default)
     }
 
     /// Requests not answered yet (queued or outstanding).
@@ -197,7 +230,7 @@ impl Association {
     /// addresses (§5.3.1: the peer answers late packets from it as out of
     /// the blue).
     pub(crate) fn ignores_abort_at(&self, to: IpAddr, packet: &wire::Packet<&[u8]>) -> bool {
-        self.asconf.deleted_local.contains(&to)
+        self.asconf.deleted_local().contains(&to)
             && packet
                 .chunks()
                 .next()
@@ -240,7 +273,7 @@ impl Association {
             // §5.3 F4, F6: the address is no source from now on.
             self.local_addresses.retain(|a| *a != ip);
             self.stop_using_local(ip);
-            let deleted = &mut self.asconf.deleted_local;
+            let deleted = &mut self.asconf.deleted_mut().local;
             if !deleted.contains(&ip) {
                 if deleted.len() >= MAX_DELETED_LOCAL {
                     deleted.remove(0);
@@ -361,20 +394,9 @@ impl Association {
             return false;
         };
         self.stats.timeouts += 1;
-        let event = self
-            .paths
-            .get_mut(last)
-            .and_then(|p| p.on_control_timeout());
-        if let Some(e) = event {
-            self.path_event(ctx, e);
-        }
-        if self.paths.on_association_error() {
+        let Some(next) = self.control_chunk_timeout(ctx, last) else {
             return true;
-        }
-        let next = self
-            .paths
-            .destination_for_retransmission(last)
-            .unwrap_or_else(|| self.data_path());
+        };
         self.send_outstanding_asconf(ctx.now, next);
         false
     }
@@ -412,7 +434,9 @@ impl Association {
         };
         if let Some(ip) = keep.filter(|ip| !self.local_addresses.contains(ip)) {
             self.local_addresses.push(ip);
-            self.asconf.deleted_local.retain(|a| *a != ip);
+            if let Some(d) = self.asconf.deleted.as_mut() {
+                d.local.retain(|a| *a != ip);
+            }
         }
         ctx.emit(self.id, Event::AddressRequestResult { request, outcome });
     }
@@ -441,7 +465,7 @@ impl Association {
             return;
         };
         // A5: the peer answered; clear the error counters.
-        if let Some(e) = self.paths.on_data_acked(o.path, true) {
+        if let Some(e) = self.paths.on_data_acked(o.path, ctx.now, true) {
             self.path_event(ctx, e);
         }
         // A6: answers by correlation id, in request order.
@@ -660,13 +684,17 @@ impl Association {
         }
         match self.paths.add(addr, None, false) {
             Ok(id) => {
+                // Back before its grace period ended: it stays.
+                if let Some(d) = self.asconf.deleted.as_mut() {
+                    d.peer.retain(|d| d.0 != addr);
+                }
                 // F14, RFC 9260 §5.4: unconfirmed, probed at once.
                 let r = self.rng.next_u32();
                 if let Some(p) = self.paths.get_mut(id) {
                     p.start_heartbeats(ctx.now, r);
                 }
                 self.paths_changed = true;
-                self.address_change(ctx, addr, PeerAddressState::Added);
+                self.address_change(ctx, addr, PeerAddressState::Added, PEER);
                 Answer::Success
             }
             // F9.
@@ -729,7 +757,12 @@ impl Association {
                 let _ = self.paths.force_primary(new);
             }
             let address = self.path_addr(new);
-            self.address_change(ctx, address, PeerAddressState::MadePrimary);
+            self.address_change(
+                ctx,
+                address,
+                PeerAddressState::MadePrimary,
+                AddressChangeReason::PrimaryDeleted,
+            );
         }
         // Data outstanding on the removed path is sent again elsewhere
         // (as after a T3-rtx expiry there, RFC 9260 §6.3.3 E3); the
@@ -739,14 +772,46 @@ impl Association {
             return;
         };
         let address = path.remote();
+        // §5.3 (after F13): the peer may have sent packets from the address
+        // before it deleted it; they may arrive after the ASCONF. We hold
+        // the address valid as a source for 2 RTO of its path, the most
+        // the RFC allows, so such late DATA is taken rather than answered
+        // with an ABORT (which the peer would ignore, §5.3.1) and sent
+        // again. It is no destination from now on (F13).
+        let grace = path.current_rto().saturating_mul(2);
+        let held = &mut self.asconf.deleted_mut().peer;
+        if held.len() >= MAX_DELETED_PEER {
+            let oldest = held.remove(0);
+            self.removed_peer_addresses.push(oldest.0);
+        }
+        let held = &mut self.asconf.deleted_mut().peer;
+        held.push((address, ctx.now + grace));
         if self.last_data_path == Some(id) {
             self.last_data_path = None;
         }
         if self.asconf.pending_primary.as_deref() == Some(&address) {
             self.asconf.pending_primary = None;
         }
-        self.removed_peer_addresses.push(address);
-        self.address_change(ctx, address, PeerAddressState::Removed);
+        self.address_change(ctx, address, PeerAddressState::Removed, PEER);
+    }
+
+    /// Ends the grace periods that are over: packets from those addresses
+    /// are out of the blue from now on (RFC 5061 §5.3 F13).
+    pub(crate) fn end_deleted_peer_grace(&mut self, now: Instant) {
+        let Some(d) = self.asconf.deleted.as_mut() else {
+            return;
+        };
+        let mut i = 0;
+        while let Some(&(address, until)) = d.peer.get(i) {
+            if until > now {
+                i += 1;
+                continue;
+            }
+            d.peer.remove(i);
+            if self.paths.find(&address).is_none() {
+                self.removed_peer_addresses.push(address);
+            }
+        }
     }
 
     /// Set Primary Address from the peer (§4.2.4, §5.4).
@@ -759,7 +824,7 @@ impl Association {
         match self.paths.set_primary(id) {
             Ok(()) => {
                 self.asconf.pending_primary = None;
-                self.address_change(ctx, addr, PeerAddressState::MadePrimary);
+                self.address_change(ctx, addr, PeerAddressState::MadePrimary, PEER);
             }
             // RFC 9260 §5.4: primary once a HEARTBEAT confirms it.
             Err(_) => self.asconf.pending_primary = Some(Box::new(addr)),
@@ -775,12 +840,25 @@ impl Association {
             && self.paths.set_primary(id).is_ok()
         {
             self.asconf.pending_primary = None;
-            self.address_change(ctx, addr, PeerAddressState::MadePrimary);
+            self.address_change(ctx, addr, PeerAddressState::MadePrimary, PEER);
         }
     }
 
-    fn address_change(&self, ctx: &mut Ctx<'_>, address: SocketAddr, state: PeerAddressState) {
-        ctx.emit(self.id, Event::PeerAddressChange { address, state });
+    fn address_change(
+        &self,
+        ctx: &mut Ctx<'_>,
+        address: SocketAddr,
+        state: PeerAddressState,
+        reason: AddressChangeReason,
+    ) {
+        ctx.emit(
+            self.id,
+            Event::PeerAddressChange {
+                address,
+                state,
+                reason,
+            },
+        );
     }
 }
 

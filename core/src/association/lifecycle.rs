@@ -13,7 +13,7 @@ use crate::event::{AssociationId, CloseReason, Event, SendOptions};
 use crate::stats::AssociationState as S;
 use core::time::Duration;
 
-use crate::time::Instant;
+use crate::time::{earliest, Instant};
 use crate::types::{StreamId, Tsn, VerificationTag};
 use crate::wire::{self, Chunk, ErrorCause, InitChunk};
 
@@ -221,6 +221,7 @@ impl Association {
             send_zero_checksum: self.config.zero_checksum && caps.zero_checksum,
             accept_zero_checksum: self.config.zero_checksum,
         };
+        self.rtx.set_i_data(self.negotiated.i_data);
         self.sendq.set_outbound_streams(outbound);
         self.reasm = crate::rx::ReassemblyQueue::new(self.peer_initial_tsn, self.reasm_config());
         self.asconf =
@@ -674,15 +675,24 @@ impl Association {
         if self.closed {
             return None;
         }
-        // Called after every packet: a plain chain of comparisons (an
-        // iterator over an array of options compiled to ~1000 instructions).
-        let mut d = earlier(self.t1.deadline, self.t2.deadline);
-        d = earlier(d, self.t5.deadline);
-        d = earlier(d, self.reconfig.deadline());
-        d = earlier(d, self.tracker.sack_deadline());
-        d = earlier(d, self.paths_next_deadline());
-        d = earlier(d, self.asconf.deadline());
-        earlier(d, self.autoclose_deadline())
+        // Called after every packet: conditional moves, no branches.
+        earliest([
+            self.t1.deadline,
+            self.t2.deadline,
+            self.t5.deadline,
+            self.reconfig.deadline(),
+            self.tracker.sack_deadline(),
+            self.paths_next_deadline(),
+            self.asconf.deadline(),
+            self.asconf.deleted_peer_deadline(),
+            self.autoclose_deadline(),
+        ])
+    }
+
+    /// Whether queuing a message may move a deadline: only the autoclose
+    /// timer, which counts from the last activity, depends on it.
+    pub(crate) fn send_moves_deadline(&self) -> bool {
+        self.config.autoclose.is_some()
     }
 
     fn autoclose_deadline(&self) -> Option<Instant> {
@@ -735,6 +745,7 @@ impl Association {
             self.fail_unreachable(ctx);
             return;
         }
+        self.end_deleted_peer_grace(now);
         self.rtx.expire(now);
         self.sendq_expire(now);
         self.report_failed(ctx);
@@ -864,6 +875,8 @@ impl Association {
             .enqueue(msg, now)
             .map_err(|e| self.map_send_error(e))?;
         self.dry_reported = false;
+        // The only deadline queuing moves (autoclose): the endpoint skips
+        // recomputing deadlines after a send otherwise (send_moves_deadline).
         self.last_activity = now;
         Ok(())
     }
@@ -974,14 +987,6 @@ fn tracker_config(config: &AssociationConfig) -> crate::rx::DataTrackerConfig {
 fn _unused(_: CookieError, _: &PeerInit) {}
 
 /// The earlier of two optional deadlines.
-fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
 /// The largest T1-init / T1-cookie timeout: `max_init_timeout` (RFC 6458
 /// §8.1.3 `sinit_max_init_timeo`), else RTO.Max.
 fn t1_cap(config: &AssociationConfig) -> Duration {

@@ -93,6 +93,20 @@ impl Association {
         if self.state == S::Closed {
             return None;
         }
+        if self.nothing_to_send() {
+            // The host polls until it gets `None`: that last poll skips
+            // building a packet that would stay empty. What a transmit
+            // round does even when it sends nothing still happens: the idle
+            // cwnd decay (§7.2.1) and fixing the burst's base (§6.1 D).
+            if self.may_send_data() && buf.len() >= wire::HEADER_LEN {
+                let path = self.packet_path();
+                if let Some(p) = self.paths.get_mut(path) {
+                    p.refresh_idle(now);
+                    p.round_send_limit();
+                }
+            }
+            return self.heartbeat_packet(now, buf);
+        }
 
         let path = self.packet_path();
         let dest = self.path_addr(path);
@@ -246,6 +260,26 @@ impl Association {
         })
     }
 
+    /// No chunk of any kind is waiting, except perhaps a HEARTBEAT: the
+    /// packet `poll_transmit` would build stays empty. Each condition
+    /// mirrors one step of `poll_transmit`; the SACK timer alone does not
+    /// send a SACK (only bundled with another chunk, or when due).
+    fn nothing_to_send(&self) -> bool {
+        let cookie_echo = self.state == S::CookieEchoed && self.cookie_echo_pending;
+        let data =
+            self.may_send_data() && (self.rtx.has_retransmissions() || !self.sendq.is_empty());
+        let pending = !self.control.is_empty()
+            || cookie_echo
+            || self.need_cookie_ack
+            || self.need_shutdown_ack
+            || self.need_shutdown
+            || self.need_forward_tsn
+            || self.fast_retransmit_pending
+            || self.tracker.sack_due_now()
+            || data;
+        !pending
+    }
+
     fn may_send_data(&self) -> bool {
         matches!(
             self.state,
@@ -367,7 +401,7 @@ impl Association {
             let max_payload = room - header;
             if let Some((tsn, frag)) = self.rtx.next_retransmission(now, pi, max_payload) {
                 self.emit_data(w, tsn, &frag);
-                sent_bytes += header + frag.data.len();
+                sent_bytes += self.rtx.chunk_size(frag.data.len());
                 self.stats.retransmissions += 1;
                 sent_any = true;
                 continue;
@@ -376,9 +410,10 @@ impl Association {
                 // Retransmissions waiting that do not fit: next packet.
                 break;
             }
-            if path != self.data_path() {
-                // A packet of retransmissions to an alternate path: new
-                // data goes to the data path (§6.4), in the next packet.
+            if self.sendq.is_empty() || path != self.data_path() {
+                // Nothing new to send; or a packet of retransmissions to an
+                // alternate path: new data goes to the data path (§6.4), in
+                // the next packet.
                 break;
             }
             // §6.1 B: the peer's window. With data outstanding, new data
@@ -426,7 +461,7 @@ impl Association {
             }
             let tsn = self.rtx.next_tsn();
             self.emit_data(w, tsn, &frag);
-            sent_bytes += header + frag.data.len();
+            sent_bytes += self.rtx.chunk_size(frag.data.len());
             let assigned = self.rtx.add_sent(frag, pi, now);
             debug_assert_eq!(assigned, tsn);
             sent_any = true;

@@ -9,9 +9,10 @@ use rand_chacha::rand_core::RngCore;
 
 use crate::config::AssociationConfig;
 use crate::congestion::CongestionController;
-use crate::event::{Event, PeerAddressState};
+use crate::event::{AddressChangeReason, Event, PeerAddressState};
 use crate::path::{
-    PathConfig, PathEvent, PathEventKind, PathId, PathSet, PathSetConfig, PathState, RtoConfig,
+    PathConfig, PathEvent, PathEventKind, PathEventReason, PathId, PathSet, PathSetConfig,
+    PathState, RtoConfig,
 };
 use crate::stats::{PathState as PublicPathState, PathStats};
 use crate::time::Instant;
@@ -53,6 +54,7 @@ pub(crate) fn new_path_set(remotes: &[SocketAddr], cfg: &AssociationConfig) -> P
             },
         },
         association_max_retrans: cfg.max_association_retransmits,
+        primary_switchover: cfg.primary_switchover,
         ..PathSetConfig::default()
     };
     let first = remotes
@@ -75,6 +77,16 @@ fn public_state(e: PathEventKind) -> PeerAddressState {
     }
 }
 
+fn public_reason(r: PathEventReason) -> AddressChangeReason {
+    match r {
+        PathEventReason::HeartbeatAck => AddressChangeReason::HeartbeatAck,
+        PathEventReason::DataAcked => AddressChangeReason::DataAcked,
+        PathEventReason::RetransmissionTimeout => AddressChangeReason::RetransmissionTimeout,
+        PathEventReason::HeartbeatTimeout => AddressChangeReason::HeartbeatTimeout,
+        PathEventReason::AsconfTimeout => AddressChangeReason::AsconfTimeout,
+    }
+}
+
 impl Association {
     pub(crate) fn path_event(&self, ctx: &mut Ctx<'_>, e: PathEvent) {
         if let Some(p) = self.paths.get(e.path) {
@@ -83,6 +95,7 @@ impl Association {
                 Event::PeerAddressChange {
                     address: p.remote(),
                     state: public_state(e.kind),
+                    reason: public_reason(e.reason),
                 },
             );
         }
@@ -159,7 +172,9 @@ impl Association {
                 }
             }
             if info.newly_acked_bytes > 0 {
-                event = self.paths.on_data_acked(id, true);
+                event = self
+                    .paths
+                    .on_data_acked(id, ctx.now, info.acked_sent_only_here);
             }
             if let Some(e) = event {
                 self.path_event(ctx, e);
@@ -234,6 +249,7 @@ impl Association {
             if let Some(e) = out.event {
                 self.path_event(ctx, e);
             }
+            self.switched_over(ctx, out.new_primary);
             if out.association_failed {
                 return true;
             }
@@ -253,7 +269,52 @@ impl Association {
         if let Some(e) = out.event {
             self.path_event(ctx, e);
         }
+        self.switched_over(ctx, out.new_primary);
         out.association_failed
+    }
+
+    /// A control chunk's retransmission timer (ASCONF's T-4, RE-CONFIG's
+    /// Re-configuration Timer) expired for the chunk last sent to `last`:
+    /// as for T3-rtx (§6.3.3 E1-E2) the path's RTO backs off and both its
+    /// error counter and the association's grow (§8.1, §8.2). Returns the
+    /// destination for the retransmission (another active path if there is
+    /// one, §6.4.1), or `None` when the association failed.
+    pub(crate) fn control_chunk_timeout(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        last: PathId,
+    ) -> Option<PathId> {
+        let event = self
+            .paths
+            .get_mut(last)
+            .and_then(|p| p.on_control_timeout());
+        if let Some(e) = event {
+            self.path_event(ctx, e);
+        }
+        let new_primary = self.paths.switch_over(last);
+        self.switched_over(ctx, new_primary);
+        if self.paths.on_association_error() {
+            return None;
+        }
+        Some(
+            self.paths
+                .destination_for_retransmission(last)
+                .unwrap_or_else(|| self.data_path()),
+        )
+    }
+
+    /// Reports a Primary Path Switchover (RFC 7829 §5).
+    pub(crate) fn switched_over(&self, ctx: &mut Ctx<'_>, new_primary: Option<PathId>) {
+        if let Some(id) = new_primary {
+            ctx.emit(
+                self.id,
+                Event::PeerAddressChange {
+                    address: self.path_addr(id),
+                    state: PeerAddressState::MadePrimary,
+                    reason: AddressChangeReason::PrimarySwitchover,
+                },
+            );
+        }
     }
 
     /// Starts heartbeats on every path once the association is

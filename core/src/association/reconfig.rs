@@ -1,20 +1,31 @@
 //! Stream re-configuration (RFC 6525): the RE-CONFIG chunk's requests and
 //! responses, both as sender (§5.1) and as receiver (§5.2).
 //!
-//! We send two kinds of request, one at a time (§5.1.1): Outgoing SSN
-//! Reset (for [`crate::Endpoint::reset_streams`] and in answer to the
-//! peer's Incoming SSN Reset) and Add Outgoing Streams (for
-//! [`crate::Endpoint::add_streams`] and in answer to the peer's Add
-//! Incoming Streams). We answer every request type; SSN/TSN Reset is always
-//! denied.
+//! We send every request type, one RE-CONFIG chunk at a time (§5.1.1):
+//! Outgoing SSN Reset (for [`crate::Endpoint::reset_streams`] and in answer
+//! to the peer's Incoming SSN Reset), Incoming SSN Reset (alone or with an
+//! Outgoing one, [`crate::Endpoint::reset_streams_with`]), Add Outgoing and
+//! Add Incoming Streams ([`crate::Endpoint::add_streams_with`]; Add
+//! Outgoing also in answer to the peer's Add Incoming) and SSN/TSN Reset
+//! ([`crate::Endpoint::reset_association`]). We answer every request type;
+//! SSN/TSN Reset only when the policy allows it.
+//!
+//! SSN/TSN reset and lost messages: the requester holds its new messages
+//! and sends the request only once everything it sent was acknowledged
+//! (§5.1.4 C2 allows abandoning instead; we never do); until the answer it
+//! holds the peer's DATA too, and the answer's Sender's Next TSN splits it
+//! into before and after the reset. The receiver answers "In progress"
+//! while it has DATA in flight, holding its new messages, and performs the
+//! reset when the request comes again with nothing in flight.
 
-use crate::event::{Event, ReconfigResult, StreamDirection};
+use crate::event::{Event, ReconfigResult, ResetDirection, StreamDirection};
+use crate::path::PathId;
 use crate::stats::AssociationState as S;
 use crate::types::{StreamId, Tsn};
 use crate::wire::{self, param_type, Chunk, List, Param};
 
 use super::input::encode_simple;
-use super::{Association, Control, Ctx, Timer};
+use super::{Association, Control, Ctx};
 
 /// Result codes of the Re-configuration Response (RFC 6525 §4.4, Table 3).
 pub(crate) mod result {
@@ -37,36 +48,97 @@ pub(crate) mod result {
 const OUTGOING_RESET_OVERHEAD: usize = 20;
 /// The SCTP common header.
 const COMMON_HEADER: usize = 12;
+/// How far an SSN/TSN reset moves the peer's TSNs: half the number space
+/// (RFC 6525 §5.2.4 G1 and §5.1.7 D4: "plus 2^31"), so that any DATA chunk
+/// of before the reset, arriving late, is behind or far outside the
+/// window.
+const TSN_RESET_JUMP: u32 = 1 << 31;
 
-/// A request of ours.
+/// A request parameter of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Request {
     /// Outgoing SSN Reset Request for these streams (never empty).
     OutgoingReset(Vec<StreamId>),
+    /// Incoming SSN Reset Request (§4.2) for these streams (empty: all).
+    IncomingReset(Vec<StreamId>),
     /// Add Outgoing Streams Request.
     AddOutgoing(u16),
+    /// Add Incoming Streams Request (§4.6).
+    AddIncoming(u16),
+    /// SSN/TSN Reset Request (§4.3).
+    AssocReset,
 }
 
-/// The request in flight (§5.1.1: at most one).
+/// The RE-CONFIG chunk in flight (§5.1.1: at most one), with one or two
+/// requests (§3.1: Outgoing and Incoming SSN Reset, or Add Outgoing and
+/// Add Incoming Streams).
 #[derive(Debug)]
 struct Outstanding {
-    sn: u32,
-    request: Request,
+    /// The requests not answered yet, by sequence number; the timer runs
+    /// until both are (§5.2.7 H1).
+    parts: [Option<(u32, Request)>; 2],
     /// The encoded RE-CONFIG chunk, for retransmission.
     chunk: Vec<u8>,
     /// The peer answered "In progress" (§5.2.7 H2): retransmissions do not
     /// count as errors.
     in_progress: bool,
+    /// Where it was last sent: a timeout counts against this path too
+    /// (§5.1.1, RFC 9260 §6.3.3 E1, §8.2).
+    path: PathId,
+    /// When the Re-configuration Timer (§5.1.1) expires; it runs exactly
+    /// while a request is in flight, so it lives here (an idle association
+    /// pays nothing for it).
+    deadline: crate::time::Instant,
 }
 
-/// An Outgoing SSN Reset Request waiting for the messages queued before it
-/// to get their TSNs (§5.1.2 A1–A3).
+impl Outstanding {
+    /// Whether an unanswered request matches `f`.
+    fn find_kind(&self, f: impl Fn(&Request) -> bool) -> bool {
+        self.parts.iter().flatten().any(|(_, r)| f(r))
+    }
+
+    /// The unanswered request numbered `sn`.
+    fn find(&self, sn: u32) -> Option<&Request> {
+        self.parts
+            .iter()
+            .flatten()
+            .find(|(s, _)| *s == sn)
+            .map(|p| &p.1)
+    }
+
+    /// Takes the first unanswered request that `pick` selects, returning
+    /// it with whether none is left.
+    fn take(&mut self, mut pick: impl FnMut(u32, &Request) -> bool) -> Option<(Request, bool)> {
+        let slot = self
+            .parts
+            .iter_mut()
+            .find(|p| p.as_ref().is_some_and(|(s, r)| pick(*s, r)))?;
+        let (_, r) = slot.take()?;
+        Some((r, self.parts.iter().all(Option::is_none)))
+    }
+}
+
+/// A request of ours waiting before it can be sent.
 #[derive(Debug)]
-struct PendingReset {
-    streams: Vec<StreamId>,
-    /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4), or
-    /// the peer's last request sequence number.
-    response_seq: u32,
+enum Pending {
+    /// An Outgoing SSN Reset Request waiting for the messages queued before
+    /// it to get their TSNs (§5.1.2 A1–A3).
+    Streams {
+        streams: Vec<StreamId>,
+        /// The peer's Incoming SSN Reset Request this answers (§5.1.2 A4),
+        /// or the peer's last request sequence number.
+        response_seq: u32,
+        /// An Incoming SSN Reset Request to send along (§5.1.3 B3), for
+        /// these streams (empty: all).
+        incoming: Option<Vec<StreamId>>,
+    },
+    /// An SSN/TSN Reset Request waiting for everything we sent to be
+    /// acknowledged (§5.1.4 C2); new messages are held meanwhile.
+    Association,
+    /// Not ours: the peer's SSN/TSN Reset Request `sn`, answered "In
+    /// progress" while our DATA is in flight; our new messages are held,
+    /// and no request of ours may start.
+    PeerAssociation { sn: u32 },
 }
 
 /// The peer's Outgoing SSN Reset Request waiting for our cumulative TSN ack
@@ -90,13 +162,15 @@ pub(crate) struct ReconfigState {
     /// The results of the peer's last two requests (a RE-CONFIG chunk holds
     /// up to two), answered again when they are retransmitted (§5.2.1).
     last_results: [Option<(u32, u32)>; 2],
+    /// The sequence number, Sender's Next TSN and Receiver's Next TSN of
+    /// the last SSN/TSN Reset Request we performed, for its
+    /// retransmissions (§5.2.1). Boxed: rarely used.
+    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn)>>,
     // Boxed: an idle association pays a pointer each, not the requests
     // (issue 3's idle-size budget).
-    pending: Option<Box<PendingReset>>,
+    pending: Option<Box<Pending>>,
     outstanding: Option<Box<Outstanding>>,
     deferred: Option<Box<DeferredReset>>,
-    /// The Re-configuration Timer (§5.1.1).
-    timer: Timer,
 }
 
 impl ReconfigState {
@@ -107,7 +181,7 @@ impl ReconfigState {
 
     /// When the Re-configuration Timer expires.
     pub(crate) fn deadline(&self) -> Option<crate::time::Instant> {
-        self.timer.deadline
+        self.outstanding.as_ref().map(|o| o.deadline)
     }
 
     fn record(&mut self, sn: u32, result: u32) {
@@ -174,6 +248,33 @@ fn encode_reconfig(params: &[Param<'_>]) -> Vec<u8> {
     }))
 }
 
+/// The parameter of request `r` numbered `sn`.
+fn request_param((sn, r): &(u32, Request), response_seq: u32, last_tsn: Tsn) -> Param<'_> {
+    let request_seq = *sn;
+    match r {
+        // §5.1.4 C3: alone in its chunk (never paired).
+        Request::AssocReset => Param::SsnTsnResetRequest { request_seq },
+        Request::OutgoingReset(streams) => Param::OutgoingSsnResetRequest {
+            request_seq,
+            response_seq,
+            last_tsn,
+            streams: List::Items(streams),
+        },
+        Request::IncomingReset(streams) => Param::IncomingSsnResetRequest {
+            request_seq,
+            streams: List::Items(streams),
+        },
+        Request::AddOutgoing(n) => Param::AddOutgoingStreams {
+            request_seq,
+            new_streams: *n,
+        },
+        Request::AddIncoming(n) => Param::AddIncomingStreams {
+            request_seq,
+            new_streams: *n,
+        },
+    }
+}
+
 /// Sorted, without duplicates.
 fn normalize(streams: &[StreamId]) -> Vec<StreamId> {
     let mut v = streams.to_vec();
@@ -207,38 +308,56 @@ impl Association {
         Ok(())
     }
 
-    /// The RESET STREAMS primitive for outgoing streams (RFC 6525 §5.1.2).
+    /// The RESET STREAMS primitive (RFC 6525 §5.1.2 for our outgoing
+    /// streams, §5.1.3 for the peer's, both in one chunk when both).
     pub(crate) fn reset_streams(
         &mut self,
         ctx: &mut Ctx<'_>,
         streams: &[StreamId],
+        direction: ResetDirection,
     ) -> Result<(), crate::Error> {
         self.reconfig_usable()?;
-        if streams.is_empty() {
+        let outgoing = direction != ResetDirection::Incoming;
+        let incoming = direction != ResetDirection::Outgoing;
+        if streams.is_empty() && outgoing {
             return Err(crate::Error::InvalidReconfig(
-                "list at least one stream to reset",
+                "list at least one stream to reset (only the peer's streams can be reset all at once, with an empty list and ResetDirection::Incoming)",
             ));
         }
-        if let Some(&stream) = streams.iter().find(|s| s.0 >= self.outbound_streams) {
+        let limit = match direction {
+            ResetDirection::Outgoing => self.outbound_streams,
+            ResetDirection::Incoming => self.inbound_streams,
+            ResetDirection::Both => self.outbound_streams.min(self.inbound_streams),
+        };
+        if let Some(&stream) = streams.iter().find(|s| s.0 >= limit) {
             return Err(crate::Error::InvalidStream {
                 stream,
-                streams: self.outbound_streams,
+                streams: limit,
             });
         }
         let streams = normalize(streams);
+        // Each list costs 2 bytes a stream; the Incoming SSN Reset Request
+        // 8 bytes more (§4.2).
+        let lists = usize::from(outgoing) + usize::from(incoming);
         let room = self
             .config
             .mtu
-            .saturating_sub(COMMON_HEADER + OUTGOING_RESET_OVERHEAD)
-            / 2;
+            .saturating_sub(COMMON_HEADER + OUTGOING_RESET_OVERHEAD + 8)
+            / (2 * lists);
         if streams.len() > room {
             return Err(crate::Error::InvalidReconfig(
                 "too many streams for one request (it must fit one packet): reset them in several calls",
             ));
         }
+        if !outgoing {
+            // Nothing of ours waits: it goes now.
+            self.send_request(ctx.now, Request::IncomingReset(streams), None, 0);
+            return Ok(());
+        }
         let response_seq = self.peer_last_request_sn();
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(Box::new(PendingReset {
+        self.reconfig.pending = Some(Box::new(Pending::Streams {
+            incoming: incoming.then(|| streams.clone()),
             streams,
             response_seq,
         }));
@@ -246,18 +365,60 @@ impl Association {
         Ok(())
     }
 
-    /// The ADD STREAMS primitive for outgoing streams (RFC 6525 §5.1.5).
-    pub(crate) fn add_streams(&mut self, ctx: &mut Ctx<'_>, n: u16) -> Result<(), crate::Error> {
+    /// The SSN/TSN reset primitive (RFC 6525 §5.1.4; RFC 6458-style
+    /// SCTP_RESET_ASSOC): new messages are held from now on, the request
+    /// goes out once everything sent was acknowledged (C2), and the
+    /// answer applies the new TSNs (§5.2.7 H5).
+    pub(crate) fn reset_association(&mut self, ctx: &mut Ctx<'_>) -> Result<(), crate::Error> {
         self.reconfig_usable()?;
-        if n == 0 {
+        self.sendq.pause_all();
+        self.reconfig.pending = Some(Box::new(Pending::Association));
+        self.reconfig_progress(ctx.now);
+        Ok(())
+    }
+
+    /// Nothing of ours is in flight or half sent, and new messages are held:
+    /// the TSNs may be reset (§5.1.4 C2, §5.2.4 G3).
+    fn tsns_quiet(&self) -> bool {
+        self.sendq.all_paused()
+            && self.sendq.streams_paused_and_drained()
+            && self.rtx.cum_ack().next() == self.rtx.next_tsn()
+    }
+
+    /// The ADD STREAMS primitive (RFC 6525 §5.1.5 for outgoing streams,
+    /// §5.1.6 for incoming ones, both in one chunk when both).
+    pub(crate) fn add_streams(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        incoming: u16,
+        outgoing: u16,
+    ) -> Result<(), crate::Error> {
+        self.reconfig_usable()?;
+        if incoming == 0 && outgoing == 0 {
             return Err(crate::Error::InvalidReconfig("add at least one stream"));
         }
-        if u32::from(self.outbound_streams) + u32::from(n) > 65535 {
+        if u32::from(self.outbound_streams) + u32::from(outgoing) > 65535 {
             return Err(crate::Error::InvalidReconfig(
                 "an association has at most 65535 outbound streams",
             ));
         }
-        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        if u32::from(self.inbound_streams) + u32::from(incoming)
+            > u32::from(self.config.max_inbound_streams)
+        {
+            // We would deny the peer's Add Outgoing Streams Request (§5.2.5).
+            return Err(crate::Error::InvalidReconfig(
+                "more inbound streams than AssociationConfig::max_inbound_streams: raise it first",
+            ));
+        }
+        let add_in = (incoming > 0).then_some(Request::AddIncoming(incoming));
+        match (outgoing > 0).then_some(Request::AddOutgoing(outgoing)) {
+            Some(out) => self.send_request(ctx.now, out, add_in, 0),
+            None => {
+                if let Some(r) = add_in {
+                    self.send_request(ctx.now, r, None, 0);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -270,22 +431,31 @@ impl Association {
             .wrapping_sub(1)
     }
 
-    /// Numbers, encodes and sends a request, starting the timer (§5.1.1).
-    fn send_request(&mut self, now: crate::time::Instant, request: Request, response_seq: u32) {
-        let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
-        self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
-        let chunk = match &request {
-            Request::OutgoingReset(streams) => encode_reconfig(&[Param::OutgoingSsnResetRequest {
-                request_seq: sn,
-                response_seq,
-                // §5.1.2 A3: the next TSN we assign minus 1.
-                last_tsn: self.rtx.next_tsn().prev(),
-                streams: List::Items(streams),
-            }]),
-            Request::AddOutgoing(n) => encode_reconfig(&[Param::AddOutgoingStreams {
-                request_seq: sn,
-                new_streams: *n,
-            }]),
+    /// Numbers (one sequence number each, §5.1.2 A1, §5.1.3 B1, §5.1.4
+    /// C1), encodes and sends one or two requests in one chunk, starting
+    /// the timer (§5.1.1).
+    fn send_request(
+        &mut self,
+        now: crate::time::Instant,
+        first: Request,
+        second: Option<Request>,
+        response_seq: u32,
+    ) {
+        let mut next_sn = || {
+            let sn = self.local_initial_tsn.0.wrapping_add(self.reconfig.sent);
+            self.reconfig.sent = self.reconfig.sent.wrapping_add(1);
+            sn
+        };
+        let parts = [Some((next_sn(), first)), second.map(|r| (next_sn(), r))];
+        // §5.1.2 A3: the next TSN we assign minus 1.
+        let last_tsn = self.rtx.next_tsn().prev();
+        let chunk = match &parts {
+            [Some(a), Some(b)] => encode_reconfig(&[
+                request_param(a, response_seq, last_tsn),
+                request_param(b, response_seq, last_tsn),
+            ]),
+            [Some(a), None] => encode_reconfig(&[request_param(a, response_seq, last_tsn)]),
+            _ => return,
         };
         self.queue_control(Control {
             bytes: chunk.clone(),
@@ -294,26 +464,54 @@ impl Association {
             to: None,
         });
         self.reconfig.outstanding = Some(Box::new(Outstanding {
-            sn,
-            request,
+            parts,
             chunk,
             in_progress: false,
+            path: self.paths.primary(),
+            deadline: now + self.primary_rto(),
         }));
-        self.reconfig.timer.stop();
-        self.reconfig.timer.start(now + self.primary_rto());
     }
 
     /// Sends a waiting Outgoing SSN Reset Request once everything queued
     /// before it has its TSN (§5.1.2 A3). Called before building packets.
     pub(crate) fn reconfig_progress(&mut self, now: crate::time::Instant) {
-        if self.reconfig.pending.is_none()
-            || self.reconfig.outstanding.is_some()
-            || !self.sendq.streams_paused_and_drained()
-        {
+        if self.reconfig.outstanding.is_some() {
             return;
         }
-        if let Some(p) = self.reconfig.pending.take() {
-            self.send_request(now, Request::OutgoingReset(p.streams), p.response_seq);
+        let ready = match self.reconfig.pending.as_deref() {
+            None => return,
+            Some(Pending::Streams { .. }) => self.sendq.streams_paused_and_drained(),
+            // A deferred reset of the peer's streams refers to the TSNs
+            // in force: let it finish first.
+            Some(Pending::Association) => self.tsns_quiet() && self.reconfig.deferred.is_none(),
+            Some(Pending::PeerAssociation { .. }) => false,
+        };
+        if !ready {
+            return;
+        }
+        match self.reconfig.pending.take().map(|p| *p) {
+            Some(Pending::Streams {
+                streams,
+                response_seq,
+                incoming,
+            }) => self.send_request(
+                now,
+                Request::OutgoingReset(streams),
+                incoming.map(Request::IncomingReset),
+                response_seq,
+            ),
+            Some(Pending::Association) => {
+                // The peer's DATA from now on may follow its reset (its
+                // answer can come late, §5.2.7 H5): held until the answer
+                // says where the new numbering starts.
+                self.reasm
+                    .defer_reset(self.tracker.cumulative_tsn_ack(), &[]);
+                self.send_request(now, Request::AssocReset, None, 0)
+            }
+            Some(p @ Pending::PeerAssociation { .. }) => {
+                self.reconfig.pending = Some(Box::new(p));
+            }
+            None => {}
         }
     }
 
@@ -321,32 +519,42 @@ impl Association {
     /// against Association.Max.Retrans unless the peer said "In progress"
     /// (§5.2.7 H2). Returns true if the association failed.
     pub(crate) fn on_reconfig_timer(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if self.closed || !self.reconfig.timer.due(ctx.now) {
-            return false;
-        }
         let Some(o) = self.reconfig.outstanding.as_ref() else {
-            self.reconfig.timer.stop();
             return false;
         };
+        if self.closed || o.deadline > ctx.now {
+            return false;
+        }
         let chunk = o.chunk.clone();
         let counts = !o.in_progress;
-        let mut count = self.reconfig.timer.count;
-        if counts {
-            count += 1;
-            if count > self.config.max_association_retransmits {
-                return true;
-            }
-        }
+        let last = o.path;
         self.stats.timeouts += 1;
+        // §5.1.1: as T3-rtx, except after "In progress" (§5.2.7 H2).
+        let next = if counts {
+            match self.control_chunk_timeout(ctx, last) {
+                Some(next) => next,
+                None => return true,
+            }
+        } else {
+            self.paths
+                .destination_for_retransmission(last)
+                .unwrap_or_else(|| self.data_path())
+        };
+        let to = self.path_addr(next);
+        let rto = self
+            .paths
+            .get(next)
+            .map_or(self.config.rto_initial, |p| p.current_rto());
+        if let Some(o) = self.reconfig.outstanding.as_mut() {
+            o.path = next;
+            o.deadline = ctx.now + rto;
+        }
         self.queue_control(Control {
             bytes: chunk,
             alone: false,
             vtag: None,
-            to: None,
+            to: Some(to),
         });
-        let rto = self.backed_off_rto(count.max(1));
-        self.reconfig.timer.start(ctx.now + rto);
-        self.reconfig.timer.count = count;
         false
     }
 
@@ -381,24 +589,40 @@ impl Association {
         }
         let mut responses: [Option<(u32, u32)>; 2] = [None, None];
         let mut tsn_reset = false;
+        // §5.2.1: a chunk with a request is answered with a SACK too, also
+        // when the answer is a request of ours (§5.2.3, §5.2.6).
+        if params
+            .iter()
+            .flatten()
+            .any(|p| !matches!(p, Param::ReconfigResponse { .. }))
+        {
+            self.tracker.force_sack();
+        }
         for (i, p) in params.into_iter().flatten().enumerate() {
             let answer = match p {
                 Param::ReconfigResponse {
                     response_seq,
                     result,
-                    ..
+                    next_tsns,
                 } => {
-                    self.on_reconfig_response(ctx, response_seq, result);
+                    self.on_reconfig_response(ctx, response_seq, result, next_tsns);
                     None
                 }
                 Param::OutgoingSsnResetRequest {
                     request_seq,
+                    response_seq,
                     last_tsn,
                     streams,
-                    ..
-                } => self.peer_request(request_seq, |a| {
-                    a.on_outgoing_reset_request(ctx, request_seq, last_tsn, streams)
-                }),
+                } => {
+                    // §5.1.2 A4, §5.2.3: it answers our Incoming SSN Reset
+                    // Request numbered `response_seq`.
+                    self.request_answered(ctx, |s, r| {
+                        s == response_seq && matches!(r, Request::IncomingReset(_))
+                    });
+                    self.peer_request(request_seq, |a| {
+                        a.on_outgoing_reset_request(ctx, request_seq, last_tsn, streams)
+                    })
+                }
                 Param::IncomingSsnResetRequest {
                     request_seq,
                     streams,
@@ -406,15 +630,31 @@ impl Association {
                     a.on_incoming_reset_request(ctx, request_seq, streams)
                 }),
                 Param::SsnTsnResetRequest { request_seq } => {
-                    // §5.2.4: TSNs are never reset here; "Denied" (§5.2.1:
-                    // an administrative decision).
                     tsn_reset = true;
-                    self.peer_request(request_seq, |_| (Some(result::DENIED), result::DENIED))
+                    let waiting = matches!(
+                        self.reconfig.pending.as_deref(),
+                        Some(Pending::PeerAssociation { sn }) if *sn == request_seq
+                    );
+                    if waiting {
+                        // The retransmission of a request we answered "In
+                        // progress": perform it if we can now.
+                        let r = self.try_assoc_reset(ctx, request_seq);
+                        self.reconfig.update_stored(request_seq, r);
+                        Some((request_seq, r))
+                    } else {
+                        self.peer_request(request_seq, |a| {
+                            a.on_ssn_tsn_reset_request(ctx, request_seq)
+                        })
+                    }
                 }
                 Param::AddOutgoingStreams {
                     request_seq,
                     new_streams,
-                } => self.peer_request(request_seq, |a| a.on_add_outgoing(ctx, new_streams)),
+                } => {
+                    // §5.2.6: it answers our Add Incoming Streams Request.
+                    self.request_answered(ctx, |_, r| matches!(r, Request::AddIncoming(_)));
+                    self.peer_request(request_seq, |a| a.on_add_outgoing(ctx, new_streams))
+                }
                 Param::AddIncomingStreams {
                     request_seq,
                     new_streams,
@@ -450,6 +690,15 @@ impl Association {
         };
         match check {
             SeqCheck::New => {
+                if matches!(
+                    self.reconfig.pending.as_deref(),
+                    Some(Pending::PeerAssociation { .. })
+                ) {
+                    // The peer moved on from its SSN/TSN Reset Request
+                    // (one request at a time, §5.1.1): stop holding ours.
+                    self.reconfig.pending = None;
+                    self.sendq.resume_all();
+                }
                 self.reconfig.received = self.reconfig.received.wrapping_add(1);
                 let (answer, stored) = handle(self);
                 self.reconfig.record(sn, stored);
@@ -464,21 +713,25 @@ impl Association {
     /// Queues one RE-CONFIG chunk with the responses (§5.2.1: "put into one
     /// RE-CONFIG chunk"), and a SACK with it (§5.2.1 implementation note).
     fn send_responses(&mut self, responses: &[Option<(u32, u32)>; 2], tsn_reset: bool) {
-        let next_tsns = tsn_reset.then(|| {
-            (
-                self.rtx.next_tsn(),
-                self.tracker.cumulative_tsn_ack().next(),
-            )
-        });
         let mut params = [Param::EcnCapable, Param::EcnCapable];
         let mut n = 0;
         for (sn, r) in responses.iter().flatten() {
+            // §5.1.7 D3/D4: only in answers to SSN/TSN Reset Requests; a
+            // performed one's TSNs are those it set, also when answered
+            // again (§5.2.1).
+            let next_tsns = tsn_reset.then(|| match self.reconfig.assoc_reset_answer.as_deref() {
+                Some(&(s, sender, receiver)) if s == *sn && *r == result::PERFORMED => {
+                    (sender, receiver)
+                }
+                _ => (
+                    self.rtx.next_tsn(),
+                    self.tracker.cumulative_tsn_ack().next(),
+                ),
+            });
             if let Some(slot) = params.get_mut(n) {
                 *slot = Param::ReconfigResponse {
                     response_seq: *sn,
                     result: *r,
-                    // §5.1.7 D3/D4: only in answers to SSN/TSN Reset
-                    // Requests.
                     next_tsns,
                 };
                 n += 1;
@@ -527,7 +780,14 @@ impl Association {
         let Some(streams) = Self::stream_list(streams, self.inbound_streams) else {
             return denied;
         };
-        if self.reconfig.deferred.is_some() {
+        let ours_in_flight = self
+            .reconfig
+            .outstanding
+            .as_ref()
+            .is_some_and(|o| o.find_kind(|r| matches!(r, Request::AssocReset)));
+        if self.reconfig.deferred.is_some() || ours_in_flight {
+            // One deferred reset at a time (our SSN/TSN Reset Request
+            // holds the peer's DATA too).
             let r = result::ALREADY_IN_PROGRESS;
             return (Some(r), r);
         }
@@ -605,14 +865,12 @@ impl Association {
             self.reconfig.pending.as_deref(),
             self.reconfig.outstanding.as_deref(),
         ) {
-            (Some(p), _) => Some(&p.streams),
-            (
-                None,
-                Some(Outstanding {
-                    request: Request::OutgoingReset(s),
-                    ..
-                }),
-            ) => Some(s),
+            (Some(Pending::Streams { streams, .. }), _) => Some(streams),
+            (Some(Pending::Association | Pending::PeerAssociation { .. }), _) => None,
+            (None, Some(o)) => o.parts.iter().flatten().find_map(|(_, r)| match r {
+                Request::OutgoingReset(s) => Some(s),
+                _ => None,
+            }),
             _ => None,
         };
         if let Some(ours) = ours {
@@ -627,12 +885,101 @@ impl Association {
             return (Some(r), r);
         }
         self.sendq.pause_streams(&streams);
-        self.reconfig.pending = Some(Box::new(PendingReset {
+        self.reconfig.pending = Some(Box::new(Pending::Streams {
             streams,
             response_seq: sn,
+            incoming: None,
         }));
         self.reconfig_progress(ctx.now);
         (None, result::PERFORMED)
+    }
+
+    /// §5.2.4: the peer asks to reset both directions' TSNs and SSNs.
+    fn on_ssn_tsn_reset_request(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> (Option<u32>, u32) {
+        if !self.config.reconfig_policy.accept_ssn_tsn_reset {
+            // §5.2.1: an administrative decision.
+            let r = result::DENIED;
+            return (Some(r), r);
+        }
+        if self.reconfig.busy() || self.reconfig.deferred.is_some() {
+            // A request of ours, or a deferred reset of the peer's streams,
+            // is under way: they refer to the TSNs in force.
+            let r = result::ALREADY_IN_PROGRESS;
+            return (Some(r), r);
+        }
+        // Our new messages wait from now on; what is in flight must be
+        // acknowledged first, or the peer would skip it (G3).
+        self.sendq.pause_all();
+        self.reconfig.pending = Some(Box::new(Pending::PeerAssociation { sn }));
+        let r = self.try_assoc_reset(ctx, sn);
+        (Some(r), r)
+    }
+
+    /// Performs the peer's SSN/TSN reset `sn` if nothing of ours is in
+    /// flight (§5.2.4 G1-G5), else answers "In progress" (§5.2.7 H2: the
+    /// peer asks again).
+    fn try_assoc_reset(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> u32 {
+        if !self.tsns_quiet() {
+            return result::IN_PROGRESS;
+        }
+        self.reconfig.pending = None;
+        // G1: the peer's next TSN, 2^31 beyond what we acknowledged.
+        let receiver_next = self.tracker.cumulative_tsn_ack().next().add(TSN_RESET_JUMP);
+        // G2: the highest TSN sent plus 1 (nothing is in flight). Not
+        // further: a requester such as usrsctp applies it as a FORWARD-TSN
+        // within its receive window (a jump aborts the association). Our
+        // DATA sent after the reset may reach the requester before this
+        // answer; as requester we hold such DATA until the answer says
+        // where the new numbering starts (see `send_request`).
+        let sender_next = self.rtx.next_tsn();
+        if self.restart_tsns(ctx, sender_next, receiver_next).is_err() {
+            return result::DENIED;
+        }
+        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next)));
+        ctx.emit(
+            self.id,
+            Event::AssociationReset {
+                local_tsn: sender_next,
+                remote_tsn: receiver_next,
+                result: ReconfigResult::Success,
+            },
+        );
+        result::PERFORMED
+    }
+
+    /// §5.2.4 G3-G5, §5.2.7 H5: our next DATA carries `local_next`, the
+    /// peer's `remote_next`; every stream restarts at SSN/MID 0. Complete
+    /// messages of the peer are delivered first; held messages of ours go
+    /// out with the new numbering.
+    fn restart_tsns(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local_next: Tsn,
+        remote_next: Tsn,
+    ) -> Result<(), ()> {
+        // G3: as a SACK acknowledging everything (nothing is outstanding).
+        self.rtx.restart(local_next);
+        // G4: as a FORWARD-TSN over everything, all streams. The peer's
+        // DATA received already from `remote_next` on (it performed the
+        // reset before its answer reached us) stays received.
+        self.deliver_messages(ctx);
+        let cum = self.tracker.cumulative_tsn_ack();
+        let last = remote_next.prev();
+        let ahead = last.distance(cum);
+        if ahead > 0 && ahead.unsigned_abs() <= u32::from(u16::MAX) {
+            self.tracker.handle_forward_tsn(last);
+        } else if ahead.unsigned_abs() > u32::from(u16::MAX) {
+            self.tracker.restart(remote_next);
+        }
+        if let Err(e) = self.reasm.restart(remote_next) {
+            self.abort_protocol_violation(ctx, &e.to_string());
+            return Err(());
+        }
+        self.deliver_messages(ctx);
+        // G5.
+        self.sendq.reset_all();
+        self.report_failed(ctx);
+        Ok(())
     }
 
     /// §5.2.5: the peer adds streams it sends on (our inbound streams).
@@ -681,36 +1028,46 @@ impl Association {
             let r = result::ALREADY_IN_PROGRESS;
             return (Some(r), r);
         }
-        self.send_request(ctx.now, Request::AddOutgoing(n), 0);
+        self.send_request(ctx.now, Request::AddOutgoing(n), None, 0);
         (None, result::PERFORMED)
     }
 
     /// §5.2.7: the peer answered one of our requests.
-    fn on_reconfig_response(&mut self, ctx: &mut Ctx<'_>, sn: u32, code: u32) {
-        // H1: only the request in flight is answered.
-        if self.reconfig.outstanding.as_ref().map(|o| o.sn) != Some(sn) {
+    fn on_reconfig_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sn: u32,
+        code: u32,
+        next_tsns: Option<(Tsn, Tsn)>,
+    ) {
+        // H1: only a request in flight is answered.
+        if self
+            .reconfig
+            .outstanding
+            .as_ref()
+            .and_then(|o| o.find(sn))
+            .is_none()
+        {
             return;
         }
         if code == result::IN_PROGRESS {
             // H2: wait again, without counting errors.
+            let deadline = ctx.now + self.primary_rto();
             if let Some(o) = self.reconfig.outstanding.as_mut() {
                 o.in_progress = true;
+                o.deadline = deadline;
             }
-            self.reconfig.timer.stop();
-            self.reconfig.timer.start(ctx.now + self.primary_rto());
             return;
         }
-        let Some(o) = self.reconfig.outstanding.take() else {
+        let Some(request) = self.request_answered(ctx, |s, _| s == sn) else {
             return;
         };
-        self.reconfig.timer.stop();
-        self.error_count = 0;
         let outcome = match code {
             result::NOTHING_TO_DO | result::PERFORMED => ReconfigResult::Success,
             result::DENIED => ReconfigResult::Denied,
             _ => ReconfigResult::Failed,
         };
-        match o.request {
+        match request {
             Request::OutgoingReset(streams) => {
                 if outcome == ReconfigResult::Success {
                     // H4: the streams restart at SSN/MID 0; held messages go.
@@ -745,9 +1102,102 @@ impl Association {
                     },
                 );
             }
+            Request::AssocReset => self.on_assoc_reset_response(ctx, outcome, next_tsns),
+            // Success: the peer answers with its own request (§5.2.3,
+            // §5.2.6), whose processing reports the reset or added
+            // streams. Otherwise nothing changes; say so.
+            Request::IncomingReset(streams) if outcome != ReconfigResult::Success => ctx.emit(
+                self.id,
+                Event::StreamsReset {
+                    direction: StreamDirection::Incoming,
+                    streams,
+                    result: outcome,
+                },
+            ),
+            Request::AddIncoming(_) if outcome != ReconfigResult::Success => ctx.emit(
+                self.id,
+                Event::StreamsAdded {
+                    inbound_streams: self.inbound_streams,
+                    outbound_streams: self.outbound_streams,
+                    result: outcome,
+                },
+            ),
+            Request::IncomingReset(_) | Request::AddIncoming(_) => {}
         }
         // Another request may have waited for this one.
         self.reconfig_progress(ctx.now);
+    }
+
+    /// Marks a request of ours answered (§5.2.7 H1), by a response or by
+    /// the peer's own request (§5.2.3, §5.2.6): returns it; the timer
+    /// stops once no request is left.
+    fn request_answered(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        pick: impl FnMut(u32, &Request) -> bool,
+    ) -> Option<Request> {
+        let o = self.reconfig.outstanding.as_mut()?;
+        let (request, done) = o.take(pick)?;
+        let path = o.path;
+        if done {
+            self.reconfig.outstanding = None;
+        }
+        // The peer answered: the path and the association are reachable
+        // (RFC 9260 §8.1, §8.2).
+        if let Some(e) = self.paths.on_data_acked(path, ctx.now, true) {
+            self.path_event(ctx, e);
+        }
+        Some(request)
+    }
+}
+
+impl Association {
+    /// §5.2.7 H5: the answer to our SSN/TSN Reset Request.
+    fn on_assoc_reset_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        outcome: ReconfigResult,
+        next_tsns: Option<(Tsn, Tsn)>,
+    ) {
+        // §5.1.7 D3/D4: a success carries both TSNs; without them nothing
+        // can be reset.
+        let (outcome, tsns) = match (outcome, next_tsns) {
+            (ReconfigResult::Success, Some(t)) => (outcome, Some(t)),
+            (ReconfigResult::Success, None) => (ReconfigResult::Failed, None),
+            (o, _) => (o, None),
+        };
+        let (local_tsn, remote_tsn) = match tsns {
+            // The peer's Sender's Next TSN is the TSN of its next DATA; its
+            // Receiver's Next TSN is ours.
+            Some((peer_next, our_next)) => {
+                if self.restart_tsns(ctx, our_next, peer_next).is_err() {
+                    return;
+                }
+                (our_next, peer_next)
+            }
+            None => {
+                // H3: nothing reset; held messages go with the old
+                // numbering, and so are the peer's DATA held meanwhile.
+                self.sendq.resume_all();
+                if let Err(e) = self.reasm.release_deferred() {
+                    self.abort_protocol_violation(ctx, &e.to_string());
+                    return;
+                }
+                self.deliver_messages(ctx);
+                (
+                    self.rtx.next_tsn(),
+                    self.tracker.cumulative_tsn_ack().next(),
+                )
+            }
+        };
+        ctx.emit(
+            self.id,
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result: outcome,
+            },
+        );
     }
 }
 

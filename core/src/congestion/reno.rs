@@ -104,7 +104,8 @@ impl CongestionController for NewReno {
     }
 
     fn on_ack(&mut self, ack: &AckEvent, _now: Instant) {
-        let grow = self.recovery_exit.is_none() && (ack.burst_limited || self.fully_utilised(ack.flight_size_before));
+        let grow = self.recovery_exit.is_none()
+            && (ack.burst_limited || self.fully_utilised(ack.flight_size_before));
         if ack.bytes_acked > 0 {
             if self.cwnd <= self.ssthresh {
                 // §7.2.1 slow start with byte counting limited to L * PMDCS.

@@ -62,10 +62,7 @@ impl HeartbeatState {
     }
 
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        [self.next_send, self.ack_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        crate::time::earlier(self.next_send, self.ack_deadline)
     }
 
     /// DATA was sent: an active confirmed path is not idle, so its next
@@ -186,6 +183,24 @@ impl Path {
         self.hb.next_send = sends.then(|| now + self.hb.period);
     }
 
+    /// The unanswered HEARTBEAT, if any, no longer counts as a timeout
+    /// (data acknowledged here answered it, see [`Path::on_data_acked`]).
+    /// A late HEARTBEAT ACK still matches its nonce, for the RTT and for
+    /// confirmation.
+    pub(super) fn settle_heartbeat(&mut self) {
+        if self.confirmed {
+            self.hb.ack_deadline = None;
+        }
+    }
+
+    /// Schedules the next HEARTBEAT from `now` at the rate of the path's
+    /// current state, if heartbeats run.
+    pub(super) fn reschedule_heartbeat(&mut self, now: Instant) {
+        if self.hb.running {
+            self.schedule_heartbeat(now);
+        }
+    }
+
     /// Schedules a HEARTBEAT for `now` if heartbeats run for this path.
     pub(super) fn probe_now(&mut self, now: Instant) {
         if self.hb.running && (self.hb.enabled || !self.confirmed) {
@@ -244,9 +259,9 @@ impl Path {
         } else {
             self.mark_active(PathEventReason::HeartbeatAck)
         };
-        if event.is_some() && self.hb.running {
+        if event.is_some() {
             // Leaving the per-RTO probing rate.
-            self.schedule_heartbeat(now);
+            self.reschedule_heartbeat(now);
         }
         Some(HeartbeatAck { rtt, event })
     }

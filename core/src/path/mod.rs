@@ -17,6 +17,15 @@
 //! path until PMTU discovery (RFC 8899) raises it. PMDCS = PMTU - 12 (the
 //! common header).
 //!
+//! Flight size and cwnd count DATA chunks as they are on the wire, chunk
+//! header and padding included: RFC 9260 §3 defines outstanding data as
+//! "the total size of the DATA chunks", §6.1 B compares it with cwnd, and
+//! §7.2.2 counts acknowledged bytes "including the chunk header and the
+//! padding". (The peer's receive window counts user data only, §6.2.1;
+//! that is the tx room's business.) The association's
+//! `RetransmissionQueue::path_bytes_in_flight` counts the same way, so the
+//! two agree.
+//!
 //! # Caller's duties (Karn, timers, windows)
 //!
 //! - RTT samples from DATA go through [`Path::on_rtt_sample`], only for
@@ -56,9 +65,6 @@ pub const DEFAULT_PMTU: usize = 1200;
 
 /// Size of the SCTP common header (RFC 9260 §3.1).
 const COMMON_HEADER_LEN: usize = 12;
-
-/// The I-DATA chunk header (RFC 8260 §2.1), 4 bytes more than DATA's.
-const LARGEST_DATA_HEADER: usize = 20;
 
 /// Most events one burst may answer (a host that hands over very many
 /// packets before polling still gets a bounded burst).
@@ -158,6 +164,8 @@ pub enum PathEventReason {
     RetransmissionTimeout,
     /// A HEARTBEAT was not acknowledged within an RTO.
     HeartbeatTimeout,
+    /// An ASCONF was not acknowledged within an RTO (RFC 5061 §5.1 B1).
+    AsconfTimeout,
 }
 
 /// A state transition of one path, for the association to act on and to
@@ -359,7 +367,8 @@ impl Path {
         self.t3_deadline = None;
     }
 
-    /// Bytes of DATA outstanding on this path.
+    /// Bytes of DATA chunks outstanding on this path (headers and padding
+    /// included): its flightsize (RFC 9260 §3).
     pub fn flight_size(&self) -> usize {
         self.flight_size
     }
@@ -394,17 +403,14 @@ impl Path {
     /// often the host polls. A packet may be sent
     /// while the flight size is below the limit (§6.1 B).
     ///
-    /// A full packet is counted as its user data (PMDCS less the 20-byte
-    /// I-DATA header, the larger chunk header), because the association
-    /// compares the limit with the user data in flight; with the DATA
-    /// header's 16 bytes the 4 chunk headers of a burst would leave room
-    /// for a fifth packet.
+    /// A full packet counts as PMDCS: the DATA chunks of one packet, as the
+    /// flight size counts them (module docs), add up to at most that.
     pub fn round_send_limit(&mut self) -> usize {
         let base = *self.burst_base.get_or_insert(self.flight_size);
         if self.max_burst == 0 {
             return self.cc.cwnd();
         }
-        let per_packet = self.pmdcs().saturating_sub(LARGEST_DATA_HEADER).max(1);
+        let per_packet = self.pmdcs().max(1);
         let burst = per_packet
             .saturating_mul(self.max_burst as usize)
             .saturating_mul(self.burst_events.max(1) as usize);
@@ -424,8 +430,8 @@ impl Path {
         }
     }
 
-    /// DATA chunks of `bytes` (header and padding included) were sent here
-    /// (first transmission or retransmission).
+    /// DATA chunks of `bytes` (headers and padding included, see the module
+    /// docs) were sent here (first transmission or retransmission).
     pub fn on_data_sent(&mut self, now: Instant, bytes: usize) {
         self.flight_size = self.flight_size.saturating_add(bytes);
         self.last_send = Some(now);
@@ -434,8 +440,9 @@ impl Path {
             .on_traffic(now, self.reach == Reach::Active && self.confirmed);
     }
 
-    /// A SACK acknowledged `bytes_acked` of the DATA sent here (cumulatively
-    /// or by gap blocks, plus reported duplicates, §7.2.2): updates flight
+    /// A SACK acknowledged `bytes_acked` bytes of DATA chunks sent here
+    /// (headers and padding included; cumulatively or by gap blocks, plus
+    /// reported duplicates, §7.2.2): updates flight
     /// size and the congestion controller. `rtt` is the delay sample of
     /// [`AckEvent::rtt`]. Call it before any fast retransmit of the same SACK
     /// (§7.2.4).
@@ -512,19 +519,36 @@ impl Path {
     /// (no DATA was lost).
     pub fn on_control_timeout(&mut self) -> Option<PathEvent> {
         self.rto.backoff();
-        self.on_timeout_error(PathEventReason::RetransmissionTimeout)
+        self.on_timeout_error(PathEventReason::AsconfTimeout)
     }
 
-    /// DATA last sent to this path was acknowledged (§8.2). With
-    /// `sent_only_here` false (the chunk was also sent to another path),
-    /// RFC 7829 §3.2 rule 9 forbids clearing an inactive path's counter or
-    /// reactivating a PF path; an active path's counter is still cleared.
-    pub fn on_data_acked(&mut self, sent_only_here: bool) -> Option<PathEvent> {
+    /// DATA last sent to this path was acknowledged at `now` (RFC 9260
+    /// §8.2: the error counter is cleared and an inactive path becomes
+    /// active; RFC 7829 §3.2 rule 10: a potentially failed one too).
+    ///
+    /// With `sent_only_here` false (every chunk acknowledged here had also
+    /// been sent to another path), RFC 7829 §3.2 rule 9 forbids clearing an
+    /// inactive path's counter or reactivating a PF path: the ack may have
+    /// been for the other copy. An active path's counter is still cleared.
+    ///
+    /// When the counter is cleared, a HEARTBEAT still unanswered no longer
+    /// counts against the path: the acknowledgement answered what the probe
+    /// asked (rule 6 lets a SACK stand in for a HEARTBEAT and a HEARTBEAT
+    /// timeout be ignored while data flows). Otherwise the probe sent when
+    /// the path became PF, if lost, would make the recovered path PF again
+    /// once the transfer is over, until the next probe's answer.
+    pub fn on_data_acked(&mut self, now: Instant, sent_only_here: bool) -> Option<PathEvent> {
         if !sent_only_here && self.reach != Reach::Active {
             return None;
         }
         self.error_count = 0;
-        self.mark_active(PathEventReason::DataAcked)
+        self.settle_heartbeat();
+        let event = self.mark_active(PathEventReason::DataAcked);
+        if event.is_some() {
+            // Leaving the per-RTO probing of a PF path (RFC 7829 rule 5).
+            self.reschedule_heartbeat(now);
+        }
+        event
     }
 
     fn mark_active(&mut self, reason: PathEventReason) -> Option<PathEvent> {
@@ -547,10 +571,7 @@ impl Path {
     /// The earliest of this path's deadlines (T3-rtx, heartbeat send,
     /// heartbeat ack timeout).
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.t3_deadline, self.hb.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        crate::time::earlier(self.t3_deadline, self.hb.next_deadline())
     }
 }
 
@@ -635,10 +656,16 @@ mod tests {
         let mut p = path(true);
         p.on_timeout_error(PathEventReason::RetransmissionTimeout);
         assert_eq!(p.state(), PathState::PotentiallyFailed);
-        assert_eq!(p.on_data_acked(false), None, "RFC 7829 rule 9");
+        assert_eq!(
+            p.on_data_acked(Instant::ZERO, false),
+            None,
+            "RFC 7829 rule 9"
+        );
         assert_eq!(p.state(), PathState::PotentiallyFailed);
         assert_eq!(p.error_count(), 1);
-        let e = p.on_data_acked(true).map(|e| (e.kind, e.reason));
+        let e = p
+            .on_data_acked(Instant::ZERO, true)
+            .map(|e| (e.kind, e.reason));
         assert_eq!(
             e,
             Some((PathEventKind::Active, PathEventReason::DataAcked)),
@@ -679,6 +706,240 @@ mod tests {
         assert!(p.heartbeat_due(Instant::from_millis(1000)));
     }
 
+    /// RFC 7829 §3.2 rules 5, 6, 10: the probe sent as the path became
+    /// PF is answered by the data acknowledgement that reactivates it; its
+    /// timeout no longer counts and probing returns to HB.interval.
+    #[test]
+    fn data_ack_settles_the_pf_probe() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        p.on_data_sent(Instant::ZERO, 100);
+        p.restart_t3(Instant::ZERO);
+        let t3 = Instant::from_millis(1000);
+        p.on_t3_expired(t3);
+        assert!(p.heartbeat_due(t3));
+        p.on_heartbeat_sent(t3, 7, 0);
+        assert_eq!(p.next_heartbeat(), Some(t3 + Duration::from_secs(2)));
+        let acked = Instant::from_millis(1100);
+        let e = p.on_data_acked(acked, true).map(|e| e.kind);
+        assert_eq!(e, Some(PathEventKind::Active));
+        // RTO is 2 s after the back-off: the probe's deadline passes.
+        let later = Instant::from_millis(5000);
+        assert!(!p.heartbeat_timed_out(later));
+        assert!(!p.heartbeat_due(later), "back to the HB.interval rate");
+        assert_eq!(p.next_deadline(), p.next_heartbeat());
+        assert!(p.next_heartbeat() >= Some(acked + Duration::from_secs(30)));
+        // A late HEARTBEAT ACK of the probe still gives an RTT sample.
+        let ack = p.on_heartbeat_ack(Instant::from_millis(1200), 7);
+        assert_eq!(
+            ack.map(|a| (a.rtt, a.event)),
+            Some((Duration::from_millis(200), None))
+        );
+        assert_eq!((p.state(), p.error_count()), (PathState::Active, 0));
+    }
+
+    /// An ack of chunks that also went elsewhere keeps a PF path's probe
+    /// running (rule 9): only the probe's answer can revive it.
+    #[test]
+    fn ambiguous_data_ack_leaves_the_pf_probe_running() {
+        let mut p = path(true);
+        p.start_heartbeats(Instant::ZERO, 0);
+        p.on_timeout_error(PathEventReason::RetransmissionTimeout);
+        p.on_heartbeat_sent(Instant::ZERO, 7, 0);
+        assert_eq!(p.on_data_acked(Instant::from_millis(10), false), None);
+        assert!(p.heartbeat_timed_out(Instant::from_millis(1000)));
+        assert_eq!(p.state(), PathState::PotentiallyFailed);
+    }
+
+    /// What a path goes through in the table below.
+    #[derive(Clone, Copy, Debug)]
+    enum Input {
+        /// T3-rtx or HEARTBEAT timeouts, this many.
+        Timeouts(u32),
+        /// A HEARTBEAT ACK with the nonce of our probe.
+        HbAck,
+        /// A HEARTBEAT ACK with a nonce we never sent.
+        ForgedHbAck,
+        /// DATA sent only to this path acknowledged.
+        AckedHere,
+        /// DATA also sent to another path acknowledged.
+        AckedAmbiguous,
+    }
+
+    /// One row: PFMR, confirmed at the start, inputs, final state, error
+    /// counter, events.
+    type Row = (
+        Option<u32>,
+        bool,
+        &'static [Input],
+        PathState,
+        u32,
+        &'static [PathEventKind],
+    );
+
+    /// Path-state transitions against RFC 9260 §5.4, §8.2, §8.3 and RFC 7829
+    /// §3.2, one row each: (PFMR, confirmed at the start, inputs, final
+    /// state, error counter, events). PMR is 5 throughout.
+    #[test]
+    fn path_state_transitions() {
+        use Input::*;
+        use PathEventKind as K;
+        use PathState as S;
+        let rows: &[Row] = &[
+            // §5.4: confirmed only by a HEARTBEAT ACK carrying our nonce.
+            (Some(0), false, &[ForgedHbAck], S::Unconfirmed, 0, &[]),
+            (Some(0), false, &[HbAck], S::Active, 0, &[K::Confirmed]),
+            // RFC 7829 rule 2: PF once the counter exceeds PFMR.
+            (
+                Some(0),
+                true,
+                &[Timeouts(1)],
+                S::PotentiallyFailed,
+                1,
+                &[K::PotentiallyFailed],
+            ),
+            (Some(2), true, &[Timeouts(2)], S::Active, 2, &[]),
+            (
+                Some(2),
+                true,
+                &[Timeouts(3)],
+                S::PotentiallyFailed,
+                3,
+                &[K::PotentiallyFailed],
+            ),
+            // §8.2, rule 8: inactive once the counter exceeds PMR.
+            (
+                Some(0),
+                true,
+                &[Timeouts(5)],
+                S::PotentiallyFailed,
+                5,
+                &[K::PotentiallyFailed],
+            ),
+            (
+                Some(0),
+                true,
+                &[Timeouts(6)],
+                S::Inactive,
+                6,
+                &[K::PotentiallyFailed, K::Inactive],
+            ),
+            // PF off (or PFMR >= PMR): straight from active to inactive.
+            (None, true, &[Timeouts(5)], S::Active, 5, &[]),
+            (None, true, &[Timeouts(6)], S::Inactive, 6, &[K::Inactive]),
+            (
+                Some(5),
+                true,
+                &[Timeouts(6)],
+                S::Inactive,
+                6,
+                &[K::Inactive],
+            ),
+            // Rules 7 and 10: a probe's answer or an unambiguous ack revives.
+            (
+                Some(0),
+                true,
+                &[Timeouts(1), HbAck],
+                S::Active,
+                0,
+                &[K::PotentiallyFailed, K::Active],
+            ),
+            (
+                Some(0),
+                true,
+                &[Timeouts(3), AckedHere],
+                S::Active,
+                0,
+                &[K::PotentiallyFailed, K::Active],
+            ),
+            (
+                Some(0),
+                true,
+                &[Timeouts(1), ForgedHbAck],
+                S::PotentiallyFailed,
+                1,
+                &[K::PotentiallyFailed],
+            ),
+            // Rule 9: an ack that may be for another path's copy does not.
+            (
+                Some(0),
+                true,
+                &[Timeouts(1), AckedAmbiguous],
+                S::PotentiallyFailed,
+                1,
+                &[K::PotentiallyFailed],
+            ),
+            (
+                Some(0),
+                true,
+                &[Timeouts(6), AckedAmbiguous],
+                S::Inactive,
+                6,
+                &[K::PotentiallyFailed, K::Inactive],
+            ),
+            // ... but clears an active path's counter (§8.2).
+            (
+                Some(2),
+                true,
+                &[Timeouts(2), AckedAmbiguous],
+                S::Active,
+                0,
+                &[],
+            ),
+            // §8.3: an inactive path comes back on a HEARTBEAT ACK or ack.
+            (
+                Some(0),
+                true,
+                &[Timeouts(6), HbAck],
+                S::Active,
+                0,
+                &[K::PotentiallyFailed, K::Inactive, K::Active],
+            ),
+            (
+                Some(0),
+                true,
+                &[Timeouts(7), AckedHere],
+                S::Active,
+                0,
+                &[K::PotentiallyFailed, K::Inactive, K::Active],
+            ),
+        ];
+        for (i, &(pf, confirmed, inputs, state, errors, events)) in rows.iter().enumerate() {
+            let cfg = PathConfig {
+                pf_max_retrans: pf,
+                ..PathConfig::default()
+            };
+            let mut p = Path::new(PathId(0), addr(1), None, confirmed, &cfg);
+            p.start_heartbeats(Instant::ZERO, 0);
+            p.on_heartbeat_sent(Instant::ZERO, 42, 0);
+            let now = Instant::from_millis(10);
+            let mut seen = Vec::new();
+            for input in inputs {
+                match *input {
+                    Timeouts(n) => {
+                        for _ in 0..n {
+                            let r = PathEventReason::RetransmissionTimeout;
+                            seen.extend(p.on_timeout_error(r).map(|e| e.kind));
+                        }
+                    }
+                    HbAck => {
+                        let ack = p.on_heartbeat_ack(now, 42);
+                        assert!(ack.is_some(), "row {i}");
+                        seen.extend(ack.and_then(|a| a.event).map(|e| e.kind));
+                    }
+                    ForgedHbAck => assert_eq!(p.on_heartbeat_ack(now, 41), None, "row {i}"),
+                    AckedHere => seen.extend(p.on_data_acked(now, true).map(|e| e.kind)),
+                    AckedAmbiguous => seen.extend(p.on_data_acked(now, false).map(|e| e.kind)),
+                }
+            }
+            assert_eq!(
+                (p.state(), p.error_count(), seen.as_slice()),
+                (state, errors, events),
+                "row {i}: {inputs:?}"
+            );
+        }
+    }
+
     #[test]
     fn sack_updates_flight_and_cwnd() {
         let mut p = path(true);
@@ -711,14 +972,14 @@ mod tests {
         assert!(p.cwnd() > 100_000);
         p.on_data_sent(Instant::ZERO, 10_000);
         p.start_burst();
-        assert_eq!(p.round_send_limit(), 10_000 + 4 * (p.pmdcs() - 20));
+        assert_eq!(p.round_send_limit(), 10_000 + 4 * p.pmdcs());
     }
 
     #[test]
     fn max_burst_counts_from_the_event_not_from_each_poll() {
         let mut p = path_with_large_cwnd();
-        // User data of a full DATA packet.
-        let payload = p.pmdcs() - 16;
+        // The DATA chunks of a full packet.
+        let payload = p.pmdcs();
         p.on_data_sent(Instant::ZERO, 10 * payload);
         // A SACK (an incoming packet) starts a burst.
         p.start_burst();
@@ -743,7 +1004,7 @@ mod tests {
     #[test]
     fn events_handed_over_before_a_poll_add_up() {
         let mut p = path_with_large_cwnd();
-        let per_packet = p.pmdcs() - 20;
+        let per_packet = p.pmdcs();
         p.on_data_sent(Instant::ZERO, 1000);
         // Three SACKs arrive before the host polls: three bursts' worth.
         p.start_burst();
@@ -783,7 +1044,10 @@ mod tests {
             while p.flight_size() < limit {
                 p.on_data_sent(Instant::ZERO, payload);
             }
-            assert!(p.flight_size() + p.pmdcs() <= cwnd, "the window was not full");
+            assert!(
+                p.flight_size() + p.pmdcs() <= cwnd,
+                "the window was not full"
+            );
             if note {
                 p.note_burst_stop(limit);
             }
@@ -802,7 +1066,11 @@ mod tests {
         p.note_burst_stop(cwnd);
         p.on_data_sent(Instant::ZERO, 1000);
         p.on_sack(Instant::ZERO, 1000, Tsn(1), None);
-        assert_eq!(p.cwnd(), cwnd, "cwnd, not Max.Burst, was the limit: not used up");
+        assert_eq!(
+            p.cwnd(),
+            cwnd,
+            "cwnd, not Max.Burst, was the limit: not used up"
+        );
     }
 
     #[test]

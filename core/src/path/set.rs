@@ -17,6 +17,13 @@ pub struct PathSetConfig {
     /// Most paths an association keeps (peer addresses beyond it are
     /// refused with [`PathError::TooManyPaths`]). Default 16.
     pub max_paths: usize,
+    /// 'Primary.Switchover.Max.Retrans' (PSMR, RFC 7829 §5): when the
+    /// primary's error counter exceeds it, the path data goes to instead
+    /// becomes the primary, so data does not switch back once the old
+    /// primary recovers. `None` (the default, as RFC 7829 §5 recommends):
+    /// the primary stays, and data returns to it once it is active again
+    /// (RFC 9260 §6.4).
+    pub primary_switchover: Option<u32>,
 }
 
 impl Default for PathSetConfig {
@@ -25,6 +32,7 @@ impl Default for PathSetConfig {
             path: PathConfig::default(),
             association_max_retrans: 10,
             max_paths: 16,
+            primary_switchover: None,
         }
     }
 }
@@ -58,6 +66,9 @@ pub struct TimeoutOutcome {
     /// The association error counter exceeded Association.Max.Retrans:
     /// the peer is unreachable and the association must close (§8.1).
     pub association_failed: bool,
+    /// The path made primary by the Primary Path Switchover (RFC 7829 §5,
+    /// [`PathSetConfig::primary_switchover`]).
+    pub new_primary: Option<PathId>,
 }
 
 /// All paths of an association.
@@ -248,7 +259,8 @@ impl PathSet {
 
     /// The earliest deadline of any path (T3-rtx, heartbeats).
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.iter().filter_map(Path::next_deadline).min()
+        self.iter()
+            .fold(None, |d, p| crate::time::earlier(d, p.next_deadline()))
     }
 
     /// The association error counter (§8.1).
@@ -279,7 +291,25 @@ impl PathSet {
         TimeoutOutcome {
             event,
             association_failed: self.on_association_error(),
+            new_primary: self.switch_over(id),
         }
+    }
+
+    /// RFC 7829 §5 rules 2–3: once the primary's error counter exceeds
+    /// PSMR, the path that would now be chosen for data becomes the
+    /// primary. Returns it when the primary changed.
+    pub fn switch_over(&mut self, failed: PathId) -> Option<PathId> {
+        let psmr = self.config.primary_switchover?;
+        if failed != self.primary || self.get(failed)?.error_count() <= psmr {
+            return None;
+        }
+        let new = self.destination_for_new_data()?;
+        if new == failed || !self.get(new)?.is_confirmed() {
+            return None;
+        }
+        tracing::debug!(from = ?failed, to = ?new, "primary path switchover");
+        self.primary = new;
+        Some(new)
     }
 
     /// The newest HEARTBEAT to `id` went unanswered for an RTO (§8.3). The
@@ -295,6 +325,7 @@ impl PathSet {
         TimeoutOutcome {
             event,
             association_failed: counts && self.on_association_error(),
+            new_primary: self.switch_over(id),
         }
     }
 
@@ -313,9 +344,14 @@ impl PathSet {
 
     /// DATA last sent to `id` was acknowledged (§8.1, §8.2, RFC 7829 rules
     /// 9–10); see [`Path::on_data_acked`].
-    pub fn on_data_acked(&mut self, id: PathId, sent_only_here: bool) -> Option<PathEvent> {
+    pub fn on_data_acked(
+        &mut self,
+        id: PathId,
+        now: Instant,
+        sent_only_here: bool,
+    ) -> Option<PathEvent> {
         self.reset_association_errors();
-        self.get_mut(id)?.on_data_acked(sent_only_here)
+        self.get_mut(id)?.on_data_acked(now, sent_only_here)
     }
 }
 
@@ -389,7 +425,7 @@ mod tests {
         assert_eq!(s.state_of(a), Some(PathState::PotentiallyFailed));
         assert_eq!(s.destination_for_new_data(), Some(b));
         assert_eq!(
-            s.on_data_acked(a, true).map(|e| e.kind),
+            s.on_data_acked(a, Instant::ZERO, true).map(|e| e.kind),
             Some(PathEventKind::Active)
         );
         assert_eq!(s.destination_for_new_data(), Some(a));
@@ -438,6 +474,58 @@ mod tests {
             one.destination_for_retransmission(PathId(0)),
             Some(PathId(0))
         );
+    }
+
+    fn three_with_switchover(psmr: Option<u32>) -> (PathSet, PathId, PathId) {
+        let cfg = PathSetConfig {
+            primary_switchover: psmr,
+            ..PathSetConfig::default()
+        };
+        let mut s = PathSet::new(cfg, addr(1), None);
+        let b = s.add(addr(2), None, true).unwrap_or_default();
+        s.add(addr(3), None, true).unwrap_or_default();
+        (s, PathId(0), b)
+    }
+
+    /// RFC 9260 §6.4 (the default): data returns to the primary once it
+    /// is active again.
+    #[test]
+    fn without_switchover_data_returns_to_the_recovered_primary() {
+        let (mut s, a, b) = three_with_switchover(None);
+        let out = s.on_t3_expired(a, Instant::ZERO);
+        assert_eq!(out.new_primary, None);
+        assert_eq!((s.primary(), s.destination_for_new_data()), (a, Some(b)));
+        s.on_data_acked(a, Instant::ZERO, true);
+        assert_eq!(s.destination_for_new_data(), Some(a), "switch back");
+    }
+
+    /// RFC 7829 §5: with PSMR, once the primary's counter exceeds it the
+    /// path chosen for data becomes primary, and stays so after the old
+    /// primary recovers.
+    #[test]
+    fn switchover_makes_the_data_path_primary_and_stays() {
+        let (mut s, a, b) = three_with_switchover(Some(1));
+        let t = Instant::ZERO;
+        assert_eq!(s.on_t3_expired(a, t).new_primary, None, "1 is not above 1");
+        assert_eq!(s.primary(), a);
+        assert_eq!(s.on_t3_expired(a, t).new_primary, Some(b));
+        assert_eq!(s.primary(), b);
+        s.on_data_acked(a, t, true);
+        assert_eq!(s.get(a).map(Path::state), Some(PathState::Active));
+        assert_eq!(s.destination_for_new_data(), Some(b), "no switch back");
+        // Timeouts on a path that is no longer primary switch nothing.
+        assert_eq!(s.on_heartbeat_timeout(a, t).new_primary, None);
+        // Nowhere to go: a single path keeps its primary.
+        let mut one = PathSet::new(
+            PathSetConfig {
+                primary_switchover: Some(0),
+                ..PathSetConfig::default()
+            },
+            addr(9),
+            None,
+        );
+        assert_eq!(one.on_t3_expired(PathId(0), t).new_primary, None);
+        assert_eq!(one.primary(), PathId(0));
     }
 
     #[test]

@@ -323,6 +323,20 @@ impl DataTracker {
         true
     }
 
+    /// RFC 6525 §5.2.4 G4 and §5.2.7 H5 (SSN/TSN reset): the peer's next
+    /// DATA carries `next_tsn`; everything before it counts as received
+    /// and nothing above the new cumulative ack is remembered. Unlike
+    /// [`handle_forward_tsn`](Self::handle_forward_tsn) this may move the
+    /// cumulative ack anywhere (RFC 6525 §5.1.7 D4 suggests 2^31 ahead,
+    /// where serial comparison cannot tell ahead from behind). A SACK is
+    /// due at once.
+    pub fn restart(&mut self, next_tsn: Tsn) {
+        self.cum_ack = next_tsn.prev();
+        self.ranges.clear();
+        self.duplicates.clear();
+        self.sack_now = true;
+    }
+
     /// The Gap Ack Blocks to report, lowest TSNs first (RFC 9260 §6.7:
     /// when not all fit, report from the lowest and leave the highest
     /// unacknowledged). Take as many as fit with `.take(n)`; see

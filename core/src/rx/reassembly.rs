@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use bytes::{Bytes, BytesMut};
 
+use crate::stream_table::StreamTable;
 use crate::types::{Fsn, Mid, Ppid, Ssn, StreamId, Tsn};
 
 /// Which chunk type carries user data on this association (RFC 8260 §2.2.1:
@@ -257,58 +258,6 @@ struct StreamState {
     pending: BTreeMap<u64, (u32, ReceivedMessage)>,
 }
 
-/// Per-stream state by stream identifier, allocated on first use: without
-/// hashing (this is on the path of every ordered message) and without
-/// sizing anything for all 65536 streams. Two levels: pages of
-/// [`PAGE`] slots, each page allocated when one of its streams is used.
-#[derive(Clone, Debug, Default)]
-struct StreamTable {
-    pages: Vec<Vec<Option<Box<StreamState>>>>,
-}
-
-/// Streams per page of a [`StreamTable`].
-const PAGE: usize = 256;
-
-impl StreamTable {
-    fn split(id: StreamId) -> (usize, usize) {
-        let id = usize::from(id.0);
-        (id / PAGE, id % PAGE)
-    }
-
-    fn get(&self, id: &StreamId) -> Option<&StreamState> {
-        let (page, slot) = Self::split(*id);
-        self.pages.get(page)?.get(slot)?.as_deref()
-    }
-
-    fn get_mut(&mut self, id: &StreamId) -> Option<&mut StreamState> {
-        let (page, slot) = Self::split(*id);
-        self.pages.get_mut(page)?.get_mut(slot)?.as_deref_mut()
-    }
-
-    fn get_or_default(&mut self, id: StreamId) -> &mut StreamState {
-        let (page, slot) = Self::split(id);
-        if self.pages.len() <= page {
-            self.pages.resize_with(page + 1, Vec::new);
-        }
-        // In bounds: `page` < pages.len() after the resize, and a used page
-        // has PAGE slots while `slot` < PAGE.
-        let slots = &mut self.pages[page];
-        if slots.is_empty() {
-            slots.resize_with(PAGE, || None);
-        }
-        slots[slot].get_or_insert_with(Box::default)
-    }
-
-    fn for_each_mut(&mut self, f: impl FnMut(&mut StreamState)) {
-        self.pages
-            .iter_mut()
-            .flatten()
-            .flatten()
-            .map(|b| &mut **b)
-            .for_each(f);
-    }
-}
-
 /// Reassembles fragments and orders complete messages per stream.
 #[derive(Clone, Debug)]
 pub struct ReassemblyQueue {
@@ -319,7 +268,7 @@ pub struct ReassemblyQueue {
     /// I-DATA mode partial messages.
     partials: HashMap<MsgKey, Partial>,
     /// Per-stream state, created on first use.
-    streams: StreamTable,
+    streams: StreamTable<StreamState>,
     ready: VecDeque<ReceivedMessage>,
     buffered: usize,
     /// RFC 6525 §5.2.2 E2: deferred reset (last assigned TSN unwrapped,
@@ -429,7 +378,9 @@ impl ReassemblyQueue {
             self.deferred.push(chunk);
             AddOutcome::Accepted
         } else {
-            self.add_unchecked(chunk)?
+            // Not held (checked above) and not stale (checked unless
+            // deferred, and it is not).
+            self.add_new(chunk, key)?
         };
         Ok(match outcome {
             AddOutcome::Accepted if evicted => AddOutcome::AcceptedAfterEviction,
@@ -516,7 +467,7 @@ impl ReassemblyQueue {
     /// Whether the fragment (by TSN, or by MID/FSN for I-DATA) is held.
     fn holds(&self, c: &IncomingData, key: u64) -> bool {
         match c.seq {
-            Seq::Ssn(_) => self.data_frags.contains_key(&key),
+            Seq::Ssn(_) => self.holds_data(key),
             Seq::IData { .. } if self.partials.is_empty() => false,
             Seq::IData { mid, fsn } => {
                 let k = MsgKey {
@@ -532,6 +483,17 @@ impl ReassemblyQueue {
         }
     }
 
+    /// Whether the DATA fragment with unwrapped TSN `key` is held.
+    /// Fragments mostly arrive in TSN order: one above every fragment held
+    /// is found not held without a search.
+    fn holds_data(&self, key: u64) -> bool {
+        match self.data_frags.last_key_value() {
+            Some((&last, _)) if key < last => self.data_frags.contains_key(&key),
+            Some((&last, _)) => key == last,
+            None => false,
+        }
+    }
+
     /// Whether a deferred stream reset holds this chunk back.
     fn defers(&self, c: &IncomingData, key: u64) -> bool {
         self.deferred_reset.as_ref().is_some_and(|(last, streams)| {
@@ -539,13 +501,23 @@ impl ReassemblyQueue {
         })
     }
 
-    /// `add` after all checks; also replays deferred chunks.
+    /// `add` without the buffer limit, for deferred chunks replayed.
     fn add_unchecked(&mut self, chunk: IncomingData) -> Result<AddOutcome, ReassemblyError> {
         if self.is_stale(&chunk) {
             return Ok(AddOutcome::Accepted);
         }
+        let key = self.tsns.unwrap(chunk.tsn.0);
+        if self.holds(&chunk, key) {
+            return Ok(AddOutcome::Duplicate);
+        }
+        self.add_new(chunk, key)
+    }
+
+    /// Adds a chunk that is not held, not stale and not deferred; `key` is
+    /// its unwrapped TSN.
+    fn add_new(&mut self, chunk: IncomingData, key: u64) -> Result<AddOutcome, ReassemblyError> {
         match (self.cfg.mode, chunk.seq) {
-            (ReassemblyMode::Data, Seq::Ssn(ssn)) => self.add_data(chunk, ssn),
+            (ReassemblyMode::Data, Seq::Ssn(ssn)) => self.add_data(chunk, ssn, key),
             (ReassemblyMode::IData, Seq::IData { mid, fsn }) => self.add_idata(chunk, mid, fsn),
             _ => Err(ReassemblyError::WrongMode),
         }
@@ -572,12 +544,14 @@ impl ReassemblyQueue {
         }
     }
 
-    fn add_data(&mut self, c: IncomingData, ssn: Ssn) -> Result<AddOutcome, ReassemblyError> {
-        let key = self.tsns.unwrap(c.tsn.0);
+    /// A DATA chunk not held yet (`key`: its unwrapped TSN).
+    fn add_data(
+        &mut self,
+        c: IncomingData,
+        ssn: Ssn,
+        key: u64,
+    ) -> Result<AddOutcome, ReassemblyError> {
         if c.beginning && c.ending {
-            if self.data_frags.contains_key(&key) {
-                return Ok(AddOutcome::Duplicate);
-            }
             self.buffered += c.payload.len();
             let msg = ReceivedMessage {
                 stream: c.stream,
@@ -589,9 +563,7 @@ impl ReassemblyQueue {
             self.complete(msg, u32::from(ssn.0));
             return Ok(AddOutcome::Accepted);
         }
-        if self.data_frags.contains_key(&key) {
-            return Ok(AddOutcome::Duplicate);
-        }
+        let ending = c.ending;
         self.buffered += c.payload.len();
         self.data_frags.insert(
             key,
@@ -606,7 +578,7 @@ impl ReassemblyQueue {
                 payload: c.payload,
             },
         );
-        self.try_assemble_data(key)?;
+        self.try_assemble_data(key, ending)?;
         Ok(AddOutcome::Accepted)
     }
 
@@ -615,44 +587,57 @@ impl ReassemblyQueue {
         !cur.ending && !next.beginning
     }
 
-    /// Assembles the message containing the fragment at `key` if all its
-    /// fragments are present. Walks forward to the E fragment first, so that
-    /// in-order arrival costs O(1) per fragment and O(n) at the end.
-    fn try_assemble_data(&mut self, key: u64) -> Result<(), ReassemblyError> {
+    /// Assembles the message containing the fragment at `key` (whose E bit
+    /// is `ending`) if all its fragments are present. Walks forward to the
+    /// E fragment, then back to the B fragment in one ordered pass over the
+    /// run. In-order arrival costs no search beyond the insertion per
+    /// fragment, and one pass over the message at its end.
+    fn try_assemble_data(&mut self, key: u64, ending: bool) -> Result<(), ReassemblyError> {
         let mut last = key;
-        loop {
-            let Some(cur) = self.data_frags.get(&last) else {
+        if !ending {
+            if self
+                .data_frags
+                .last_key_value()
+                .is_some_and(|(&k, _)| k == key)
+            {
+                // The highest fragment held: nothing follows it yet.
                 return Ok(());
-            };
-            if cur.ending {
-                break;
             }
-            match self.data_frags.get(&(last + 1)) {
-                Some(n) if Self::continues(cur, n) => last += 1,
-                _ => return Ok(()),
+            loop {
+                let Some(cur) = self.data_frags.get(&last) else {
+                    return Ok(());
+                };
+                if cur.ending {
+                    break;
+                }
+                match self.data_frags.get(&(last + 1)) {
+                    Some(n) if Self::continues(cur, n) => last += 1,
+                    _ => return Ok(()),
+                }
             }
         }
-        let mut first = key;
+        let mut expect = last;
         let mut total = 0usize;
-        loop {
-            let Some(cur) = self.data_frags.get(&first) else {
-                return Ok(());
-            };
-            total = total.saturating_add(cur.payload.len());
-            if cur.beginning {
+        let mut after: Option<&DataFrag> = None;
+        let mut first = None;
+        for (&k, f) in self.data_frags.range(..=last).rev() {
+            if k != expect || after.is_some_and(|n| !Self::continues(f, n)) {
                 break;
             }
-            let Some(prev) = first.checked_sub(1) else {
-                return Ok(());
-            };
-            match self.data_frags.get(&prev) {
-                Some(p) if Self::continues(p, cur) => first = prev,
-                _ => return Ok(()),
+            total = total.saturating_add(f.payload.len());
+            if f.beginning {
+                first = Some(k);
+                break;
             }
+            let Some(prev) = k.checked_sub(1) else {
+                break;
+            };
+            expect = prev;
+            after = Some(f);
         }
-        for k in key + 1..=last {
-            total = total.saturating_add(self.data_frags.get(&k).map_or(0, |f| f.payload.len()));
-        }
+        let Some(first) = first else {
+            return Ok(());
+        };
         if total > self.cfg.max_message_size {
             self.drop_data_range(first, last);
             return Err(ReassemblyError::MessageTooLarge {
@@ -662,11 +647,38 @@ impl ReassemblyQueue {
         }
         let mut buf = BytesMut::with_capacity(total);
         let mut head: Option<DataFrag> = None;
-        for k in first..=last {
-            if let Some(f) = self.data_frags.remove(&k) {
-                buf.extend_from_slice(&f.payload);
-                if head.is_none() {
-                    head = Some(f);
+        let mut take = |f: DataFrag| {
+            buf.extend_from_slice(&f.payload);
+            if head.is_none() {
+                head = Some(f);
+            }
+        };
+        // The run is consecutive keys. When it is all the map holds (in-order
+        // arrival), the map is taken whole: no removal rebalances the tree.
+        // When it starts the map, it is taken from the front without
+        // searching.
+        let in_front = self
+            .data_frags
+            .first_key_value()
+            .is_some_and(|(&k, _)| k == first);
+        let whole = in_front
+            && self
+                .data_frags
+                .last_key_value()
+                .is_some_and(|(&k, _)| k == last);
+        if whole {
+            core::mem::take(&mut self.data_frags)
+                .into_values()
+                .for_each(take);
+        } else {
+            for k in first..=last {
+                let f = if in_front {
+                    self.data_frags.pop_first().map(|(_, f)| f)
+                } else {
+                    self.data_frags.remove(&k)
+                };
+                if let Some(f) = f {
+                    take(f);
                 }
             }
         }
@@ -954,6 +966,65 @@ impl ReassemblyQueue {
         }
     }
 
+    /// RFC 6525 §5.2.4 G4/G5 and §5.2.7 H5 (SSN/TSN reset): as a
+    /// FORWARD-TSN over everything for all streams, then every stream
+    /// restarts at SSN/MID 0 and the peer's next TSN is `peer_next_tsn`.
+    /// Complete messages that waited for an earlier one are made available
+    /// (in their stream's order); fragments of incomplete messages are
+    /// dropped (the peer abandoned them, §5.1.4 C2).
+    ///
+    /// Chunks held by [`defer_reset`](Self::defer_reset) (with all streams:
+    /// our own SSN/TSN Reset Request was in flight) are sorted by the
+    /// boundary: those before `peer_next_tsn` were sent before the reset
+    /// and are processed first, with the old numbering; the others after
+    /// it. An error there is a protocol violation, as from
+    /// [`add`](Self::add).
+    pub fn restart(&mut self, peer_next_tsn: Tsn) -> Result<(), ReassemblyError> {
+        self.deferred_reset = None;
+        let held = core::mem::take(&mut self.deferred);
+        let (before, after): (Vec<_>, Vec<_>) =
+            held.into_iter().partition(|c| c.tsn.lt(peer_next_tsn));
+        let mut result = self.replay(before);
+        let ready = &mut self.ready;
+        self.streams.for_each_mut(|st| {
+            for (_, (_, msg)) in core::mem::take(&mut st.pending) {
+                ready.push_back(msg);
+            }
+        });
+        self.streams = StreamTable::default();
+        self.data_frags.clear();
+        self.partials.clear();
+        self.idata_index.clear();
+        self.evicted.clear();
+        self.tsns = Unwrapper::new(peer_next_tsn.0);
+        self.buffered = self.ready.iter().map(|m| m.data.len()).sum::<usize>()
+            + after.iter().map(|c| c.payload.len()).sum::<usize>();
+        result = result.and(self.replay(after));
+        result
+    }
+
+    /// Ends deferred reset processing without a reset (the request was
+    /// refused): the held chunks are processed as they are.
+    pub fn release_deferred(&mut self) -> Result<(), ReassemblyError> {
+        self.deferred_reset = None;
+        let held = core::mem::take(&mut self.deferred);
+        self.replay(held)
+    }
+
+    /// Processes chunks held by a deferred reset (already counted against
+    /// the buffer).
+    fn replay(&mut self, chunks: Vec<IncomingData>) -> Result<(), ReassemblyError> {
+        let mut result = Ok(());
+        for chunk in chunks {
+            // Uncount, then re-add without the limit check.
+            self.buffered = self.buffered.saturating_sub(chunk.payload.len());
+            if let Err(e) = self.add_unchecked(chunk) {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
     /// RFC 6525 §5.2.2 E2 "deferred reset processing": an Outgoing SSN
     /// Reset Request for `streams` (all when empty) arrived whose Sender's
     /// Last Assigned TSN is above the cumulative ack. From now on, chunks of
@@ -1009,16 +1080,8 @@ impl ReassemblyQueue {
         }
         self.buffered = self.buffered.saturating_sub(dropped);
         self.deferred_reset = None;
-        let mut result = Ok(());
-        for chunk in core::mem::take(&mut self.deferred) {
-            // Already counted against the buffer: uncount, then re-add
-            // without the limit check.
-            self.buffered = self.buffered.saturating_sub(chunk.payload.len());
-            if let Err(e) = self.add_unchecked(chunk) {
-                result = result.and(Err(e));
-            }
-        }
-        result
+        let held = core::mem::take(&mut self.deferred);
+        self.replay(held)
     }
 }
 

@@ -1180,13 +1180,15 @@ impl SocketStack {
         }))
     }
 
-    /// SCTP_RESET_STREAMS (RFC 6525 §6.3.2): resets our outgoing
-    /// `streams` (`flags` must be [`reset_streams_flags::OUTGOING`]). See
-    /// [`Endpoint::reset_streams`]: messages queued before are still
+    /// SCTP_RESET_STREAMS (RFC 6525 §6.3.2): resets `streams` in the
+    /// directions of `flags` ([`reset_streams_flags::OUTGOING`], our
+    /// streams; [`reset_streams_flags::INCOMING`], asking the peer to reset
+    /// its own; both: one RE-CONFIG chunk). See
+    /// [`Endpoint::reset_streams_with`]: messages queued before are still
     /// delivered, later ones wait for the peer's answer, which arrives as
-    /// an SCTP_STREAM_RESET_EVENT notification. Resetting incoming streams
-    /// (asking the peer to reset its own) gives EOPNOTSUPP; an empty list
-    /// (all streams) gives EINVAL; a request still outstanding EALREADY.
+    /// an SCTP_STREAM_RESET_EVENT notification. An empty list (all streams)
+    /// is allowed for incoming streams only (EINVAL otherwise); a request
+    /// still outstanding gives EALREADY.
     pub fn reset_streams(
         &mut self,
         now: Instant,
@@ -1195,30 +1197,30 @@ impl SocketStack {
         flags: u16,
         streams: &[u16],
     ) -> SResult<()> {
-        if flags & reset_streams_flags::INCOMING != 0 {
-            return Err(err(
-                Errno::EOPNOTSUPP,
-                "SCTP_RESET_STREAMS: only SCTP_STREAM_RESET_OUTGOING is supported (the peer resets the streams it sends on)",
-            ));
-        }
-        if flags != reset_streams_flags::OUTGOING {
-            return Err(err(
-                Errno::EINVAL,
-                "SCTP_RESET_STREAMS: set srs_flags to SCTP_STREAM_RESET_OUTGOING",
-            ));
-        }
+        use reset_streams_flags::{INCOMING, OUTGOING};
+        let direction = match flags {
+            OUTGOING => crate::ResetDirection::Outgoing,
+            INCOMING => crate::ResetDirection::Incoming,
+            f if f == INCOMING | OUTGOING => crate::ResetDirection::Both,
+            _ => {
+                return Err(err(
+                    Errno::EINVAL,
+                    "SCTP_RESET_STREAMS: set srs_flags to SCTP_STREAM_RESET_OUTGOING, SCTP_STREAM_RESET_INCOMING or both",
+                ))
+            }
+        };
         let ids: Vec<StreamId> = streams.iter().map(|s| StreamId(*s)).collect();
         self.on_endpoint(now, id, assoc, |ep, aid| {
-            ep.reset_streams(now, aid, &ids)
+            ep.reset_streams_with(now, aid, &ids, direction)
                 .map_err(|e| errno::from_core(&e))
         })
     }
 
     /// SCTP_ADD_STREAMS (RFC 6525 §6.3.4): asks the peer for `outstrms`
-    /// more outbound streams (see [`Endpoint::add_streams`]); the answer
-    /// arrives as an SCTP_STREAM_CHANGE_EVENT notification. Asking for
-    /// more inbound streams (`instrms` > 0) gives EOPNOTSUPP: raise
-    /// SCTP_INITMSG's sinit_max_instreams and let the peer add them.
+    /// more outbound streams and `instrms` more inbound ones, in one
+    /// RE-CONFIG chunk (see [`Endpoint::add_streams_with`]); each answer
+    /// arrives as an SCTP_STREAM_CHANGE_EVENT notification. Inbound streams
+    /// beyond SCTP_INITMSG's sinit_max_instreams give EINVAL.
     pub fn add_streams(
         &mut self,
         now: Instant,
@@ -1227,14 +1229,26 @@ impl SocketStack {
         instrms: u16,
         outstrms: u16,
     ) -> SResult<()> {
-        if instrms != 0 {
-            return Err(err(
-                Errno::EOPNOTSUPP,
-                "SCTP_ADD_STREAMS: sas_instrms is not supported; pass 0 (the peer adds the streams it sends on)",
-            ));
-        }
         self.on_endpoint(now, id, assoc, |ep, aid| {
-            ep.add_streams(now, aid, outstrms)
+            ep.add_streams_with(now, aid, instrms, outstrms)
+                .map_err(|e| errno::from_core(&e))
+        })
+    }
+
+    /// SCTP_RESET_ASSOC (RFC 6525 §6.3.3): resets the TSNs of both
+    /// directions and every stream's sequence numbers (see
+    /// [`Endpoint::reset_association`]: nothing sent is lost; new messages
+    /// wait for the answer). The answer arrives as an
+    /// SCTP_ASSOC_RESET_EVENT notification. A request still outstanding
+    /// gives EALREADY; RE-CONFIG not negotiated, EOPNOTSUPP.
+    pub fn reset_assoc(
+        &mut self,
+        now: Instant,
+        id: SocketId,
+        assoc: Option<AssociationId>,
+    ) -> SResult<()> {
+        self.on_endpoint(now, id, assoc, |ep, aid| {
+            ep.reset_association(now, aid)
                 .map_err(|e| errno::from_core(&e))
         })
     }
@@ -2188,7 +2202,7 @@ impl SocketStack {
                 aid,
                 from,
             ),
-            Event::PeerAddressChange { address, state } => {
+            Event::PeerAddressChange { address, state, .. } => {
                 let peers = self
                     .ports
                     .get(&port_no)
@@ -2227,6 +2241,19 @@ impl SocketStack {
                 let n = Notification::StreamReset {
                     flags: dir | stream_flags::of(result),
                     streams: streams.iter().map(|s| s.0).collect(),
+                    assoc_id: aid,
+                };
+                s.notify(n, aid, from);
+            }
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result,
+            } => {
+                let n = Notification::AssocReset {
+                    flags: stream_flags::of(result),
+                    local_tsn: local_tsn.0,
+                    remote_tsn: remote_tsn.0,
                     assoc_id: aid,
                 };
                 s.notify(n, aid, from);

@@ -33,11 +33,13 @@ pub enum EventType {
     StreamChange,
     /// SCTP_AUTHENTICATION_EVENT (§6.1.8).
     Authentication,
+    /// SCTP_ASSOC_RESET_EVENT (RFC 6525 §6.1.2).
+    AssocReset,
 }
 
 impl EventType {
     /// All types, in `code()` order.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         Self::AssocChange,
         Self::PeerAddrChange,
         Self::RemoteError,
@@ -45,6 +47,7 @@ impl EventType {
         Self::AdaptationIndication,
         Self::SenderDry,
         Self::StreamReset,
+        Self::AssocReset,
         Self::StreamChange,
         Self::SendFailed,
         Self::Authentication,
@@ -60,6 +63,7 @@ impl EventType {
             Self::AdaptationIndication => 0x8007,
             Self::SenderDry => 0x8009,
             Self::StreamReset => 0x800a,
+            Self::AssocReset => 0x800b,
             Self::StreamChange => 0x800c,
             Self::SendFailed => 0x800d,
             Self::Authentication => 0x8008,
@@ -96,8 +100,9 @@ impl EventMask {
     }
 }
 
-/// `strreset_flags` of SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1) and
-/// `strchange_flags` of SCTP_STREAM_CHANGE_EVENT (§6.1.3).
+/// `strreset_flags` of SCTP_STREAM_RESET_EVENT (RFC 6525 §6.1.1),
+/// `assocreset_flags` of SCTP_ASSOC_RESET_EVENT (§6.1.2, DENIED and FAILED
+/// only) and `strchange_flags` of SCTP_STREAM_CHANGE_EVENT (§6.1.3).
 pub mod stream_flags {
     /// SCTP_STREAM_RESET_INCOMING_SSN: the peer's streams were reset.
     pub const RESET_INCOMING_SSN: u16 = 0x0001;
@@ -261,6 +266,22 @@ pub enum Notification {
         /// The association.
         assoc_id: AssociationId,
     },
+    /// SCTP_ASSOC_RESET_EVENT (RFC 6525 §6.1.2): both directions' TSNs and
+    /// every stream's sequence numbers were reset, or our request to reset
+    /// them was denied or failed.
+    AssocReset {
+        /// `assocreset_flags`: [`stream_flags::DENIED`] /
+        /// [`stream_flags::FAILED`] (SCTP_ASSOC_RESET_DENIED /
+        /// SCTP_ASSOC_RESET_FAILED), 0 on success.
+        flags: u16,
+        /// `assocreset_local_tsn`: the TSN our next DATA chunk carries.
+        local_tsn: u32,
+        /// `assocreset_remote_tsn`: the TSN the peer's next DATA chunk
+        /// carries.
+        remote_tsn: u32,
+        /// The association.
+        assoc_id: AssociationId,
+    },
     /// SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3): streams were added, or
     /// our request to add them was denied or failed.
     StreamChange {
@@ -297,6 +318,7 @@ impl Notification {
             Self::SenderDry { .. } => EventType::SenderDry,
             Self::StreamReset { .. } => EventType::StreamReset,
             Self::StreamChange { .. } => EventType::StreamChange,
+            Self::AssocReset { .. } => EventType::AssocReset,
             Self::Authentication { .. } => EventType::Authentication,
         }
     }

@@ -232,8 +232,9 @@ pub enum SocketOption {
     /// requests of the peer are accepted, as [`enable_reset`] flags
     /// (default: streams resets and added streams). Settable on a live
     /// association too. Requesting resets and added streams ourselves is
-    /// `Sockets::reset_streams` / `Sockets::add_streams` (SCTP_RESET_STREAMS,
-    /// SCTP_ADD_STREAMS).
+    /// `Sockets::reset_streams` / `Sockets::add_streams` /
+    /// `Sockets::reset_assoc` (SCTP_RESET_STREAMS, SCTP_ADD_STREAMS,
+    /// SCTP_RESET_ASSOC).
     EnableStreamReset {
         /// The association, or `None` for future ones.
         assoc_id: Option<AssociationId>,
@@ -310,8 +311,8 @@ pub mod enable_reset {
     /// SCTP_ENABLE_RESET_STREAM_REQ: accept Outgoing and Incoming SSN Reset
     /// Requests.
     pub const RESET_STREAM_REQ: u32 = 0x01;
-    /// SCTP_ENABLE_RESET_ASSOC_REQ: accept SSN/TSN Reset Requests (not
-    /// supported: setting it gives EOPNOTSUPP).
+    /// SCTP_ENABLE_RESET_ASSOC_REQ: accept SSN/TSN Reset Requests (off by
+    /// default, as in usrsctp).
     pub const RESET_ASSOC_REQ: u32 = 0x02;
     /// SCTP_ENABLE_CHANGE_ASSOC_REQ: accept Add Streams Requests.
     pub const CHANGE_ASSOC_REQ: u32 = 0x04;
@@ -536,13 +537,8 @@ pub(crate) fn apply(cfg: &mut AssociationConfig, opt: &SocketOption) -> Result<(
                     "SCTP_ENABLE_STREAM_RESET: only SCTP_ENABLE_RESET_STREAM_REQ, SCTP_ENABLE_RESET_ASSOC_REQ and SCTP_ENABLE_CHANGE_ASSOC_REQ are defined",
                 ));
             }
-            if value & RESET_ASSOC_REQ != 0 {
-                return Err(SocketError::new(
-                    Errno::EOPNOTSUPP,
-                    "SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets are not supported (they are always denied)",
-                ));
-            }
             c.reconfig_policy.accept_stream_reset = value & RESET_STREAM_REQ != 0;
+            c.reconfig_policy.accept_ssn_tsn_reset = value & RESET_ASSOC_REQ != 0;
             c.reconfig_policy.accept_add_streams = value & CHANGE_ASSOC_REQ != 0;
         }
         SocketOption::AuthChunk(t) => {
@@ -633,6 +629,7 @@ pub(crate) fn read(cfg: &AssociationConfig, opt: SocketOption) -> SocketOption {
             SocketOption::EnableStreamReset {
                 assoc_id,
                 value: flag(p.accept_stream_reset, enable_reset::RESET_STREAM_REQ)
+                    | flag(p.accept_ssn_tsn_reset, enable_reset::RESET_ASSOC_REQ)
                     | flag(p.accept_add_streams, enable_reset::CHANGE_ASSOC_REQ),
             }
         }

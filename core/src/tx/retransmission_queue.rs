@@ -12,6 +12,15 @@
 //! the chunks it newly acknowledges.
 //!
 //! Paths are plain indices (`usize`) chosen by the association.
+//!
+//! Two byte counts are kept, as RFC 9260 uses two: the peer's window counts
+//! the *data size* of chunks (user data, §6.2.1 B, C), while what is in
+//! flight on a path — flightsize, compared with cwnd (§6.1 B, §7.2) —
+//! counts the *DATA chunks* (§3 "Outstanding Data": "the total size of the
+//! DATA chunks"; §7.2.2: "including the chunk header and the padding").
+//! [`RetransmissionQueue::bytes_in_flight`] is the former,
+//! [`RetransmissionQueue::path_bytes_in_flight`] and
+//! [`PathAckInfo::newly_acked_bytes`] the latter.
 
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -22,6 +31,11 @@ use crate::types::{GapAckBlock, Mid, Ssn, StreamId, Tsn};
 
 /// Miss indications that trigger fast retransmit (RFC 9260 §7.2.4).
 const FAST_RETRANSMIT_MISSES: u8 = 3;
+
+/// DATA chunk header (RFC 9260 §3.3.1).
+const DATA_CHUNK_HEADER: usize = 16;
+/// I-DATA chunk header (RFC 8260 §2.1).
+const IDATA_CHUNK_HEADER: usize = 20;
 
 /// A SACK the association must answer with an ABORT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -82,13 +96,20 @@ impl SackOutcome {
 /// What the last SACK meant for one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PathAckInfo {
-    /// User data bytes newly acknowledged that were last sent on this path
-    /// (for cwnd growth, RFC 9260 §7.2.1 / §7.2.2).
+    /// Bytes of DATA chunks (headers and padding included, see the module
+    /// docs) newly acknowledged that were last sent on this path (for cwnd
+    /// growth, RFC 9260 §7.2.1 / §7.2.2).
     pub newly_acked_bytes: usize,
     /// The cumulative ack covered the earliest outstanding chunk sent on
     /// this path: restart its T3-rtx if data is still in flight there, stop
     /// it otherwise (RFC 9260 §6.3.2 R2/R3).
     pub earliest_outstanding_acked: bool,
+    /// Among the chunks newly acknowledged here, one had been sent to this
+    /// path only (never to another): the ack proves the path works and may
+    /// clear its error counter and reactivate it (RFC 7829 §3.2 rule 10).
+    /// When all of them had also gone to another path, the ack may be for
+    /// that copy (rule 9).
+    pub acked_sent_only_here: bool,
     /// Chunks last sent on this path were marked for fast retransmit.
     pub fast_retransmit: bool,
     /// The peer reneged on chunks sent on this path (RFC 9260 §6.2.1 D
@@ -103,6 +124,7 @@ pub struct PathAckInfo {
 
 #[derive(Debug, Default, Clone)]
 struct PathState {
+    /// DATA chunk bytes in flight (see the module docs).
     in_flight: usize,
     info: PathAckInfo,
 }
@@ -140,6 +162,9 @@ struct Entry {
     path: usize,
     sent_at: Instant,
     transmissions: u16,
+    /// Sent to more than one path (retransmitted elsewhere, RFC 7829 §3.2
+    /// rule 9).
+    multi_path: bool,
     state: State,
     in_flight: bool,
     misses: u8,
@@ -154,8 +179,11 @@ pub struct RetransmissionQueue {
     /// Cumulative TSN ack point: every TSN up to it is acknowledged.
     cum_ack: Tsn,
     next_tsn: Tsn,
+    /// Chunks carry the I-DATA header (20 bytes), not DATA's (16).
+    i_data: bool,
     /// `entries[i]` has TSN `cum_ack + 1 + i`.
     entries: VecDeque<Entry>,
+    /// User data bytes in flight, all paths (for the peer's rwnd).
     in_flight: usize,
     /// Bytes neither acknowledged nor abandoned.
     outstanding: usize,
@@ -186,6 +214,7 @@ impl RetransmissionQueue {
         Self {
             cum_ack: initial_tsn.prev(),
             next_tsn: initial_tsn,
+            i_data: false,
             entries: VecDeque::new(),
             in_flight: 0,
             outstanding: 0,
@@ -200,6 +229,24 @@ impl RetransmissionQueue {
             failed: VecDeque::new(),
             abandoned_partial: VecDeque::new(),
         }
+    }
+
+    /// Counts chunks with the I-DATA header (RFC 8260 §2.1, 20 bytes) instead
+    /// of the DATA header (16 bytes): call when I-DATA is negotiated, before
+    /// anything is sent.
+    pub fn set_i_data(&mut self, i_data: bool) {
+        self.i_data = i_data;
+    }
+
+    /// The size on the wire of a DATA chunk carrying `len` bytes of user
+    /// data: header and padding included (RFC 9260 §3.2, §7.2.2).
+    pub fn chunk_size(&self, len: usize) -> usize {
+        let header = if self.i_data {
+            IDATA_CHUNK_HEADER
+        } else {
+            DATA_CHUNK_HEADER
+        };
+        (header + len + 3) & !3
     }
 
     /// The cumulative TSN ack point.
@@ -217,12 +264,14 @@ impl RetransmissionQueue {
         self.rwnd
     }
 
-    /// User data bytes in flight on all paths.
+    /// User data bytes in flight on all paths (RFC 9260 §6.2.1: what the
+    /// peer's window holds).
     pub fn bytes_in_flight(&self) -> usize {
         self.in_flight
     }
 
-    /// User data bytes in flight on one path.
+    /// DATA chunk bytes (headers and padding included) in flight on one
+    /// path: its flightsize (RFC 9260 §3, §6.1 B).
     pub fn path_bytes_in_flight(&self, path: usize) -> usize {
         self.paths.get(path).map_or(0, |p| p.in_flight)
     }
@@ -295,6 +344,7 @@ impl RetransmissionQueue {
                     path,
                     sent_at: now,
                     transmissions: 1,
+                    multi_path: false,
                     state: State::Abandoned,
                     in_flight: false,
                     misses: 0,
@@ -305,9 +355,10 @@ impl RetransmissionQueue {
             }
         }
         let len = frag.data.len();
+        let wire = self.chunk_size(len);
         self.in_flight += len;
         self.outstanding += len;
-        self.path_mut(path).in_flight += len;
+        self.path_mut(path).in_flight += wire;
         // RFC 9260 §6.2.1 B: sending reduces our view of the peer's rwnd.
         self.rwnd = self.rwnd.saturating_sub(len);
         if self.rtt_probe.is_none() {
@@ -318,6 +369,7 @@ impl RetransmissionQueue {
             path,
             sent_at: now,
             transmissions: 1,
+            multi_path: false,
             state: State::Outstanding,
             in_flight: true,
             misses: 0,
@@ -340,9 +392,10 @@ impl RetransmissionQueue {
             e.in_flight = false;
             let len = e.frag.data.len();
             let path = e.path;
+            let wire = self.chunk_size(len);
             self.in_flight -= len;
             if let Some(p) = self.paths.get_mut(path) {
-                p.in_flight -= len;
+                p.in_flight -= wire;
             }
         }
     }
@@ -390,9 +443,10 @@ impl RetransmissionQueue {
             let tsn = self.cum_ack.next();
             self.cum_ack = tsn;
             let len = e.frag.data.len();
+            let wire = self.chunk_size(len);
             if e.in_flight {
                 self.in_flight -= len;
-                self.path_mut(e.path).in_flight -= len;
+                self.path_mut(e.path).in_flight -= wire;
             }
             match e.state {
                 State::Outstanding | State::ToRetransmit => {
@@ -402,8 +456,9 @@ impl RetransmissionQueue {
                     self.outstanding -= len;
                     out.newly_acked_bytes += len;
                     let info = &mut self.path_mut(e.path).info;
-                    info.newly_acked_bytes += len;
+                    info.newly_acked_bytes += wire;
                     info.earliest_outstanding_acked = true;
+                    info.acked_sent_only_here |= !e.multi_path;
                     self.take_rtt_sample(tsn, e.transmissions, e.sent_at, e.path, now, &mut out);
                 }
                 State::Acked | State::Abandoned => {}
@@ -441,6 +496,7 @@ impl RetransmissionQueue {
                     State::Outstanding | State::ToRetransmit => {
                         let (len, path) = (e.frag.data.len(), e.path);
                         let (transmissions, sent_at) = (e.transmissions, e.sent_at);
+                        let only_here = !e.multi_path;
                         if e.state == State::ToRetransmit {
                             self.to_retransmit -= 1;
                         }
@@ -450,7 +506,10 @@ impl RetransmissionQueue {
                         out.newly_acked_bytes += len;
                         htna_idx = htna_idx.max(Some(idx));
                         self.remove_from_flight(idx);
-                        self.path_mut(path).info.newly_acked_bytes += len;
+                        let wire = self.chunk_size(len);
+                        let info = &mut self.path_mut(path).info;
+                        info.newly_acked_bytes += wire;
+                        info.acked_sent_only_here |= only_here;
                         self.take_rtt_sample(tsn, transmissions, sent_at, path, now, &mut out);
                     }
                     State::Acked | State::Abandoned => {}
@@ -648,10 +707,10 @@ impl RetransmissionQueue {
 
     /// T3-rtx expired on `path` (RFC 9260 §6.3.3 E3): every chunk
     /// outstanding there is marked for retransmission (or abandoned, per its
-    /// policy). Returns the bytes removed from flight.
+    /// policy). Returns the DATA chunk bytes removed from the path's flight.
     pub fn on_t3_expired(&mut self, path: usize, now: Instant) -> usize {
         tracing::debug!(path, "T3-rtx expired");
-        let before = self.in_flight;
+        let before = self.path_bytes_in_flight(path);
         for idx in 0..self.entries.len() {
             let Some(e) = self.entries.get(idx) else {
                 break;
@@ -660,7 +719,7 @@ impl RetransmissionQueue {
                 self.mark_for_retransmission(idx, now);
             }
         }
-        before - self.in_flight
+        before - self.path_bytes_in_flight(path)
     }
 
     /// The path the lowest-TSN chunk marked for retransmission was last
@@ -715,12 +774,14 @@ impl RetransmissionQueue {
             e.in_flight = true;
             e.transmissions = e.transmissions.saturating_add(1);
             e.sent_at = now;
+            e.multi_path |= e.path != path;
             e.path = path;
             e.misses = 0;
             let frag = e.frag.clone();
             self.to_retransmit -= 1;
             self.in_flight += len;
-            self.path_mut(path).in_flight += len;
+            let wire = self.chunk_size(len);
+            self.path_mut(path).in_flight += wire;
             self.rwnd = self.rwnd.saturating_sub(len);
             return Some((tsn, frag));
         }
@@ -842,6 +903,29 @@ impl RetransmissionQueue {
         }
         out
     }
+
+    /// RFC 6525 §5.2.4 G2/G3 and §5.2.7 H5 (SSN/TSN reset): the next new
+    /// chunk gets `next_tsn`, and everything before it counts as
+    /// acknowledged. The association resets TSNs only with nothing
+    /// outstanding; should anything still be queued, its messages are
+    /// handed back through [`take_failed`](Self::take_failed) rather than
+    /// silently dropped.
+    pub fn restart(&mut self, next_tsn: Tsn) {
+        if !self.entries.is_empty() {
+            let lost = self.drain_all_unacked();
+            self.failed.extend(lost.into_iter().map(|mut f| {
+                // Reported as abandoned: the association lives on.
+                f.reason = FailReason::MaxRetransmits;
+                f
+            }));
+        }
+        self.next_tsn = next_tsn;
+        self.cum_ack = next_tsn.prev();
+        self.rtt_probe = None;
+        self.fast_recovery_exit = None;
+        self.highest_gap_acked = None;
+        self.abandoned_partial.clear();
+    }
 }
 
 #[cfg(test)]
@@ -900,6 +984,28 @@ mod tests {
         .unwrap()
     }
 
+    /// RFC 9260 §3, §7.2.2: a path's flight counts DATA chunks with header
+    /// and padding; the peer's window (§6.2.1) counts user data.
+    #[test]
+    fn path_flight_counts_whole_chunks_and_rwnd_counts_user_data() {
+        let mut q = RetransmissionQueue::new(Tsn(1), 10_000);
+        assert_eq!(
+            [q.chunk_size(0), q.chunk_size(1), q.chunk_size(4)],
+            [16, 20, 20]
+        );
+        q.add_sent(frag(0, 0, 0, 5, PrPolicy::None), 0, T0);
+        assert_eq!((q.path_bytes_in_flight(0), q.bytes_in_flight()), (24, 5));
+        assert_eq!(q.peer_rwnd(), 9_995);
+        let mut i = RetransmissionQueue::new(Tsn(1), 10_000);
+        i.set_i_data(true);
+        assert_eq!(i.chunk_size(5), 28);
+        i.add_sent(frag(0, 0, 0, 5, PrPolicy::None), 0, T0);
+        let out = i.handle_sack(Tsn(1), [], 10_000, ms(1)).unwrap();
+        assert_eq!(out.newly_acked_bytes, 5);
+        assert_eq!(i.path_ack_info(0).newly_acked_bytes, 28);
+        assert_eq!(i.path_bytes_in_flight(0), 0);
+    }
+
     #[test]
     fn tsns_are_assigned_in_order_across_wrap() {
         let mut q = RetransmissionQueue::new(Tsn(u32::MAX - 1), 100_000);
@@ -921,7 +1027,8 @@ mod tests {
         let mut q = sent(5); // TSN 10..=14
         let out = sack(&mut q, 10, &[(2, 3)]); // 10, 12, 13
         assert_eq!(out.newly_acked_bytes, 300);
-        assert_eq!(q.path_ack_info(0).newly_acked_bytes, 300);
+        // The path counts DATA chunks whole: 16-byte header each.
+        assert_eq!(q.path_ack_info(0).newly_acked_bytes, 3 * 116);
         assert!(q.path_ack_info(0).earliest_outstanding_acked);
         assert_eq!((q.bytes_in_flight(), q.outstanding_bytes()), (200, 200));
         // The same SACK again acknowledges nothing new.
@@ -933,6 +1040,41 @@ mod tests {
         let out = sack(&mut q, 13, &[]);
         assert_eq!(out.newly_acked_bytes, 100);
         assert_eq!(q.bytes_in_flight(), 100);
+    }
+
+    /// RFC 7829 §3.2 rules 9–10: an ack proves a path works only for
+    /// chunks that were never sent anywhere else.
+    #[test]
+    fn acks_tell_whether_the_chunk_went_to_one_path_only() {
+        let mut q = sent(3); // TSN 10..=12 on path 0
+        q.add_sent(frag(3, 0, 3, 100, PrPolicy::None), 1, T0); // 13 on path 1
+        q.on_t3_expired(0, ms(1));
+        // TSN 10 and 11 retransmitted to path 1, TSN 12 to path 0 again.
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 0, 1000).is_some());
+        // Cum ack 10 (moved to path 1); gap-acked 11 (moved) and 13 (path
+        // 1 only): path 1 learns something of its own.
+        sack(&mut q, 10, &[(1, 1), (3, 3)]);
+        let p1 = q.path_ack_info(1);
+        assert_eq!(p1.newly_acked_bytes, 3 * 116);
+        assert!(p1.acked_sent_only_here);
+        // Only chunks that were also sent to path 0: no proof for path 1.
+        let mut q = sent(2);
+        q.on_t3_expired(0, ms(1));
+        assert!(q.next_retransmission(ms(1), 1, 1000).is_some());
+        assert!(q.next_retransmission(ms(1), 0, 1000).is_some());
+        sack(&mut q, 10, &[]);
+        let (p0, p1) = (q.path_ack_info(0), q.path_ack_info(1));
+        assert_eq!(
+            (p1.newly_acked_bytes, p1.acked_sent_only_here),
+            (116, false)
+        );
+        assert_eq!((p0.newly_acked_bytes, p0.acked_sent_only_here), (0, false));
+        // Retransmitted to the same path it was sent to: still one path.
+        sack(&mut q, 11, &[]);
+        let p0 = q.path_ack_info(0);
+        assert_eq!((p0.newly_acked_bytes, p0.acked_sent_only_here), (116, true));
     }
 
     #[test]
@@ -1037,8 +1179,10 @@ mod tests {
         for i in 0..4 {
             q.add_sent(frag(i, 0, 0, 100, PrPolicy::None), (i % 2) as usize, T0);
         }
-        assert_eq!(q.path_bytes_in_flight(0), 200);
-        assert_eq!(q.on_t3_expired(0, ms(1)), 200);
+        // Paths count DATA chunks whole (16-byte header), the total user
+        // data only.
+        assert_eq!(q.path_bytes_in_flight(0), 2 * 116);
+        assert_eq!(q.on_t3_expired(0, ms(1)), 2 * 116);
         assert_eq!((q.path_bytes_in_flight(0), q.bytes_in_flight()), (0, 200));
         assert_eq!(q.outstanding_bytes(), 400);
         // Does not fit: nothing, and order is preserved.
@@ -1047,7 +1191,7 @@ mod tests {
         assert_eq!((t, f.message_id), (Tsn(1), MessageId(0)));
         assert_eq!(q.next_retransmission(ms(2), 1, 100).unwrap().0, Tsn(3));
         assert_eq!(q.next_retransmission(ms(2), 1, 100), None);
-        assert_eq!(q.path_bytes_in_flight(1), 400);
+        assert_eq!(q.path_bytes_in_flight(1), 4 * 116);
     }
 
     #[test]
@@ -1374,7 +1518,7 @@ mod tests {
                 if e.in_flight {
                     assert_eq!(e.state, State::Outstanding);
                     flight += len;
-                    *per_path.entry(e.path).or_default() += len;
+                    *per_path.entry(e.path).or_default() += q.chunk_size(len);
                 }
                 if matches!(e.state, State::Outstanding | State::ToRetransmit) {
                     outstanding += len;

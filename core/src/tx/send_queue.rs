@@ -8,9 +8,10 @@
 //! by the number of negotiated streams.
 
 use core::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::{FailReason, FailedMessage, MessageId, OutgoingFragment, OutgoingMessage, PrPolicy};
+use crate::stream_table::StreamTable;
 use crate::time::Instant;
 use crate::types::{Fsn, Mid, Ssn, StreamId};
 
@@ -187,7 +188,9 @@ const WFQ_SCALE: u64 = 1 << 16;
 #[derive(Debug)]
 pub struct SendQueue {
     cfg: SendQueueConfig,
-    streams: BTreeMap<StreamId, OutStream>,
+    streams: StreamTable<OutStream>,
+    /// Streams in `streams` (saturating; bounds the scheduler heap).
+    stream_count: u16,
     /// Min-heap of `(key1, key2, stream, gen)`; stale entries (old `gen`)
     /// are skipped when popped.
     heap: BinaryHeap<Reverse<(u64, u64, u16, u32)>>,
@@ -206,6 +209,9 @@ pub struct SendQueue {
     low_pending: bool,
     stream_low: VecDeque<StreamId>,
     failed: VecDeque<FailedMessage>,
+    /// Every stream is paused ([`pause_all`](Self::pause_all)): streams
+    /// first used from now on start paused too.
+    hold_all: bool,
 }
 
 impl SendQueue {
@@ -213,7 +219,8 @@ impl SendQueue {
     pub fn new(cfg: SendQueueConfig) -> Self {
         Self {
             cfg,
-            streams: BTreeMap::new(),
+            streams: StreamTable::default(),
+            stream_count: 0,
             heap: BinaryHeap::new(),
             current: None,
             started: 0,
@@ -226,6 +233,7 @@ impl SendQueue {
             low_pending: false,
             stream_low: VecDeque::new(),
             failed: VecDeque::new(),
+            hold_all: false,
         }
     }
 
@@ -276,7 +284,7 @@ impl SendQueue {
         let seq = self.next_seq;
         self.next_seq += 1;
         let stream_id = msg.stream;
-        let s = self.streams.entry(stream_id).or_default();
+        let s = self.stream_or_default(stream_id);
         s.buffered += len;
         s.queue.push_back(Queued {
             msg,
@@ -316,7 +324,7 @@ impl SendQueue {
     /// `bufferedAmountLowThreshold`); crossings are reported by
     /// [`take_stream_buffered_amount_low`](Self::take_stream_buffered_amount_low).
     pub fn set_stream_buffered_amount_low_threshold(&mut self, stream: StreamId, bytes: usize) {
-        self.streams.entry(stream).or_default().low_threshold = bytes;
+        self.stream_or_default(stream).low_threshold = bytes;
     }
 
     /// True once after each crossing of the total threshold.
@@ -344,7 +352,7 @@ impl SendQueue {
     /// value = sent first) and weight for [`SchedulerKind::WeightedFair`]
     /// (at least 1).
     pub fn set_stream_priority(&mut self, stream: StreamId, priority: u16, weight: u16) {
-        let s = self.streams.entry(stream).or_default();
+        let s = self.stream_or_default(stream);
         s.priority = priority;
         s.weight = weight.max(1);
         if s.scheduled {
@@ -360,7 +368,7 @@ impl SendQueue {
             .streams
             .iter()
             .filter(|(_, s)| s.scheduled)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         for id in ids {
             self.schedule(id, 0);
@@ -375,11 +383,13 @@ impl SendQueue {
         self.cfg.outbound_streams = n;
         let gone: Vec<StreamId> = self
             .streams
-            .range(StreamId(n)..)
-            .map(|(id, _)| *id)
+            .iter()
+            .filter(|(id, _)| id.0 >= n)
+            .map(|(id, _)| id)
             .collect();
         for id in gone {
             if let Some(s) = self.streams.remove(&id) {
+                self.stream_count = self.stream_count.saturating_sub(1);
                 self.buffered -= s.buffered;
                 if s.queue.front().is_some_and(|q| q.offset > 0) {
                     self.started = self.started.saturating_sub(1);
@@ -403,7 +413,7 @@ impl SendQueue {
     pub fn pause_streams(&mut self, streams: &[StreamId]) {
         let barrier = MessageId(self.next_message_id);
         for &id in streams {
-            let s = self.streams.entry(id).or_default();
+            let s = self.stream_or_default(id);
             s.paused = true;
             s.barrier = barrier;
         }
@@ -417,6 +427,45 @@ impl SendQueue {
             .values()
             .filter(|s| s.paused)
             .all(OutStream::drained_for_reset)
+    }
+
+    /// Holds back every message not started yet, on every stream (RFC
+    /// 6525 §5.1.4 C2 for an SSN/TSN reset: "suspending any new
+    /// transmissions and TSN assignment"); a message already partly sent
+    /// is finished. [`streams_paused_and_drained`](Self::streams_paused_and_drained)
+    /// then tells when no message is partly sent.
+    pub fn pause_all(&mut self) {
+        self.hold_all = true;
+        self.streams.for_each_mut(|s| {
+            s.paused = true;
+            s.barrier = MessageId(0);
+        });
+    }
+
+    /// Every stream is held by [`pause_all`](Self::pause_all).
+    pub fn all_paused(&self) -> bool {
+        self.hold_all
+    }
+
+    /// RFC 6525 §5.2.4 G5 and §5.2.7 H5: every stream's SSN and MIDs
+    /// restart at 0, and all streams resume.
+    pub fn reset_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.iter().map(|(id, _)| id).collect();
+        self.streams.for_each_mut(|s| {
+            s.next_ssn = Ssn(0);
+            s.next_mid_ordered = Mid(0);
+            s.next_mid_unordered = Mid(0);
+        });
+        self.hold_all = false;
+        self.resume_streams(&ids);
+    }
+
+    /// Resumes every stream without touching the numbering (an SSN/TSN
+    /// reset was refused).
+    pub fn resume_all(&mut self) {
+        let ids: Vec<StreamId> = self.streams.iter().map(|(id, _)| id).collect();
+        self.hold_all = false;
+        self.resume_streams(&ids);
     }
 
     /// Resets the streams' SSN and MIDs to 0 (RFC 6525 §5.1.2, §5.2.7 H4)
@@ -494,7 +543,8 @@ impl SendQueue {
     pub fn drain_all(&mut self, reason: FailReason) -> Vec<FailedMessage> {
         let mut out: Vec<FailedMessage> = self.failed.drain(..).collect();
         let streams = core::mem::take(&mut self.streams);
-        for (_, s) in streams {
+        self.stream_count = 0;
+        for s in streams.into_values() {
             for q in s.queue {
                 out.push(FailedMessage {
                     id: q.id,
@@ -665,6 +715,20 @@ impl SendQueue {
         }
     }
 
+    /// Stream `id`'s state, created on first use.
+    fn stream_or_default(&mut self, id: StreamId) -> &mut OutStream {
+        if self.streams.get(&id).is_none() {
+            self.stream_count = self.stream_count.saturating_add(1);
+            // While every stream is held (an SSN/TSN reset), a new stream
+            // is held too, with barrier 0: nothing queued on it is sent.
+            let hold = self.hold_all;
+            let s = self.streams.get_or_default(id);
+            s.paused = hold;
+            return s;
+        }
+        self.streams.get_or_default(id)
+    }
+
     /// Puts a stream back in the scheduler after it sent `charged` bytes.
     fn requeue_after_turn(&mut self, stream: StreamId, charged: usize) {
         if self
@@ -708,7 +772,7 @@ impl SendQueue {
         self.heap.push(Reverse((k1, k2, id.0, s.gen)));
         // Stale entries (priority changes) are bounded: compact when they
         // dominate the heap.
-        if self.heap.len() > 2 * self.streams.len() + 16 {
+        if self.heap.len() > 2 * usize::from(self.stream_count) + 16 {
             let streams = &self.streams;
             self.heap.retain(|Reverse((_, _, sid, gen))| {
                 streams

@@ -63,3 +63,19 @@ pub fn auth_then(key_id: u16, hmac_id: u16, key: &[u8], rest: &[u8]) -> Vec<u8> 
     a.extend_from_slice(rest);
     a
 }
+
+/// A DATA chunk carrying a whole message of `payload` on stream 0 (SSN 0,
+/// PPID 0), asking for an immediate SACK (RFC 7053).
+pub fn data_chunk(tsn: u32, payload: &[u8]) -> anysctp::wire::Chunk<'_> {
+    anysctp::wire::Chunk::Data(anysctp::wire::DataChunk {
+        tsn: anysctp::Tsn(tsn),
+        stream: anysctp::StreamId(0),
+        ssn: anysctp::Ssn(0),
+        ppid: anysctp::Ppid(0),
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate_sack: true,
+        payload,
+    })
+}

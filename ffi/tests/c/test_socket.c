@@ -3,41 +3,9 @@
  * in one poll loop with notifications, peeloff and SCTP_STATUS, options,
  * and the error paths (bad handles, unknown options, too-large messages,
  * an unreachable peer). */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sys/socket.h>
-#include "check.h"
-
-static struct sockaddr_in loopback(uint16_t port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-static uint16_t local_port(anysctp_sock *s) {
-  anysctp_sockaddr a[4];
-  size_t n = 0;
-  CHECK(anysctp_getladdrs(s, a, 4, &n) == 0);
-  CHECK(n >= 1);
-  return n ? a[0].port : 0;
-}
-
-static anysctp_sock *listener(int type, uint16_t *port) {
-  anysctp_sock *s = anysctp_socket(AF_INET, type);
-  CHECK(s != NULL);
-  struct sockaddr_in a = loopback(0);
-  CHECK(anysctp_bind(s, &a, sizeof a) == 0);
-  CHECK(anysctp_listen(s, 8) == 0);
-  *port = local_port(s);
-  CHECK(*port != 0);
-  return s;
-}
+#include "sock.h"
 
 /* ---- blocking one-to-one echo, server in a thread ---- */
 
@@ -106,13 +74,6 @@ static void blocking_one_to_one_echo(void) {
 }
 
 /* ---- non-blocking one-to-many in one poll loop ---- */
-
-static void pump(anysctp_sock **s, int n, int ms) {
-  struct pollfd p[4];
-  for (int i = 0; i < n; i++) p[i] = (struct pollfd){.fd = anysctp_socket_fd(s[i]), .events = POLLIN};
-  poll(p, (nfds_t)n, ms);
-  for (int i = 0; i < n; i++) CHECK(anysctp_socket_process(s[i]) == 0);
-}
 
 static void nonblocking_one_to_many(void) {
   uint16_t port;
