@@ -802,7 +802,7 @@ pub const TRANSMIT_STRIDE: usize = 2;
 /// buffers are kept by the [`Host`] and reused, so a steady flow allocates
 /// nothing here; 256 KiB keeps that memory small while a crossing still
 /// carries hundreds of packets.
-const BATCH_BYTES: usize = 256 << 10;
+const BATCH_BYTES: usize = 64 << 10;
 const BATCH_ITEMS: usize = 4096;
 
 /// Many datagrams or events in one crossing: their bytes back to back in

@@ -5,6 +5,8 @@
 export declare class RawEndpoint {
   /** A new endpoint; `options` is the flat list described in `common.rs`. */
   constructor(port: number, acceptIncoming: boolean, maxAssociations: number, options: Array<number>, seed: Uint8Array)
+  /** The handle the hot free functions take (see [`Handle`]). */
+  handle(): Handle
   /** Starts an association; returns its id. */
   connect(now: number, remotes: Array<string>, port: number, options: Array<number>): number
   /** Feeds a received datagram. */
@@ -105,6 +107,27 @@ export interface RawEvent {
   /** Negotiated inbound streams. */
   inboundStreams: number
 }
+
+/** [`RawEndpoint::handle_datagram`] on a handle. */
+export declare function rawHandleDatagram(h: Handle, now: number, from: string, data: Uint8Array): void
+
+/** [`RawEndpoint::handle_datagrams`] on a handle. */
+export declare function rawHandleDatagrams(h: Handle, now: number, from: string, datagrams: Array<Uint8Array>): void
+
+/** [`RawEndpoint::handle_timeout`] on a handle. */
+export declare function rawHandleTimeout(h: Handle, now: number): void
+
+/** [`RawEndpoint::poll_events`] on a handle. */
+export declare function rawPollEvents(h: Handle): RawBatch | null
+
+/** [`RawEndpoint::poll_timeout`] on a handle. */
+export declare function rawPollTimeout(h: Handle): number | null
+
+/** [`RawEndpoint::poll_transmits`] on a handle. */
+export declare function rawPollTransmits(h: Handle, now: number): RawBatch | null
+
+/** [`RawEndpoint::send`] on a handle. */
+export declare function rawSend(h: Handle, now: number, id: number, stream: number, data: Uint8Array, ppid: number, unordered: boolean, lifetime: number, maxRetransmits: number): void
 
 /** A datagram to send. */
 export interface RawTransmit {

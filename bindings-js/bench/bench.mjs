@@ -10,102 +10,68 @@ import { join } from "node:path";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
 const perCall = process.argv.includes("--per-call");
+// Every implementation runs as a fresh process through the perf-anchors
+// contract (the harness's Node wire, checker and clock), with the same
+// message count, so JIT warm-up and the host loop cost the same for all.
 const SHAPES = {
-  W1: { size: 65536, streams: 1, unordered: false, count: quick ? 256 : 2048, werift: 256 },
-  W2: { size: 1024, streams: 1, unordered: false, count: quick ? 20000 : 65536, werift: 20000 },
-  W3: { size: 100, streams: 16, unordered: true, count: quick ? 20000 : 262144, werift: 20000 },
+  W1: { size: 65536, streams: 1, unordered: false, count: quick ? 256 : 1024 },
+  W2: { size: 1024, streams: 1, unordered: false, count: quick ? 20000 : 65536 },
+  W3: { size: 100, streams: 16, unordered: true, count: quick ? 20000 : 65536 },
 };
 const BACKLOG = 1 << 20;
+const harness = process.env.PERF_ANCHORS ?? [join(here, "..", "..", "..", "shared", "perf-anchors"), "/work/shared/perf-anchors"].find((d) => existsSync(join(d, "node", "wire.js")));
 
-function run(S, shape) {
-  const opts = { outboundStreams: 16, receiveBuffer: 1 << 20, sendBuffer: 4 << 20, maxMessageSize: 1 << 17, rtoMin: 1000 };
-  const a = new S.Endpoint({ port: 5000, seed: new Uint8Array(32).fill(1), association: opts });
-  const b = new S.Endpoint({ port: 5000, acceptIncoming: true, seed: new Uint8Array(32).fill(2), association: opts });
-  const A = "10.0.0.1:9899", B = "10.0.0.2:9899";
-  const t0 = performance.now();
-  let skew = 0;
-  const clock = () => performance.now() - t0 + skew;
-  const id = a.connect(clock(), B, opts);
-  let got = 0, bytes = 0, sent = 0, sentBytes = 0;
-  const msg = new Uint8Array(shape.size).fill(120);
-  // The batch calls (one crossing for many datagrams or events); --per-call
-  // measures the one-at-a-time calls instead.
-  const pump = perCall ? () => {
-    let moved = 0, p, e;
-    const t = clock();
-    while ((p = a.pollTransmit(t))) { b.handleDatagram(t, A, p.data); moved++; }
-    while ((p = b.pollTransmit(t))) { a.handleDatagram(t, B, p.data); moved++; }
-    while ((e = b.pollEvent())) if (e.type === "message") { got++; bytes += e.data.length; }
-    while ((e = a.pollEvent())) if (e.type === "close") throw new Error(`closed: ${JSON.stringify(e)}`);
-    return moved;
-  } : () => {
-    const t = clock();
-    const pa = a.pollTransmits(t);
-    if (pa.length) b.handleDatagrams(t, A, pa.map((p) => p.data));
-    const pb = b.pollTransmits(t);
-    if (pb.length) a.handleDatagrams(t, B, pb.map((p) => p.data));
-    for (const e of b.pollEvents()) if (e.type === "message") { got++; bytes += e.data.length; }
-    for (const e of a.pollEvents()) if (e.type === "close") throw new Error(`closed: ${JSON.stringify(e)}`);
-    return pa.length + pb.length;
-  };
-  while (pump());
-  const start = performance.now();
-  while (got < shape.count) {
-    while (sent < shape.count && (sentBytes === bytes || sentBytes - bytes + shape.size <= BACKLOG)) {
-      try {
-        a.send(clock(), id, msg, { stream: sent % shape.streams, unordered: shape.unordered, ppid: 53 });
-      } catch (e) {
-        if (e.code === "ERR_SCTP_WOULD_BLOCK") break;
-        throw e;
-      }
-      sent++; sentBytes += shape.size;
-    }
-    if (!pump()) {
-      const d = Math.max(a.pollTimeout() ?? Infinity, 0), e = b.pollTimeout() ?? Infinity;
-      const next = Math.min(d, e);
-      if (next === Infinity) throw new Error(`stalled: got ${got} sent ${sent} a=${JSON.stringify(a.stats(id))} state=${a.state(id)}`);
-      // skip idle time (delayed SACK): the harness rule "clock = real + skipped idle"
-      skew += Math.max(0, next - clock());
-      a.handleTimeout(clock()); b.handleTimeout(clock());
-    }
-  }
-  const secs = (performance.now() - start) / 1000;
-  return { msgs: got / secs, mbs: bytes / secs / 1e6 };
+function keys(w, shape) {
+  return [w, `size=${shape.size}`, `count=${shape.count}`, `streams=${shape.streams}`, `unordered=${shape.unordered ? 1 : 0}`, "loss=0", "seed=1", `backlog=${BACKLOG}`];
+}
+
+function result(out) {
+  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+  if (!line) throw new Error(`no RESULT line in:\n${out}`);
+  const r = JSON.parse(line.slice(7));
+  if (!r.ok) throw new Error(`${r.impl} ${r.workload}: the harness's checks failed (${line})`);
+  return { msgs: r.messages / r.secs, mbs: r.bytes / r.secs / 1e6 };
+}
+
+/** anysctp through one package (`napi` or `wasm`), batch calls unless --per-call. */
+function anysctp(impl, w, shape) {
+  const bench = join(here, "..", "..", "bench", "perf-anchors", "node", "anysctp_bench.mjs");
+  const args = [bench, ...keys(w, shape), `impl=${impl}`, `batch=${perCall ? 0 : 1}`];
+  return result(execFileSync("node", args, { encoding: "utf8", env: { ...process.env, PERF_ANCHORS: harness } }));
 }
 
 function werift(w, shape) {
   const dir = join(here, ".werift");
-  const src = process.env.PERF_ANCHORS ?? "/work/shared/perf-anchors/node";
-  if (!existsSync(join(src, "werift_bench.js"))) return null;
+  if (!harness) return null;
+  const src = join(harness, "node");
   mkdirSync(dir, { recursive: true });
   for (const f of ["werift_bench.js", "wire.js"]) cpSync(join(src, f), join(dir, f));
   writeFileSync(join(dir, "package.json"), "{\"type\": \"commonjs\"}\n");
   if (!existsSync(join(dir, "node_modules"))) symlinkSync(join(here, "..", "node_modules"), join(dir, "node_modules"));
-  const out = execFileSync("node", [join(dir, "werift_bench.js"), w, `size=${shape.size}`, `count=${shape.werift}`, `streams=${shape.streams}`, `unordered=${shape.unordered ? 1 : 0}`, "loss=0", "seed=1", `backlog=${BACKLOG}`], { encoding: "utf8" });
-  const r = JSON.parse(out.split("\n").find((l) => l.startsWith("RESULT ")).slice(7));
-  return { msgs: r.messages / r.secs, mbs: r.bytes / r.secs / 1e6 };
+  return result(execFileSync("node", [join(dir, "werift_bench.js"), ...keys(w, shape)], { encoding: "utf8" }));
 }
 
 if (process.env.ONLY) for (const k of Object.keys(SHAPES)) if (k !== process.env.ONLY) delete SHAPES[k];
-const napi = await import("../../bindings-node/index.js");
-const wasm = await import("../../bindings-wasm/node.js");
 // The machine may be shared: each shape runs `--reps N` times (default 3),
-// the three implementations interleaved, and the best run of each counts.
+// the three implementations interleaved, and the median of each counts.
 const repsArg = process.argv.indexOf("--reps");
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
 if (!(Number.isInteger(reps) && reps >= 1)) throw new RangeError("--reps takes a positive integer");
-const best = (x, y) => (x === null ? y : y === null || x.msgs >= y.msgs ? x : y);
+const median = (runs) => {
+  const ok = runs.filter((r) => r !== null).sort((x, y) => x.msgs - y.msgs);
+  return ok.length ? ok[(ok.length - 1) >> 1] : null;
+};
 const rows = [];
 for (const [w, shape] of Object.entries(SHAPES)) {
-  let n = null, m = null, r = null;
+  const n = [], m = [], r = [];
   for (let i = 0; i < reps; i++) {
-    n = best(n, run(napi, shape));
-    m = best(m, run(wasm, shape));
-    r = best(r, werift(w, shape));
+    n.push(anysctp("napi", w, shape));
+    m.push(anysctp("wasm", w, shape));
+    r.push(werift(w, shape));
   }
-  rows.push({ w, n, m, r });
+  rows.push({ w, n: median(n), m: median(m), r: median(r) });
 }
-console.log(`best of ${reps} runs, ${perCall ? "one-at-a-time calls" : "batch calls"}${quick ? ", --quick" : ""}`);
+console.log(`median of ${reps} runs (fresh processes, perf-anchors contract, same counts: ${Object.entries(SHAPES).map(([w, s]) => `${w} ${s.count}`).join(", ")}), anysctp ${perCall ? "one datagram per call" : "batch calls"}${quick ? ", --quick" : ""}`);
 const f = (x) => (x === null ? "-" : x.toFixed(0));
 console.log(`| workload | anysctp napi msg/s (MB/s) | anysctp wasm msg/s (MB/s) | werift msg/s (MB/s) | napi/werift | wasm/werift |`);
 console.log(`|---|---|---|---|---|---|`);
