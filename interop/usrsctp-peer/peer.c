@@ -72,6 +72,7 @@ static pthread_cond_t res_cv = PTHREAD_COND_INITIALIZER;
 static long long n_sent, n_received, n_bytes;
 static int n_resets, n_resets_ok, n_resets_refused; /* --reset-every */
 static int n_assoc_resets, n_assoc_resets_ok, n_assoc_resets_refused; /* --reset-assoc-every */
+static int assoc_ended; /* under res_mu */
 /* Confirmed resets per outgoing stream: usrsctp may split one
  * SCTP_RESET_STREAMS call into several requests (streams with queued data
  * later), each confirmed by its own event, so a call counts as confirmed
@@ -300,6 +301,13 @@ static void reset_assoc(void)
 {
 	sctp_assoc_t id = 0; /* one-to-one socket: its association */
 	request_retrying(SCTP_RESET_ASSOC, &id, sizeof id, &n_assoc_resets, "SCTP_RESET_ASSOC");
+	/* usrsctp would send new DATA with the old numbering before the answer
+	 * came; the peer then acknowledges in the new numbering. Hold the next
+	 * messages until the answer (RFC 6525 §5.1.4 leaves it to us). */
+	pthread_mutex_lock(&res_mu);
+	while (n_assoc_resets_ok + n_assoc_resets_refused < n_assoc_resets && !assoc_ended)
+		pthread_cond_wait(&res_cv, &res_mu);
+	pthread_mutex_unlock(&res_mu);
 }
 
 static void send_all(void)
@@ -325,7 +333,6 @@ static void send_all(void)
 
 /* ------------------------------------------------------------ receiving */
 
-static int assoc_ended; /* under res_mu */
 
 static void set_end(const char *kind)
 {
@@ -383,7 +390,8 @@ static void handle_notification(const union sctp_notification *n, size_t len)
 		if (len < sizeof n->sn_strreset_event)
 			return;
 		uint16_t f = n->sn_strreset_event.strreset_flags;
-		if (!(f & SCTP_STREAM_RESET_OUTGOING_SSN))
+		/* (usrsctp reports an association reset as stream resets too.) */
+		if (!(f & SCTP_STREAM_RESET_OUTGOING_SSN) || opt.reset_every == 0)
 			break;
 		pthread_mutex_lock(&res_mu);
 		if (f & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
