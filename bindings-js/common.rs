@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use anysctp::{
     AddressRequest, AddressRequestOutcome, AssociationConfig, AssociationId, AssociationStats,
     AuthConfig, AuthIndication, CloseReason, Endpoint, EndpointConfig, Error, Event, HmacAlgorithm,
-    Instant, PeerAddressState, Ppid, ReconfigPolicy, ReconfigResult, SendFailure, SendOptions,
-    StreamDirection, StreamId,
+    Instant, PeerAddressState, Ppid, ReconfigPolicy, ReconfigResult, ResetDirection, SendFailure,
+    SendOptions, StreamDirection, StreamId,
 };
 use bytes::Bytes;
 use core::time::Duration;
@@ -252,17 +252,20 @@ pub struct FlatEvent {
     pub id: f64,
     /// `"open"`, `"message"`, `"sendfailed"`, `"close"`, ...
     pub kind: &'static str,
-    /// Stream id (message, sendfailed); key id (authentication).
+    /// Stream id (message, sendfailed); key id (authentication); local
+    /// TSN (associationreset).
     pub stream: u32,
-    /// PPID (message, sendfailed); cause code (addressrequestresult).
+    /// PPID (message, sendfailed); cause code (addressrequestresult);
+    /// remote TSN (associationreset).
     pub ppid: u32,
     /// Unordered flag (message).
     pub unordered: bool,
     /// Payload (message, sendfailed); stream ids as big-endian u16 pairs
     /// (streamsreset); the refusal text (addressrequestresult).
     pub data: Option<Bytes>,
-    /// Reason / error text / address; the result of streamsreset and
-    /// streamsadded; "request ip" of addressrequestresult.
+    /// Reason / error text / address; the result of streamsreset,
+    /// streamsadded and associationreset; "request ip" of
+    /// addressrequestresult.
     pub text: Option<String>,
     /// A short code: close reason kind, address state, failure kind.
     pub code: Option<&'static str>,
@@ -468,6 +471,16 @@ impl Host {
                 f.inbound_streams = inbound_streams.into();
                 f.text = Some(reconfig_result(result).into());
             }
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result,
+            } => {
+                f.kind = "associationreset";
+                f.stream = local_tsn.0;
+                f.ppid = remote_tsn.0;
+                f.text = Some(reconfig_result(result).into());
+            }
             Event::Authentication { key_id, indication } => {
                 f.kind = "authentication";
                 f.stream = key_id.into();
@@ -503,26 +516,60 @@ impl Host {
         Some(f)
     }
 
-    /// Resets our outgoing `streams` (RFC 6525).
-    pub fn reset_streams(&mut self, now: f64, id: f64, streams: &[u32]) -> Result<(), String> {
+    /// Resets `streams` (RFC 6525 §5.1.2, §5.1.3) in `direction`:
+    /// "outgoing" (ours), "incoming" (the peer's) or "both".
+    pub fn reset_streams(
+        &mut self,
+        now: f64,
+        id: f64,
+        streams: &[u32],
+        direction: &str,
+    ) -> Result<(), String> {
         let now = instant(now)?;
         let streams = streams
             .iter()
             .map(|&s| u16::try_from(s).map(StreamId))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "stream ids must be between 0 and 65535"))?;
+        let direction = match direction {
+            "outgoing" => ResetDirection::Outgoing,
+            "incoming" => ResetDirection::Incoming,
+            "both" => ResetDirection::Both,
+            _ => {
+                return Err(arg_error(
+                    "ERR_INVALID_ARG_VALUE",
+                    "direction must be \"outgoing\", \"incoming\" or \"both\"",
+                ))
+            }
+        };
         self.endpoint
-            .reset_streams(now, association(id)?, &streams)
+            .reset_streams_with(now, association(id)?, &streams, direction)
             .map_err(|e| error_text(&e))
     }
 
-    /// Asks for `n` more outbound streams (RFC 6525).
-    pub fn add_streams(&mut self, now: f64, id: f64, n: u32) -> Result<(), String> {
+    /// Resets both directions' TSNs and every stream's sequence numbers
+    /// (RFC 6525 §5.1.4 SSN/TSN Reset).
+    pub fn reset_association(&mut self, now: f64, id: f64) -> Result<(), String> {
+        let now = instant(now)?;
+        self.endpoint
+            .reset_association(now, association(id)?)
+            .map_err(|e| error_text(&e))
+    }
+
+    /// Asks for `n` more outbound and `incoming` more inbound streams (RFC
+    /// 6525 §5.1.5, §5.1.6).
+    pub fn add_streams(&mut self, now: f64, id: f64, n: u32, incoming: u32) -> Result<(), String> {
         let now = instant(now)?;
         let n = u16::try_from(n)
-            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "count must be between 1 and 65535"))?;
+            .map_err(|_| arg_error("ERR_OUT_OF_RANGE", "count must be between 0 and 65535"))?;
+        let incoming = u16::try_from(incoming).map_err(|_| {
+            arg_error(
+                "ERR_OUT_OF_RANGE",
+                "options.incoming must be between 0 and 65535",
+            )
+        })?;
         self.endpoint
-            .add_streams(now, association(id)?, n)
+            .add_streams_with(now, association(id)?, incoming, n)
             .map_err(|e| error_text(&e))
     }
 
@@ -533,17 +580,18 @@ impl Host {
         accept_stream_reset: bool,
         accept_add_streams: bool,
         max_outbound_streams: u32,
+        accept_ssn_tsn_reset: bool,
     ) -> Result<(), String> {
         let policy = ReconfigPolicy {
             accept_stream_reset,
             accept_add_streams,
+            accept_ssn_tsn_reset,
             max_outbound_streams: u16::try_from(max_outbound_streams).map_err(|_| {
                 arg_error(
                     "ERR_OUT_OF_RANGE",
                     "maxOutboundStreams must be between 0 and 65535",
                 )
             })?,
-            ..ReconfigPolicy::default()
         };
         self.endpoint
             .set_reconfig_policy(association(id)?, policy)
@@ -766,7 +814,7 @@ impl Host {
 }
 
 /// Event kinds of a batch by index; `lib/api.js` has the same list.
-pub const EVENT_KINDS: [&str; 15] = [
+pub const EVENT_KINDS: [&str; 16] = [
     "open",
     "restart",
     "message",
@@ -782,6 +830,7 @@ pub const EVENT_KINDS: [&str; 15] = [
     "streamsadded",
     "authentication",
     "addressrequestresult",
+    "associationreset",
 ];
 
 /// Numbers per event in [`Batch::meta`] of [`Host::poll_events`]: kind

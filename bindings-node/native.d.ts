@@ -45,12 +45,14 @@ export declare class RawEndpoint {
   peerAddresses(id: number): Array<string> | null
   /** Makes `addr` the primary path. */
   setPrimary(id: number, addr: string): void
-  /** Resets our outgoing `streams` (RFC 6525). */
-  resetStreams(now: number, id: number, streams: Array<number>): void
-  /** Asks for `n` more outbound streams. */
-  addStreams(now: number, id: number, n: number): void
+  /** Resets `streams` (RFC 6525) in `direction`: "outgoing", "incoming" or "both". */
+  resetStreams(now: number, id: number, streams: Array<number>, direction: string): void
+  /** Resets the association's TSNs and sequence numbers (RFC 6525 SSN/TSN Reset). */
+  resetAssociation(now: number, id: number): void
+  /** Asks for `n` more outbound and `incoming` more inbound streams. */
+  addStreams(now: number, id: number, n: number, incoming: number): void
   /** Which re-configuration requests of the peer are accepted. */
-  setReconfigPolicy(id: number, acceptStreamReset: boolean, acceptAddStreams: boolean, maxOutboundStreams: number): void
+  setReconfigPolicy(id: number, acceptStreamReset: boolean, acceptAddStreams: boolean, maxOutboundStreams: number, acceptSsnTsnReset: boolean): void
   /** An SCTP-AUTH key command (see `common::Host::auth_key`). */
   authKey(op: string, id: number, keyId: number, secret: Uint8Array): number
   /** Chunk types the peer (`peer`) or we require authenticated. */

@@ -76,6 +76,14 @@ export interface StreamsAddedEventInit {
   inboundStreams: number;
   result: ReconfigResult;
 }
+export interface AssociationResetEventInit {
+  /** The TSN our next DATA chunk carries. */
+  localTsn: number;
+  /** The TSN the peer's next DATA chunk carries. */
+  remoteTsn: number;
+  /** "success": both directions' TSNs and every stream's numbering restarted (messages the peer sent before came first); otherwise nothing was reset. */
+  result: ReconfigResult;
+}
 export interface AuthenticationEventInit {
   /** The shared key id concerned (0 for "no-auth"). */
   keyId: number;
@@ -93,10 +101,17 @@ export interface AddressRequestResultEventInit {
   reason: string;
 }
 
+export interface ResetStreamsOptions {
+  /** "outgoing" (default): ours; "incoming": ask the peer to reset the streams it sends on (empty list: all); "both". */
+  direction?: "outgoing" | "incoming" | "both";
+}
+
 export interface ReconfigPolicy {
   acceptStreamReset?: boolean;
   acceptAddStreams?: boolean;
   maxOutboundStreams?: number;
+  /** Let the peer reset the association's TSNs (RFC 6525 SSN/TSN Reset; default false). */
+  acceptSsnTsnReset?: boolean;
 }
 
 export interface EndpointOptions {
@@ -155,6 +170,7 @@ export type EndpointEvent =
   | { type: "close"; association: AssociationId; reason: CloseReason; message: string }
   | ({ type: "streamsreset"; association: AssociationId } & StreamsResetEventInit)
   | ({ type: "streamsadded"; association: AssociationId } & StreamsAddedEventInit)
+  | ({ type: "associationreset"; association: AssociationId } & AssociationResetEventInit)
   | ({ type: "authentication"; association: AssociationId } & AuthenticationEventInit)
   | ({ type: "addressrequestresult"; association: AssociationId } & AddressRequestResultEventInit)
   | { type: "restart" | "shutdown" | "senderdry" | "bufferedamountlow" | "other"; association: AssociationId };
@@ -243,9 +259,16 @@ export declare class Endpoint {
    * ERR_SCTP_RECONFIG_UNAVAILABLE, ERR_SCTP_RECONFIG_IN_PROGRESS (one
    * request at a time) or RangeError ERR_SCTP_INVALID_RECONFIG.
    */
-  resetStreams(now: Millis, association: AssociationId, streams: number[]): void;
-  /** Asks for `count` more outbound streams; a "streamsadded" event brings the answer. */
-  addStreams(now: Millis, association: AssociationId, count: number): void;
+  resetStreams(now: Millis, association: AssociationId, streams: number[], options?: ResetStreamsOptions): void;
+  /**
+   * Resets both directions' TSNs and every stream's numbering (RFC 6525
+   * SSN/TSN Reset); messages sent meanwhile wait; an "associationreset"
+   * event brings the answer. The peer performs it only with
+   * `acceptSsnTsnReset` in its policy. Errors as resetStreams.
+   */
+  resetAssociation(now: Millis, association: AssociationId): void;
+  /** Asks for `count` more outbound streams and `options.incoming` more inbound ones; a "streamsadded" event per direction brings the answer. */
+  addStreams(now: Millis, association: AssociationId, count: number, options?: { incoming?: number }): void;
   /** Which re-configuration requests of the peer are accepted from now on. */
   setReconfigPolicy(association: AssociationId, policy?: ReconfigPolicy): void;
   /** SCTP-AUTH keys; without `association`, the endpoint's keys (later associations start with them). Errors: ERR_SCTP_AUTH. */
@@ -271,6 +294,7 @@ export declare class Endpoint {
 
 export type StreamsResetEvent = Event & StreamsResetEventInit;
 export type StreamsAddedEvent = Event & StreamsAddedEventInit;
+export type AssociationResetEvent = Event & AssociationResetEventInit;
 export type AuthenticationEvent = Event & AuthenticationEventInit;
 export type AddressRequestResultEvent = Event & AddressRequestResultEventInit;
 
@@ -299,6 +323,7 @@ export interface AssociationEventMap {
   bufferedamountlow: Event;
   streamsreset: StreamsResetEvent;
   streamsadded: StreamsAddedEvent;
+  associationreset: AssociationResetEvent;
   authentication: AuthenticationEvent;
   addressrequestresult: AddressRequestResultEvent;
 }
@@ -322,6 +347,7 @@ export declare class Association extends EventTarget {
   onbufferedamountlow: ((ev: Event) => void) | null;
   onstreamsreset: ((ev: StreamsResetEvent) => void) | null;
   onstreamsadded: ((ev: StreamsAddedEvent) => void) | null;
+  onassociationreset: ((ev: AssociationResetEvent) => void) | null;
   onauthentication: ((ev: AuthenticationEvent) => void) | null;
   onaddressrequestresult: ((ev: AddressRequestResultEvent) => void) | null;
   addEventListener<K extends keyof AssociationEventMap>(type: K, listener: (ev: AssociationEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
@@ -337,7 +363,9 @@ export declare class Association extends EventTarget {
    * Resets our outgoing `streams` (RFC 6525; how a WebRTC data channel
    * closes, RFC 8831 §6.7); a "streamsreset" event brings the answer.
    */
-  resetStreams(streams: number[]): void;
+  resetStreams(streams: number[], options?: ResetStreamsOptions): void;
+  /** Resets the association's TSNs and every stream's numbering; an "associationreset" event brings the answer. */
+  resetAssociation(): void;
   /** Messages received from now on, ending when the association closes. */
   messages(): AsyncIterableIterator<ReceivedMessage>;
   [Symbol.asyncIterator](): AsyncIterableIterator<ReceivedMessage>;

@@ -146,6 +146,7 @@ function eventFromRaw(r) {
     case "close": return { type: "close", association, reason: r.code, message: r.text ?? "" };
     case "streamsreset": return { type: "streamsreset", association, direction: r.code, streams: streamIds(r.data), result: r.text };
     case "streamsadded": return { type: "streamsadded", association, outboundStreams: r.outboundStreams, inboundStreams: r.inboundStreams, result: r.text };
+    case "associationreset": return { type: "associationreset", association, localTsn: r.stream, remoteTsn: r.ppid, result: r.text };
     case "authentication": return { type: "authentication", association, keyId: r.stream, indication: r.code };
     case "addressrequestresult": {
       const [request, address] = (r.text ?? "").split(" ");
@@ -156,7 +157,7 @@ function eventFromRaw(r) {
 }
 
 // Batches from the raw endpoint (common.rs): the same kinds and strides.
-const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peeraddresschange", "shutdown", "senderdry", "bufferedamountlow", "close", "other", "streamsreset", "streamsadded", "authentication", "addressrequestresult"];
+const EVENT_KINDS = ["open", "restart", "message", "sendfailed", "error", "peeraddresschange", "shutdown", "senderdry", "bufferedamountlow", "close", "other", "streamsreset", "streamsadded", "authentication", "addressrequestresult", "associationreset"];
 const EVENT_STRIDE = 8;
 const TRANSMIT_STRIDE = 2;
 
@@ -352,27 +353,39 @@ export function createApi(RawEndpoint, platform) {
       checkString("address", address);
       call(() => this.#raw.setPrimary(association, address));
     }
-    resetStreams(now, association, streams) {
+    resetStreams(now, association, streams, options = {}) {
       checkNumber("now", now);
       checkNumber("association", association);
       if (!Array.isArray(streams)) throw typeError("ERR_INVALID_ARG_TYPE", `streams must be an array of stream ids, got ${describe(streams)}`);
       streams.forEach((x, i) => checkInt(`streams[${i}]`, x, 0, 65535));
-      call(() => this.#raw.resetStreams(now, association, streams));
+      checkObject("options", options);
+      const { direction = "outgoing" } = options;
+      if (!["outgoing", "incoming", "both"].includes(direction))
+        throw typeError("ERR_INVALID_ARG_VALUE", `options.direction must be "outgoing", "incoming" or "both", got ${describe(direction)}`);
+      call(() => this.#raw.resetStreams(now, association, streams, direction));
     }
-    addStreams(now, association, count) {
+    resetAssociation(now, association) {
+      checkNumber("now", now);
+      checkNumber("association", association);
+      call(() => this.#raw.resetAssociation(now, association));
+    }
+    addStreams(now, association, count, options = {}) {
       checkNumber("now", now);
       checkNumber("association", association);
       checkInt("count", count, 0, 65535);
-      call(() => this.#raw.addStreams(now, association, count));
+      checkObject("options", options);
+      const { incoming = 0 } = options;
+      checkInt("options.incoming", incoming, 0, 65535);
+      call(() => this.#raw.addStreams(now, association, count, incoming));
     }
     setReconfigPolicy(association, policy = {}) {
       checkNumber("association", association);
       checkObject("policy", policy);
-      const { acceptStreamReset = true, acceptAddStreams = true, maxOutboundStreams = 65535 } = policy;
-      for (const [k, x] of [["acceptStreamReset", acceptStreamReset], ["acceptAddStreams", acceptAddStreams]])
+      const { acceptStreamReset = true, acceptAddStreams = true, maxOutboundStreams = 65535, acceptSsnTsnReset = false } = policy;
+      for (const [k, x] of [["acceptStreamReset", acceptStreamReset], ["acceptAddStreams", acceptAddStreams], ["acceptSsnTsnReset", acceptSsnTsnReset]])
         if (typeof x !== "boolean") throw typeError("ERR_INVALID_ARG_TYPE", `policy.${k} must be a boolean, got ${describe(x)}`);
       checkInt("policy.maxOutboundStreams", maxOutboundStreams, 0, 65535);
-      call(() => this.#raw.setReconfigPolicy(association, acceptStreamReset, acceptAddStreams, maxOutboundStreams));
+      call(() => this.#raw.setReconfigPolicy(association, acceptStreamReset, acceptAddStreams, maxOutboundStreams, acceptSsnTsnReset));
     }
     #authKey(op, keyId, association, secret = new Uint8Array(0)) {
       checkInt("keyId", keyId, 0, 65535);
@@ -625,9 +638,14 @@ export function createApi(RawEndpoint, platform) {
       return this.#closed.then(() => undefined);
     }
     close() { return this.shutdown(); }
-    /** Resets our outgoing `streams` (RFC 6525); a "streamsreset" event brings the answer. */
-    resetStreams(streams) {
-      this.#driver.endpoint.resetStreams(now(), this.#id, streams);
+    /** Resets our outgoing `streams` (RFC 6525; `options.direction` "incoming" / "both" as on Endpoint); a "streamsreset" event brings the answer. */
+    resetStreams(streams, options = {}) {
+      this.#driver.endpoint.resetStreams(now(), this.#id, streams, options);
+      this.#driver.schedule();
+    }
+    /** Resets both directions' TSNs and every stream's numbering (RFC 6525 SSN/TSN Reset); an "associationreset" event brings the answer. */
+    resetAssociation() {
+      this.#driver.endpoint.resetAssociation(now(), this.#id);
       this.#driver.schedule();
     }
     abort(reason = "") {
@@ -693,7 +711,7 @@ export function createApi(RawEndpoint, platform) {
         case "streamsadded":
           if (e.result === "success") { this.outboundStreams = e.outboundStreams; this.inboundStreams = e.inboundStreams; }
         // falls through
-        case "streamsreset": case "authentication": case "addressrequestresult": {
+        case "streamsreset": case "associationreset": case "authentication": case "addressrequestresult": {
           const { type, ...fields } = e;
           this.dispatchEvent(Object.assign(new Event(type), fields));
           return false;
@@ -722,7 +740,7 @@ export function createApi(RawEndpoint, platform) {
       }
     }
   }
-  for (const n of ["open", "message", "close", "error", "bufferedamountlow", "streamsreset", "streamsadded", "authentication", "addressrequestresult"]) handlerProperty(Association.prototype, n);
+  for (const n of ["open", "message", "close", "error", "bufferedamountlow", "streamsreset", "streamsadded", "associationreset", "authentication", "addressrequestresult"]) handlerProperty(Association.prototype, n);
 
   class Server extends EventTarget {
     #driver; #queue = []; #wake = null; #closed = false;

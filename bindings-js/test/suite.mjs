@@ -370,6 +370,103 @@ export function runSuite(name, S) {
     assert.throws(() => c.resetStreams(t, cid, [0]), (e) => e.code === "ERR_SCTP_RECONFIG_UNAVAILABLE" && /unavailable/.test(e.message));
   });
 
+  test(`${name}: sans-IO association reset (RFC 6525 SSN/TSN): TSNs restart as the event says, in both event paths`, () => {
+    const a = new S.Endpoint({ port: 5000 });
+    const b = new S.Endpoint({ port: 5000, acceptIncoming: true });
+    let t = 0;
+    const id = a.connect(t, "10.0.0.2:9899", { nodelay: true });
+    const tsns = []; // [tsn, ssn, first payload byte] of a's DATA chunks
+    const tap = (d) => {
+      // Common header 12 bytes, then chunks (type, flags, length); DATA is type 0.
+      for (let o = 12; o + 4 <= d.length;) {
+        const len = (d[o + 2] << 8) | d[o + 3];
+        if (d[o] === 0) {
+          const v = new DataView(d.buffer, d.byteOffset + o);
+          tsns.push([v.getUint32(4), v.getUint16(10), d[o + 16]]);
+        }
+        o += (len + 3) & ~3;
+        if (len < 4) break;
+      }
+    };
+    const pump = () => pumpPair(a, b, t, tap);
+    pump();
+    const bid = drainEvents(b).find((e) => e.type === "open").association;
+    drainEvents(a);
+    // Refused by the default policy: nothing reset.
+    a.resetAssociation(t, id);
+    assert.throws(() => a.resetAssociation(t, id), (e) => e.code === "ERR_SCTP_RECONFIG_IN_PROGRESS");
+    pump();
+    const denied = drainEvents(a).find((e) => e.type === "associationreset");
+    assert.equal(denied.result, "denied");
+    assert.deepEqual(drainEvents(b).filter((e) => e.type === "associationreset"), []);
+
+    b.setReconfigPolicy(bid, { acceptSsnTsnReset: true });
+    assert.throws(() => b.setReconfigPolicy(bid, { acceptSsnTsnReset: "yes" }), TypeError);
+    a.send(t, id, "A", { stream: 1 });
+    a.send(t, id, "B", { stream: 1 });
+    // Mid-traffic: "A" and "B" are on the wire, unacknowledged.
+    let p;
+    while ((p = a.pollTransmit(t))) { tap(p.data); b.handleDatagram(t, "10.0.0.1:9899", p.data); }
+    a.resetAssociation(t, id);
+    a.send(t, id, "C", { stream: 1 });
+    for (let i = 0; i < 100 && !tsns.some(([, , x]) => x === 67); i++) {
+      pump();
+      const next = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity);
+      if (Number.isFinite(next)) { t = Math.max(t, next); a.handleTimeout(t); b.handleTimeout(t); }
+    }
+    pump();
+    // a: the single path (pollEvent); b: the batch path (pollEvents).
+    const ours = drainEvents(a).filter((e) => e.type === "associationreset");
+    const theirs = b.pollEvents();
+    const peer = theirs.filter((e) => e.type === "associationreset");
+    assert.equal(ours.length, 1);
+    assert.deepEqual(peer, [{ type: "associationreset", association: bid, localTsn: ours[0].remoteTsn, remoteTsn: ours[0].localTsn, result: "success" }]);
+    assert.equal(ours[0].result, "success");
+    const c = tsns.find(([, , x]) => x === 67);
+    assert.deepEqual(c, [ours[0].localTsn, 0, 67], "the first DATA after the reset: the announced TSN, SSN 0");
+    const kinds = theirs.map((e) => (e.type === "message" ? new TextDecoder().decode(e.data) : e.type)).filter((k) => k !== "senderdry" && k !== "bufferedamountlow");
+    assert.deepEqual(kinds, ["A", "B", "associationreset", "C"]);
+  });
+
+  test(`${name}: sans-IO incoming stream reset and added incoming streams`, () => {
+    const a = new S.Endpoint({ port: 5000 });
+    const b = new S.Endpoint({ port: 5000, acceptIncoming: true });
+    const t = 0;
+    const id = a.connect(t, "10.0.0.2:9899");
+    const pump = () => pumpPair(a, b, t);
+    pump();
+    const bid = drainEvents(b).find((e) => e.type === "open").association;
+    drainEvents(a);
+    a.resetStreams(t, id, [1], { direction: "incoming" });
+    pump();
+    assert.deepEqual(drainEvents(a).filter((e) => e.type === "streamsreset"), [{ type: "streamsreset", association: id, direction: "incoming", streams: [1], result: "success" }]);
+    assert.deepEqual(drainEvents(b).filter((e) => e.type === "streamsreset"), [{ type: "streamsreset", association: bid, direction: "outgoing", streams: [1], result: "success" }]);
+    assert.throws(() => a.resetStreams(t, id, [1], { direction: "sideways" }), TypeError);
+    assert.throws(() => a.resetStreams(t, id, [], { direction: "both" }), (e) => e.code === "ERR_SCTP_INVALID_RECONFIG");
+
+    a.addStreams(t, id, 0, { incoming: 2 });
+    pump();
+    const added = drainEvents(a).filter((e) => e.type === "streamsadded");
+    assert.deepEqual(added.at(-1), { type: "streamsadded", association: id, outboundStreams: 10, inboundStreams: 12, result: "success" });
+    b.send(t, bid, "on a new stream", { stream: 11 });
+    pump();
+    assert.ok(drainEvents(a).some((e) => e.type === "message" && e.stream === 11));
+    assert.throws(() => a.addStreams(t, id, 0, { incoming: 70000 }), RangeError);
+  });
+
+  test(`${name}: Association.resetAssociation over createLink fires associationreset`, { timeout: 20000 }, async () => {
+    const link = S.createLink();
+    const server = await S.listen({ transport: link.b, ...fast });
+    server.onassociation = () => {};
+    const a = await S.connect({ transport: link.a, ...fast });
+    const ev = await new Promise((r) => { a.onassociationreset = r; a.resetAssociation(); });
+    // The server keeps the default policy.
+    assert.equal(ev.result, "denied");
+    assert.equal(typeof ev.localTsn, "number");
+    await a.shutdown();
+    await server.close();
+  });
+
   test(`${name}: Association.resetStreams over createLink fires streamsreset on both sides`, { timeout: 20000 }, async () => {
     const link = S.createLink();
     const server = await S.listen({ transport: link.b, ...fast });

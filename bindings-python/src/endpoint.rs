@@ -7,7 +7,7 @@ use std::time::Duration;
 use anysctp::{
     AddressRequest, AddressRequestOutcome, AssociationId, AssociationState, AuthIndication,
     CloseReason, EndpointConfig, Event, PathState, PeerAddressState, Ppid, ReconfigPolicy,
-    ReconfigResult, SendFailure, SendOptions, StreamDirection, StreamId,
+    ReconfigResult, ResetDirection, SendFailure, SendOptions, StreamDirection, StreamId,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -239,6 +239,16 @@ fn event_object<'py>(
             a,
             inbound_streams,
             outbound_streams,
+            enum_value(py, "ReconfigResult", reconfig_result(result))?,
+        ))?,
+        Event::AssociationReset {
+            local_tsn,
+            remote_tsn,
+            result,
+        } => event_class(py, "AssociationReset")?.call1((
+            a,
+            local_tsn.0,
+            remote_tsn.0,
             enum_value(py, "ReconfigResult", reconfig_result(result))?,
         ))?,
         Event::Authentication { key_id, indication } => {
@@ -749,39 +759,66 @@ impl Endpoint {
             .map_err(|e| convert::error(py, e))
     }
 
-    /// Resets the outgoing `streams` (stream ids) of the association (RFC
-    /// 6525 §5.1.2); the answer comes as a `StreamsReset` event.
+    /// Resets `streams` (stream ids) of the association (RFC 6525 §5.1.2,
+    /// §5.1.3): `direction` "outgoing" (ours; the default), "incoming"
+    /// (the peer's: we ask it to reset them) or "both"; the answer comes
+    /// as a `StreamsReset` event per direction.
+    #[pyo3(signature = (now, association, streams, direction = "outgoing"))]
     fn reset_streams(
         &mut self,
         py: Python<'_>,
         now: f64,
         association: u64,
         streams: Vec<u16>,
+        direction: &str,
     ) -> PyResult<()> {
         let now = instant(now)?;
+        let direction = match direction {
+            "outgoing" => ResetDirection::Outgoing,
+            "incoming" => ResetDirection::Incoming,
+            "both" => ResetDirection::Both,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "direction {other:?}: use \"outgoing\", \"incoming\" or \"both\""
+                )))
+            }
+        };
         let streams: Vec<StreamId> = streams.into_iter().map(StreamId).collect();
         self.inner
-            .reset_streams(now, id(association), &streams)
+            .reset_streams_with(now, id(association), &streams, direction)
             .map_err(|e| convert::error(py, e))
     }
 
-    /// Asks the peer for `count` more outbound streams (RFC 6525 §5.1.5);
-    /// the answer comes as a `StreamsAdded` event.
+    /// Resets both directions' TSNs and every stream's sequence numbers
+    /// (RFC 6525 §5.1.4 SSN/TSN Reset); the answer comes as an
+    /// `AssociationReset` event.
+    fn reset_association(&mut self, py: Python<'_>, now: f64, association: u64) -> PyResult<()> {
+        let now = instant(now)?;
+        self.inner
+            .reset_association(now, id(association))
+            .map_err(|e| convert::error(py, e))
+    }
+
+    /// Adds `count` outbound streams (RFC 6525 §5.1.5) and `incoming`
+    /// inbound ones (§5.1.6: the peer adds them on its side); each side's
+    /// answer comes as a `StreamsAdded` event.
+    #[pyo3(signature = (now, association, count, incoming = 0))]
     fn add_streams(
         &mut self,
         py: Python<'_>,
         now: f64,
         association: u64,
         count: u16,
+        incoming: u16,
     ) -> PyResult<()> {
         let now = instant(now)?;
         self.inner
-            .add_streams(now, id(association), count)
+            .add_streams_with(now, id(association), incoming, count)
             .map_err(|e| convert::error(py, e))
     }
 
     /// Which re-configuration requests of the peer are accepted from now on.
-    #[pyo3(signature = (association, accept_stream_reset = true, accept_add_streams = true, max_outbound_streams = 65535))]
+    #[pyo3(signature = (association, accept_stream_reset = true, accept_add_streams = true, max_outbound_streams = 65535, accept_ssn_tsn_reset = false))]
     fn set_reconfig_policy(
         &mut self,
         py: Python<'_>,
@@ -789,12 +826,13 @@ impl Endpoint {
         accept_stream_reset: bool,
         accept_add_streams: bool,
         max_outbound_streams: u16,
+        accept_ssn_tsn_reset: bool,
     ) -> PyResult<()> {
         let policy = ReconfigPolicy {
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
-            ..ReconfigPolicy::default()
+            accept_ssn_tsn_reset,
         };
         self.inner
             .set_reconfig_policy(id(association), policy)

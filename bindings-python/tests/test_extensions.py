@@ -8,6 +8,7 @@ import pytest
 import anysctp
 from anysctp import (
     AddressRequestResult,
+    AssociationReset,
     Authentication,
     AuthConfig,
     AuthIndication,
@@ -16,6 +17,7 @@ from anysctp import (
     Link,
     Message,
     ReconfigResult,
+    ResetDirection,
     StreamDirection,
     StreamsAdded,
     StreamsReset,
@@ -110,6 +112,144 @@ def test_refused_reset_and_reconfig_errors() -> None:
         no_reconfig.reset_streams(link2.now, [0])
     with pytest.raises(anysctp.AssociationClosedError):
         link2.a.reset_streams(link2.now, 12345, [0])
+
+
+def test_association_reset_mid_traffic_restarts_tsns_and_ssns() -> None:
+    # (direction, tsn, stream, ssn, first payload byte) of every DATA chunk.
+    data: List[Tuple[str, int, int, int, int]] = []
+
+    def watch(direction: str, datagram: bytes) -> Optional[bytes]:
+        for c in wire.parse_packet(datagram).chunks:
+            if isinstance(c, wire.Data):
+                data.append((direction, c.tsn, c.stream_id, c.ssn, c.payload[0]))
+        return datagram
+
+    link, assoc = pair(watch)
+    b_assoc = link.b.association(of(Connected, link.events_b)[0].association)
+    b_assoc.set_reconfig_policy(accept_ssn_tsn_reset=True)
+    for i in range(3):
+        assoc.send(link.now, bytes([i]) * 10, stream=1)
+        b_assoc.send(link.now, bytes([100 + i]) * 10, stream=2)
+    # Mid-traffic: once the three messages each way are on the wire.
+    assert link.run(lambda: sorted(d for d, *_ in data) == ["a>b"] * 3 + ["b>a"] * 3, timeout=60)
+    assoc.reset_association(link.now)
+    assoc.send(link.now, bytes([3]) * 10, stream=1)
+    assoc.send(link.now, bytes([4]) * 10, stream=1)
+    assert link.run(lambda: len(of(Message, link.events_b)) == 5 and bool(of(AssociationReset, link.events_b)), timeout=60)
+    assert link.run(lambda: bool(of(AssociationReset, link.events_a)), timeout=60)
+    b_assoc.send(link.now, bytes([103]) * 10, stream=2)
+    assert link.run(lambda: len(of(Message, link.events_a)) == 4, timeout=60)
+
+    [ours] = of(AssociationReset, link.events_a)
+    [theirs] = of(AssociationReset, link.events_b)
+    assert ours.result is ReconfigResult.SUCCESS and theirs.result is ReconfigResult.SUCCESS
+    # Both sides agree on the new numbering, seen from each side.
+    assert (ours.local_tsn, ours.remote_tsn) == (theirs.remote_tsn, theirs.local_tsn)
+
+    def first(direction: str, payload: int) -> Tuple[int, int]:
+        tsn, ssn = next((t, n) for d, t, _, n, p in data if d == direction and p == payload)
+        return tsn, ssn
+
+    # The first DATA after the reset carries the TSN the event announced,
+    # with SSN 0; the next follows it.
+    assert first("a>b", 3) == (ours.local_tsn, 0)
+    assert first("a>b", 4) == ((ours.local_tsn + 1) % 2**32, 1)
+    assert first("b>a", 103) == (theirs.local_tsn, 0)
+    # Every message arrived once and in order, the reset after the old ones.
+    kinds = [e.data[0] if isinstance(e, Message) else "reset" for e in link.events_b if isinstance(e, (Message, AssociationReset))]
+    assert kinds == [0, 1, 2, "reset", 3, 4]
+    assert [m.data[0] for m in of(Message, link.events_a)] == [100, 101, 102, 103]
+
+
+def test_association_reset_refused_by_the_default_policy() -> None:
+    ssns: List[int] = []
+
+    def watch(direction: str, datagram: bytes) -> Optional[bytes]:
+        if direction == "a>b":
+            ssns.extend(c.ssn for c in wire.parse_packet(datagram).chunks if isinstance(c, wire.Data))
+        return datagram
+
+    link, assoc = pair(watch)
+    assoc.send(link.now, b"\x00 before", stream=1)
+    assert link.run(lambda: len(of(Message, link.events_b)) == 1, timeout=60)
+    assoc.reset_association(link.now)
+    with pytest.raises(anysctp.ReconfigInProgressError):
+        assoc.reset_association(link.now)
+    assoc.send(link.now, b"\x01 after", stream=1)
+    assert link.run(lambda: bool(of(AssociationReset, link.events_a)), timeout=60)
+    [denied] = of(AssociationReset, link.events_a)
+    assert denied.result is ReconfigResult.DENIED
+    assert link.run(lambda: len(of(Message, link.events_b)) == 2, timeout=60)
+    # Nothing was reset: the held message went with the old numbering.
+    assert ssns == [0, 1]
+    assert not of(AssociationReset, link.events_b)
+
+    link2, no_reconfig = pair(reconfig=False)
+    with pytest.raises(anysctp.ReconfigUnavailableError):
+        no_reconfig.reset_association(link2.now)
+
+
+def test_incoming_reset_makes_the_peer_restart_its_stream() -> None:
+    ssns: List[Tuple[int, int]] = []
+
+    def watch(direction: str, datagram: bytes) -> Optional[bytes]:
+        if direction == "b>a":
+            for c in wire.parse_packet(datagram).chunks:
+                if isinstance(c, wire.Data) and c.stream_id == 1:
+                    ssns.append((c.ssn, c.payload[0]))
+        return datagram
+
+    link, assoc = pair(watch)
+    b_assoc = link.b.association(of(Connected, link.events_b)[0].association)
+    for i in range(2):
+        b_assoc.send(link.now, bytes([i]) * 10, stream=1)
+    assert link.run(lambda: len(of(Message, link.events_a)) == 2, timeout=60)
+    assoc.reset_streams(link.now, [1], direction=ResetDirection.INCOMING)
+    assert link.run(lambda: bool(of(StreamsReset, link.events_a)), timeout=60)
+    b_assoc.send(link.now, bytes([2]) * 10, stream=1)
+    assert link.run(lambda: len(of(Message, link.events_a)) == 3, timeout=60)
+
+    assert of(StreamsReset, link.events_a) == [
+        StreamsReset(assoc.id, StreamDirection.INCOMING, (1,), ReconfigResult.SUCCESS)
+    ]
+    # The peer reset its outgoing stream 1 for us.
+    assert [(e.direction, e.streams, e.result) for e in of(StreamsReset, link.events_b)] == [
+        (StreamDirection.OUTGOING, (1,), ReconfigResult.SUCCESS)
+    ]
+    assert [ssn for ssn, _ in sorted(set(ssns), key=lambda x: x[1])] == [0, 1, 0]
+
+    with pytest.raises(ValueError, match="sideways"):
+        assoc.reset_streams(link.now, [1], direction="sideways")
+    with pytest.raises(anysctp.InvalidReconfigError):
+        assoc.reset_streams(link.now, [], direction="both")
+
+
+def test_incoming_reset_refused_by_the_peer() -> None:
+    link, assoc = pair()
+    b_assoc = link.b.association(of(Connected, link.events_b)[0].association)
+    b_assoc.set_reconfig_policy(accept_stream_reset=False)
+    assoc.reset_streams(link.now, [], direction="incoming")
+    assert link.run(lambda: bool(of(StreamsReset, link.events_a)), timeout=60)
+    assert of(StreamsReset, link.events_a) == [
+        StreamsReset(assoc.id, StreamDirection.INCOMING, (), ReconfigResult.DENIED)
+    ]
+
+
+def test_add_incoming_streams_lets_the_peer_send_on_them() -> None:
+    link, assoc = pair(outbound_streams=4, max_inbound_streams=8)
+    b_assoc = link.b.association(of(Connected, link.events_b)[0].association)
+    assoc.add_streams(link.now, 1, incoming=2)
+    assert link.run(lambda: len(of(StreamsAdded, link.events_a)) == 2, timeout=60)
+    # The peer added its outgoing streams with its own request.
+    assert link.run(lambda: len(of(StreamsAdded, link.events_b)) == 2, timeout=60)
+    assert of(StreamsAdded, link.events_b)[-1].outbound_streams == 6
+    counts = [(e.inbound_streams, e.outbound_streams, e.result) for e in of(StreamsAdded, link.events_a)]
+    assert counts[-1] == (6, 5, ReconfigResult.SUCCESS)
+    assert all(r is ReconfigResult.SUCCESS for _, _, r in counts)
+    b_assoc.send(link.now, b"on a new stream", stream=5)
+    assert link.run(lambda: any(m.stream == 5 for m in of(Message, link.events_a)), timeout=60)
+    with pytest.raises(anysctp.InvalidReconfigError):
+        assoc.add_streams(link.now, 0, incoming=0)
 
 
 def test_auth_with_a_shared_key_authenticates_data() -> None:

@@ -28,7 +28,7 @@ def test_asyncio_echo() -> None:
     asyncio.run(asyncio.wait_for(main(), 30))
 
 
-def test_asyncio_reset_streams_waits_for_the_answer() -> None:
+def test_asyncio_reset_streams_and_association_wait_for_the_answer() -> None:
     async def main() -> None:
         port = free_udp_port()
         seen: "asyncio.Queue[bytes]" = asyncio.Queue()
@@ -48,6 +48,11 @@ def test_asyncio_reset_streams_waits_for_the_answer() -> None:
                 )
                 await assoc.send(b"after", stream=1)
                 assert [await seen.get(), await seen.get()] == [b"before", b"after"]
+                # The server keeps the default policy: SSN/TSN resets refused.
+                denied = await assoc.reset_association()
+                assert denied.result is anysctp.ReconfigResult.DENIED
+                await assoc.send(b"still in order", stream=1)
+                assert await seen.get() == b"still in order"
             async with await anysctp.asyncio.connect("127.0.0.1", port, reconfig=False) as plain:
                 with pytest.raises(anysctp.ReconfigUnavailableError):
                     await plain.reset_streams([0])

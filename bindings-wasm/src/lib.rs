@@ -262,16 +262,30 @@ impl RawEndpoint {
         self.host.set_primary(id, addr).map_err(js)
     }
 
-    /// Resets our outgoing `streams` (RFC 6525).
+    /// Resets `streams` (RFC 6525) in `direction`: "outgoing", "incoming" or "both".
     #[wasm_bindgen(js_name = resetStreams)]
-    pub fn reset_streams(&mut self, now: f64, id: f64, streams: Vec<u32>) -> Result<(), JsValue> {
-        self.host.reset_streams(now, id, &streams).map_err(js)
+    pub fn reset_streams(
+        &mut self,
+        now: f64,
+        id: f64,
+        streams: Vec<u32>,
+        direction: &str,
+    ) -> Result<(), JsValue> {
+        self.host
+            .reset_streams(now, id, &streams, direction)
+            .map_err(js)
     }
 
-    /// Asks for `n` more outbound streams.
+    /// Resets the association's TSNs and sequence numbers (RFC 6525 SSN/TSN Reset).
+    #[wasm_bindgen(js_name = resetAssociation)]
+    pub fn reset_association(&mut self, now: f64, id: f64) -> Result<(), JsValue> {
+        self.host.reset_association(now, id).map_err(js)
+    }
+
+    /// Asks for `n` more outbound and `incoming` more inbound streams.
     #[wasm_bindgen(js_name = addStreams)]
-    pub fn add_streams(&mut self, now: f64, id: f64, n: u32) -> Result<(), JsValue> {
-        self.host.add_streams(now, id, n).map_err(js)
+    pub fn add_streams(&mut self, now: f64, id: f64, n: u32, incoming: u32) -> Result<(), JsValue> {
+        self.host.add_streams(now, id, n, incoming).map_err(js)
     }
 
     /// Which re-configuration requests of the peer are accepted.
@@ -282,6 +296,7 @@ impl RawEndpoint {
         accept_stream_reset: bool,
         accept_add_streams: bool,
         max_outbound_streams: u32,
+        accept_ssn_tsn_reset: bool,
     ) -> Result<(), JsValue> {
         self.host
             .set_reconfig_policy(
@@ -289,6 +304,7 @@ impl RawEndpoint {
                 accept_stream_reset,
                 accept_add_streams,
                 max_outbound_streams,
+                accept_ssn_tsn_reset,
             )
             .map_err(js)
     }

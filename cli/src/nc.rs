@@ -96,6 +96,10 @@ pub struct Common {
     /// type numbers); `--auth` alone: data,sack
     #[arg(long, num_args = 0..=1, default_missing_value = "data,sack", value_name = "CHUNKS")]
     pub auth: Option<String>,
+    /// Let the peer reset the association's TSNs and stream numbering
+    /// (RFC 6525 SSN/TSN Reset; refused by default)
+    #[arg(long)]
+    pub accept_assoc_reset: bool,
 }
 
 /// `--auth data,sack,...` as chunk types.
@@ -204,6 +208,10 @@ fn association_config(c: &Common) -> anyhow::Result<AssociationConfig> {
                 })
             })
             .transpose()?,
+        reconfig_policy: anysctp::config::ReconfigPolicy {
+            accept_ssn_tsn_reset: c.accept_assoc_reset,
+            ..default.reconfig_policy
+        },
         ..default
     };
     cfg.validate().context("bad option")?;
@@ -948,7 +956,25 @@ pub fn listen(global: &Global, a: ListenArgs) -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_auth_chunks;
+    use super::{association_config, parse_auth_chunks, Common};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Opts {
+        #[command(flatten)]
+        common: Common,
+    }
+
+    #[test]
+    fn accept_assoc_reset_sets_the_policy() {
+        let off = Opts::try_parse_from(["t"]).unwrap();
+        let on = Opts::try_parse_from(["t", "--accept-assoc-reset"]).unwrap();
+        let policy = |o: &Opts| association_config(&o.common).unwrap().reconfig_policy;
+        assert!(!policy(&off).accept_ssn_tsn_reset);
+        assert!(policy(&on).accept_ssn_tsn_reset);
+        // The other re-configuration defaults stay as they are.
+        assert!(policy(&on).accept_stream_reset && policy(&on).accept_add_streams);
+    }
 
     #[test]
     fn auth_chunk_names_and_numbers() {

@@ -47,6 +47,18 @@
 // `anysctp_sockaddr.family` of an IPv6 address.
 #define ANYSCTP_AF_INET6 6
 
+// `direction` of `anysctp_endpoint_reset_streams_with`: our streams (RFC
+// 6525 §5.1.2), as `anysctp_endpoint_reset_streams`.
+#define ANYSCTP_RESET_OUTGOING 1
+
+// `direction` of `anysctp_endpoint_reset_streams_with`: the peer's
+// streams; we ask it to reset the streams it sends on (§5.1.3).
+#define ANYSCTP_RESET_INCOMING 2
+
+// `direction` of `anysctp_endpoint_reset_streams_with`: both, in one
+// request; each stream must exist in both directions.
+#define ANYSCTP_RESET_BOTH 3
+
 // `association` of the SCTP-AUTH key functions that means the endpoint's
 // own keys, which associations created later start with.
 #define ANYSCTP_ENDPOINT_KEYS 0
@@ -153,8 +165,16 @@
 #define ANYSCTP_ENABLE_STREAM_RESET 118
 
 // SCTP_RESET_STREAMS (`anysctp_reset_streams`, set only, RFC 6525
-// §6.3.2): resets our outgoing streams.
+// §6.3.2): resets our outgoing streams, or asks the peer to reset its
+// own, or both (`srs_flags`).
 #define ANYSCTP_RESET_STREAMS 119
+
+// SCTP_RESET_ASSOC (a `uint64_t` association id, 0 for a one-to-one
+// socket's; set only, RFC 6525 §6.3.3): resets both directions' TSNs and
+// every stream's sequence numbers (SSN/TSN Reset, §5.1.4). Messages sent
+// meanwhile wait; the answer comes as `ANYSCTP_ASSOC_RESET_EVENT`. The
+// peer performs it only if it enabled `ANYSCTP_ENABLE_RESET_ASSOC_REQ`.
+#define ANYSCTP_RESET_ASSOC 120
 
 // SCTP_ADD_STREAMS (`anysctp_add_streams`, set only, RFC 6525 §6.3.4).
 #define ANYSCTP_ADD_STREAMS 121
@@ -163,14 +183,16 @@
 // resets (SCTP_ENABLE_RESET_STREAM_REQ).
 #define ANYSCTP_ENABLE_RESET_STREAM_REQ 1
 
-// SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets (not supported: EOPNOTSUPP).
+// SCTP_ENABLE_RESET_ASSOC_REQ: accept the peer's SSN/TSN Reset Requests
+// (RFC 6525 §5.2.4; off by default).
 #define ANYSCTP_ENABLE_RESET_ASSOC_REQ 2
 
 // SCTP_ENABLE_CHANGE_ASSOC_REQ: accept the peer's requests to add streams.
 #define ANYSCTP_ENABLE_CHANGE_ASSOC_REQ 4
 
 // `srs_flags` of SCTP_RESET_STREAMS: ask the peer to reset its streams
-// (SCTP_STREAM_RESET_INCOMING; not supported: EOPNOTSUPP).
+// (SCTP_STREAM_RESET_INCOMING; `srs_number_streams` 0: all of them). With
+// `ANYSCTP_STREAM_RESET_OUTGOING` too: both in one request.
 #define ANYSCTP_STREAM_RESET_INCOMING 1
 
 // SCTP_STREAM_RESET_OUTGOING: reset our outgoing streams.
@@ -253,6 +275,18 @@
 
 // `sn_type` SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3).
 #define ANYSCTP_STREAM_CHANGE_EVENT 32780
+
+// `sn_type` SCTP_ASSOC_RESET_EVENT (RFC 6525 §6.1.2): `local_tsn`,
+// `remote_tsn`, `flags` (`ANYSCTP_ASSOC_RESET_DENIED`, `_FAILED`, 0 on
+// success).
+#define ANYSCTP_ASSOC_RESET_EVENT 32779
+
+// `flags` of SCTP_ASSOC_RESET_EVENT: the peer refused our request
+// (SCTP_ASSOC_RESET_DENIED).
+#define ANYSCTP_ASSOC_RESET_DENIED 4
+
+// Our request failed (SCTP_ASSOC_RESET_FAILED).
+#define ANYSCTP_ASSOC_RESET_FAILED 8
 
 // `flags` of SCTP_STREAM_RESET_EVENT: the peer's streams were reset
 // (SCTP_STREAM_RESET_INCOMING_SSN).
@@ -398,6 +432,10 @@ typedef enum {
   // The peer answered one of our address changes (RFC 5061 ASCONF-ACK):
   // `u.address_request_result`.
   ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT = 14,
+  // Both directions' TSNs and every stream's sequence numbers were
+  // reset, or our request to do so was refused (RFC 6525 SSN/TSN Reset;
+  // RFC 6458 SCTP_ASSOC_RESET_EVENT): `u.association_reset`.
+  ANYSCTP_EVENT_ASSOCIATION_RESET = 15,
   // An event this version of the header does not know; skip it.
   ANYSCTP_EVENT_OTHER = 99,
 } anysctp_event_type;
@@ -800,6 +838,20 @@ typedef struct {
   size_t len;
 } anysctp_event_address_request_result;
 
+// `u.association_reset` of `ANYSCTP_EVENT_ASSOCIATION_RESET`: the answer
+// to `anysctp_endpoint_reset_association`, or the peer asked and we
+// performed it. With success every stream's next message in both
+// directions carries sequence number 0, and every message the peer sent
+// before came before this event; otherwise nothing was reset.
+typedef struct {
+  // The TSN our next DATA chunk carries (`assocreset_local_tsn`).
+  uint32_t local_tsn;
+  // The TSN the peer's next DATA chunk carries (`assocreset_remote_tsn`).
+  uint32_t remote_tsn;
+  // The outcome of our request, or success for the peer's.
+  anysctp_reconfig_result result;
+} anysctp_event_association_reset;
+
 // The per-type data of an event; `anysctp_event.type` says which member
 // is valid.
 typedef union {
@@ -823,6 +875,8 @@ typedef union {
   anysctp_event_authentication authentication;
   // For `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
   anysctp_event_address_request_result address_request_result;
+  // For `ANYSCTP_EVENT_ASSOCIATION_RESET`.
+  anysctp_event_association_reset association_reset;
 } anysctp_event_data;
 
 // One event from `anysctp_endpoint_poll_event`.
@@ -993,7 +1047,9 @@ typedef struct {
   // STREAM_RESET_EVENT: `strreset_flags` (`ANYSCTP_STREAM_RESET_INCOMING_SSN`
   // or `_OUTGOING_SSN`, with `_DENIED` or `_FAILED` when our request did
   // not succeed); STREAM_CHANGE_EVENT: `strchange_flags`
-  // (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success).
+  // (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success);
+  // ASSOC_RESET_EVENT: `assocreset_flags` (`ANYSCTP_ASSOC_RESET_DENIED`,
+  // `_FAILED`, 0 on success).
   uint16_t flags;
   // STREAM_RESET_EVENT: the streams (`strreset_stream_list`); NULL with
   // `stream_count` 0 means all streams.
@@ -1003,6 +1059,12 @@ typedef struct {
   // AUTHENTICATION_EVENT: the shared key concerned (`auth_keynumber`; 0
   // for `ANYSCTP_SN_AUTH_NO_AUTH`).
   uint16_t keynumber;
+  // ASSOC_RESET_EVENT: the TSN our next DATA chunk carries
+  // (`assocreset_local_tsn`).
+  uint32_t local_tsn;
+  // ASSOC_RESET_EVENT: the TSN the peer's next DATA chunk carries
+  // (`assocreset_remote_tsn`).
+  uint32_t remote_tsn;
 } anysctp_notification;
 
 // SCTP_INITMSG.
@@ -1439,6 +1501,32 @@ anysctp_result anysctp_endpoint_reset_streams(anysctp_endpoint *ep,
                                               const uint16_t *streams,
                                               size_t count);
 
+// Resets streams `streams[0..count]` of `association` in `direction`
+// (RFC 6525 §5.1.2, §5.1.3; RFC 6458 SCTP_RESET_STREAMS `srs_flags`):
+// `ANYSCTP_RESET_OUTGOING` as `anysctp_endpoint_reset_streams`;
+// `ANYSCTP_RESET_INCOMING` asks the peer to reset the streams it sends on
+// (count 0: all of them), answered by `ANYSCTP_EVENT_STREAMS_RESET`
+// (incoming) after every message it sent before, or with a refusal;
+// `ANYSCTP_RESET_BOTH` both in one request. Errors as for
+// `anysctp_endpoint_reset_streams`.
+anysctp_result anysctp_endpoint_reset_streams_with(anysctp_endpoint *ep,
+                                                   uint64_t now_us,
+                                                   uint64_t association,
+                                                   const uint16_t *streams,
+                                                   size_t count,
+                                                   uint32_t direction);
+
+// Resets both directions' TSNs and every stream's sequence numbers of
+// `association` (RFC 6525 §5.1.4 SSN/TSN Reset; RFC 6458
+// SCTP_RESET_ASSOC). Nothing sent is lost: messages not yet sent wait
+// until everything sent before was acknowledged and the peer answered,
+// `ANYSCTP_EVENT_ASSOCIATION_RESET`. The peer accepts only if its policy
+// allows it (`anysctp_endpoint_set_reconfig_policy_with`). Errors as for
+// `anysctp_endpoint_reset_streams`.
+anysctp_result anysctp_endpoint_reset_association(anysctp_endpoint *ep,
+                                                  uint64_t now_us,
+                                                  uint64_t association);
+
 // Asks the peer for `count` more outbound streams on `association` (RFC
 // 6525 §5.1.5); `ANYSCTP_EVENT_STREAMS_ADDED` brings the answer. Errors
 // as for `anysctp_endpoint_reset_streams`.
@@ -1446,6 +1534,19 @@ anysctp_result anysctp_endpoint_add_streams(anysctp_endpoint *ep,
                                             uint64_t now_us,
                                             uint64_t association,
                                             uint16_t count);
+
+// Adds `outgoing` outbound streams (RFC 6525 §5.1.5) and `incoming`
+// inbound ones (§5.1.6: the peer adds them with its own request) to
+// `association`, in one request (RFC 6458 SCTP_ADD_STREAMS `sas_instrms`,
+// `sas_outstrms`); an `ANYSCTP_EVENT_STREAMS_ADDED` per direction brings
+// the answer. Errors as for `anysctp_endpoint_reset_streams`;
+// `ANYSCTP_ERR_INVALID_RECONFIG` when both are 0 or the inbound streams
+// would exceed `max_inbound_streams`.
+anysctp_result anysctp_endpoint_add_streams_with(anysctp_endpoint *ep,
+                                                 uint64_t now_us,
+                                                 uint64_t association,
+                                                 uint16_t incoming,
+                                                 uint16_t outgoing);
 
 // Which re-configuration requests of the peer `association` accepts from
 // now on (RFC 6525 §5.2; the others are answered "Denied"): resets of its
@@ -1455,6 +1556,16 @@ anysctp_result anysctp_endpoint_set_reconfig_policy(anysctp_endpoint *ep,
                                                     bool accept_stream_reset,
                                                     bool accept_add_streams,
                                                     uint16_t max_outbound_streams);
+
+// As `anysctp_endpoint_set_reconfig_policy`, and whether the peer may
+// reset the association's TSNs (`accept_ssn_tsn_reset`, RFC 6525 §5.2.4;
+// off in `anysctp_endpoint_set_reconfig_policy`, as in usrsctp).
+anysctp_result anysctp_endpoint_set_reconfig_policy_with(anysctp_endpoint *ep,
+                                                         uint64_t association,
+                                                         bool accept_stream_reset,
+                                                         bool accept_add_streams,
+                                                         uint16_t max_outbound_streams,
+                                                         bool accept_ssn_tsn_reset);
 
 // Sets SCTP-AUTH shared key `key_id` to `secret[0..len]` (at most 1024
 // bytes; RFC 4895 §6.1, RFC 6458 SCTP_AUTH_KEY) of `association`, or of

@@ -295,6 +295,18 @@ impl anysctp_endpoint {
                     result: reconfig_result(result),
                 };
             }
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result,
+            } => {
+                out.kind = ANYSCTP_EVENT_ASSOCIATION_RESET;
+                out.u.association_reset = anysctp_event_association_reset {
+                    local_tsn: local_tsn.0,
+                    remote_tsn: remote_tsn.0,
+                    result: reconfig_result(result),
+                };
+            }
             Event::Authentication { key_id, indication } => {
                 use anysctp_auth_indication::*;
                 out.kind = ANYSCTP_EVENT_AUTHENTICATION;
@@ -958,6 +970,43 @@ pub extern "C" fn anysctp_endpoint_reset_streams(
     streams: *const u16,
     count: usize,
 ) -> anysctp_result {
+    anysctp_endpoint_reset_streams_with(
+        ep,
+        now_us,
+        association,
+        streams,
+        count,
+        ANYSCTP_RESET_OUTGOING,
+    )
+}
+
+/// `direction` of `anysctp_endpoint_reset_streams_with`: our streams (RFC
+/// 6525 §5.1.2), as `anysctp_endpoint_reset_streams`.
+pub const ANYSCTP_RESET_OUTGOING: u32 = 1;
+/// `direction` of `anysctp_endpoint_reset_streams_with`: the peer's
+/// streams; we ask it to reset the streams it sends on (§5.1.3).
+pub const ANYSCTP_RESET_INCOMING: u32 = 2;
+/// `direction` of `anysctp_endpoint_reset_streams_with`: both, in one
+/// request; each stream must exist in both directions.
+pub const ANYSCTP_RESET_BOTH: u32 = 3;
+
+/// Resets streams `streams[0..count]` of `association` in `direction`
+/// (RFC 6525 §5.1.2, §5.1.3; RFC 6458 SCTP_RESET_STREAMS `srs_flags`):
+/// `ANYSCTP_RESET_OUTGOING` as `anysctp_endpoint_reset_streams`;
+/// `ANYSCTP_RESET_INCOMING` asks the peer to reset the streams it sends on
+/// (count 0: all of them), answered by `ANYSCTP_EVENT_STREAMS_RESET`
+/// (incoming) after every message it sent before, or with a refusal;
+/// `ANYSCTP_RESET_BOTH` both in one request. Errors as for
+/// `anysctp_endpoint_reset_streams`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_reset_streams_with(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+    streams: *const u16,
+    count: usize,
+    direction: u32,
+) -> anysctp_result {
     with_ep(ep, |h| {
         let ids: Vec<StreamId> = if count == 0 {
             Vec::new()
@@ -975,7 +1024,36 @@ pub extern "C" fn anysctp_endpoint_reset_streams(
                 .map(|&s| StreamId(s))
                 .collect()
         };
-        h.ep.reset_streams(now(now_us), AssociationId(association), &ids)?;
+        let direction = match direction {
+            ANYSCTP_RESET_OUTGOING => sctp::ResetDirection::Outgoing,
+            ANYSCTP_RESET_INCOMING => sctp::ResetDirection::Incoming,
+            ANYSCTP_RESET_BOTH => sctp::ResetDirection::Both,
+            other => {
+                return Err(Failure::invalid(format!(
+                    "direction {other}: use ANYSCTP_RESET_OUTGOING, _INCOMING or _BOTH"
+                )))
+            }
+        };
+        h.ep.reset_streams_with(now(now_us), AssociationId(association), &ids, direction)?;
+        Ok(ANYSCTP_OK)
+    })
+}
+
+/// Resets both directions' TSNs and every stream's sequence numbers of
+/// `association` (RFC 6525 §5.1.4 SSN/TSN Reset; RFC 6458
+/// SCTP_RESET_ASSOC). Nothing sent is lost: messages not yet sent wait
+/// until everything sent before was acknowledged and the peer answered,
+/// `ANYSCTP_EVENT_ASSOCIATION_RESET`. The peer accepts only if its policy
+/// allows it (`anysctp_endpoint_set_reconfig_policy_with`). Errors as for
+/// `anysctp_endpoint_reset_streams`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_reset_association(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+) -> anysctp_result {
+    with_ep(ep, |h| {
+        h.ep.reset_association(now(now_us), AssociationId(association))?;
         Ok(ANYSCTP_OK)
     })
 }
@@ -990,8 +1068,26 @@ pub extern "C" fn anysctp_endpoint_add_streams(
     association: u64,
     count: u16,
 ) -> anysctp_result {
+    anysctp_endpoint_add_streams_with(ep, now_us, association, 0, count)
+}
+
+/// Adds `outgoing` outbound streams (RFC 6525 §5.1.5) and `incoming`
+/// inbound ones (§5.1.6: the peer adds them with its own request) to
+/// `association`, in one request (RFC 6458 SCTP_ADD_STREAMS `sas_instrms`,
+/// `sas_outstrms`); an `ANYSCTP_EVENT_STREAMS_ADDED` per direction brings
+/// the answer. Errors as for `anysctp_endpoint_reset_streams`;
+/// `ANYSCTP_ERR_INVALID_RECONFIG` when both are 0 or the inbound streams
+/// would exceed `max_inbound_streams`.
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_add_streams_with(
+    ep: *mut anysctp_endpoint,
+    now_us: u64,
+    association: u64,
+    incoming: u16,
+    outgoing: u16,
+) -> anysctp_result {
     with_ep(ep, |h| {
-        h.ep.add_streams(now(now_us), AssociationId(association), count)?;
+        h.ep.add_streams_with(now(now_us), AssociationId(association), incoming, outgoing)?;
         Ok(ANYSCTP_OK)
     })
 }
@@ -1007,12 +1103,34 @@ pub extern "C" fn anysctp_endpoint_set_reconfig_policy(
     accept_add_streams: bool,
     max_outbound_streams: u16,
 ) -> anysctp_result {
+    anysctp_endpoint_set_reconfig_policy_with(
+        ep,
+        association,
+        accept_stream_reset,
+        accept_add_streams,
+        max_outbound_streams,
+        false,
+    )
+}
+
+/// As `anysctp_endpoint_set_reconfig_policy`, and whether the peer may
+/// reset the association's TSNs (`accept_ssn_tsn_reset`, RFC 6525 §5.2.4;
+/// off in `anysctp_endpoint_set_reconfig_policy`, as in usrsctp).
+#[no_mangle]
+pub extern "C" fn anysctp_endpoint_set_reconfig_policy_with(
+    ep: *mut anysctp_endpoint,
+    association: u64,
+    accept_stream_reset: bool,
+    accept_add_streams: bool,
+    max_outbound_streams: u16,
+    accept_ssn_tsn_reset: bool,
+) -> anysctp_result {
     with_ep(ep, |h| {
         let policy = sctp::ReconfigPolicy {
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
-            ..sctp::ReconfigPolicy::default()
+            accept_ssn_tsn_reset,
         };
         h.ep.set_reconfig_policy(AssociationId(association), policy)?;
         Ok(ANYSCTP_OK)

@@ -41,6 +41,10 @@ pub enum anysctp_event_type {
     /// The peer answered one of our address changes (RFC 5061 ASCONF-ACK):
     /// `u.address_request_result`.
     ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT = 14,
+    /// Both directions' TSNs and every stream's sequence numbers were
+    /// reset, or our request to do so was refused (RFC 6525 SSN/TSN Reset;
+    /// RFC 6458 SCTP_ASSOC_RESET_EVENT): `u.association_reset`.
+    ANYSCTP_EVENT_ASSOCIATION_RESET = 15,
     /// An event this version of the header does not know; skip it.
     ANYSCTP_EVENT_OTHER = 99,
 }
@@ -230,6 +234,22 @@ pub struct anysctp_event_streams_added {
     pub result: anysctp_reconfig_result,
 }
 
+/// `u.association_reset` of `ANYSCTP_EVENT_ASSOCIATION_RESET`: the answer
+/// to `anysctp_endpoint_reset_association`, or the peer asked and we
+/// performed it. With success every stream's next message in both
+/// directions carries sequence number 0, and every message the peer sent
+/// before came before this event; otherwise nothing was reset.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct anysctp_event_association_reset {
+    /// The TSN our next DATA chunk carries (`assocreset_local_tsn`).
+    pub local_tsn: u32,
+    /// The TSN the peer's next DATA chunk carries (`assocreset_remote_tsn`).
+    pub remote_tsn: u32,
+    /// The outcome of our request, or success for the peer's.
+    pub result: anysctp_reconfig_result,
+}
+
 /// What an `ANYSCTP_EVENT_AUTHENTICATION` reports (RFC 6458 §6.1.8).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,6 +350,8 @@ pub union anysctp_event_data {
     pub authentication: anysctp_event_authentication,
     /// For `ANYSCTP_EVENT_ADDRESS_REQUEST_RESULT`.
     pub address_request_result: anysctp_event_address_request_result,
+    /// For `ANYSCTP_EVENT_ASSOCIATION_RESET`.
+    pub association_reset: anysctp_event_association_reset,
 }
 
 /// One event from `anysctp_endpoint_poll_event`.

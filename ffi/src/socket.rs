@@ -103,21 +103,30 @@ pub const ANYSCTP_AUTH_DEACTIVATE_KEY: c_int = 35;
 /// requests of the peer are accepted; also on a live association.
 pub const ANYSCTP_ENABLE_STREAM_RESET: c_int = 118;
 /// SCTP_RESET_STREAMS (`anysctp_reset_streams`, set only, RFC 6525
-/// §6.3.2): resets our outgoing streams.
+/// §6.3.2): resets our outgoing streams, or asks the peer to reset its
+/// own, or both (`srs_flags`).
 pub const ANYSCTP_RESET_STREAMS: c_int = 119;
+/// SCTP_RESET_ASSOC (a `uint64_t` association id, 0 for a one-to-one
+/// socket's; set only, RFC 6525 §6.3.3): resets both directions' TSNs and
+/// every stream's sequence numbers (SSN/TSN Reset, §5.1.4). Messages sent
+/// meanwhile wait; the answer comes as `ANYSCTP_ASSOC_RESET_EVENT`. The
+/// peer performs it only if it enabled `ANYSCTP_ENABLE_RESET_ASSOC_REQ`.
+pub const ANYSCTP_RESET_ASSOC: c_int = 120;
 /// SCTP_ADD_STREAMS (`anysctp_add_streams`, set only, RFC 6525 §6.3.4).
 pub const ANYSCTP_ADD_STREAMS: c_int = 121;
 
 /// `assoc_value` of SCTP_ENABLE_STREAM_RESET: accept the peer's stream
 /// resets (SCTP_ENABLE_RESET_STREAM_REQ).
 pub const ANYSCTP_ENABLE_RESET_STREAM_REQ: u32 = 0x01;
-/// SCTP_ENABLE_RESET_ASSOC_REQ: SSN/TSN resets (not supported: EOPNOTSUPP).
+/// SCTP_ENABLE_RESET_ASSOC_REQ: accept the peer's SSN/TSN Reset Requests
+/// (RFC 6525 §5.2.4; off by default).
 pub const ANYSCTP_ENABLE_RESET_ASSOC_REQ: u32 = 0x02;
 /// SCTP_ENABLE_CHANGE_ASSOC_REQ: accept the peer's requests to add streams.
 pub const ANYSCTP_ENABLE_CHANGE_ASSOC_REQ: u32 = 0x04;
 
 /// `srs_flags` of SCTP_RESET_STREAMS: ask the peer to reset its streams
-/// (SCTP_STREAM_RESET_INCOMING; not supported: EOPNOTSUPP).
+/// (SCTP_STREAM_RESET_INCOMING; `srs_number_streams` 0: all of them). With
+/// `ANYSCTP_STREAM_RESET_OUTGOING` too: both in one request.
 pub const ANYSCTP_STREAM_RESET_INCOMING: u16 = 0x01;
 /// SCTP_STREAM_RESET_OUTGOING: reset our outgoing streams.
 pub const ANYSCTP_STREAM_RESET_OUTGOING: u16 = 0x02;
@@ -181,6 +190,15 @@ pub const ANYSCTP_STREAM_RESET_EVENT: u16 = 0x800a;
 /// `sn_type` SCTP_STREAM_CHANGE_EVENT (RFC 6525 §6.1.3).
 pub const ANYSCTP_STREAM_CHANGE_EVENT: u16 = 0x800c;
 
+/// `sn_type` SCTP_ASSOC_RESET_EVENT (RFC 6525 §6.1.2): `local_tsn`,
+/// `remote_tsn`, `flags` (`ANYSCTP_ASSOC_RESET_DENIED`, `_FAILED`, 0 on
+/// success).
+pub const ANYSCTP_ASSOC_RESET_EVENT: u16 = 0x800b;
+/// `flags` of SCTP_ASSOC_RESET_EVENT: the peer refused our request
+/// (SCTP_ASSOC_RESET_DENIED).
+pub const ANYSCTP_ASSOC_RESET_DENIED: u16 = 0x0004;
+/// Our request failed (SCTP_ASSOC_RESET_FAILED).
+pub const ANYSCTP_ASSOC_RESET_FAILED: u16 = 0x0008;
 /// `flags` of SCTP_STREAM_RESET_EVENT: the peer's streams were reset
 /// (SCTP_STREAM_RESET_INCOMING_SSN).
 pub const ANYSCTP_STREAM_RESET_INCOMING_SSN: u16 = 0x0001;
@@ -318,7 +336,9 @@ pub struct anysctp_notification {
     /// STREAM_RESET_EVENT: `strreset_flags` (`ANYSCTP_STREAM_RESET_INCOMING_SSN`
     /// or `_OUTGOING_SSN`, with `_DENIED` or `_FAILED` when our request did
     /// not succeed); STREAM_CHANGE_EVENT: `strchange_flags`
-    /// (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success).
+    /// (`ANYSCTP_STREAM_CHANGE_DENIED`, `_FAILED`, 0 on success);
+    /// ASSOC_RESET_EVENT: `assocreset_flags` (`ANYSCTP_ASSOC_RESET_DENIED`,
+    /// `_FAILED`, 0 on success).
     pub flags: u16,
     /// STREAM_RESET_EVENT: the streams (`strreset_stream_list`); NULL with
     /// `stream_count` 0 means all streams.
@@ -328,6 +348,12 @@ pub struct anysctp_notification {
     /// AUTHENTICATION_EVENT: the shared key concerned (`auth_keynumber`; 0
     /// for `ANYSCTP_SN_AUTH_NO_AUTH`).
     pub keynumber: u16,
+    /// ASSOC_RESET_EVENT: the TSN our next DATA chunk carries
+    /// (`assocreset_local_tsn`).
+    pub local_tsn: u32,
+    /// ASSOC_RESET_EVENT: the TSN the peer's next DATA chunk carries
+    /// (`assocreset_remote_tsn`).
+    pub remote_tsn: u32,
 }
 
 /// SCTP_INITMSG.
@@ -1316,6 +1342,8 @@ fn fill_notification(
         streams: std::ptr::null(),
         stream_count: 0,
         keynumber: 0,
+        local_tsn: 0,
+        remote_tsn: 0,
     };
     let mut text = String::new();
     let mut data = Bytes::new();
@@ -1387,6 +1415,17 @@ fn fill_notification(
             out.flags = flags;
             out.inbound_streams = inbound_streams;
             out.outbound_streams = outbound_streams;
+        }
+        Notification::AssocReset {
+            flags,
+            local_tsn,
+            remote_tsn,
+            assoc_id,
+        } => {
+            out.assoc_id = assoc_id.0;
+            out.flags = flags;
+            out.local_tsn = local_tsn;
+            out.remote_tsn = remote_tsn;
         }
         Notification::Authentication {
             key_id,
@@ -1999,6 +2038,10 @@ pub extern "C" fn anysctp_setsockopt(
                 let assoc = assoc_opt(v.srs_assoc_id);
                 d.stack
                     .reset_streams(now, s.id, assoc, v.srs_flags, &list)?
+            }
+            (ANYSCTP_IPPROTO_SCTP, ANYSCTP_RESET_ASSOC) => {
+                let assoc: u64 = read_opt(val, len)?;
+                d.stack.reset_assoc(now, s.id, assoc_opt(assoc))?
             }
             (ANYSCTP_IPPROTO_SCTP, ANYSCTP_ADD_STREAMS) => {
                 let v: anysctp_add_streams = read_opt(val, len)?;

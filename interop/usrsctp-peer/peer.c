@@ -18,6 +18,9 @@
  * [--reset-every N: after every N messages sent, reset the outgoing streams
  *  0..send-streams-1 (RFC 6525, SCTP_RESET_STREAMS); every reset must be
  *  confirmed by an SCTP_STREAM_RESET_EVENT before the shutdown].
+ * [--reset-assoc-every N: after every N messages sent, reset the association's
+ *  TSNs and stream numbering (RFC 6525 SSN/TSN Reset, SCTP_RESET_ASSOC); every
+ *  reset must be confirmed by an SCTP_ASSOC_RESET_EVENT before the shutdown].
  * [--auth: accept DATA and SACK only authenticated (SCTP_AUTH_CHUNK, RFC 4895)].
  * Prints exactly one line `RESULT {json}`; exits 0 only if ok.
  * See ../README.md for the message format.
@@ -50,6 +53,7 @@ static struct {
 	double timeout, linger;
 	int immediate_sack;
 	int reset_every;
+	int reset_assoc_every;
 	int auth;
 } opt = {.sctp_port = 5000, .streams = 16, .size = 100, .send_streams = 1, .timeout = 30};
 
@@ -67,6 +71,8 @@ static pthread_mutex_t res_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t res_cv = PTHREAD_COND_INITIALIZER;
 static long long n_sent, n_received, n_bytes;
 static int n_resets, n_resets_ok, n_resets_refused; /* --reset-every */
+static int n_assoc_resets, n_assoc_resets_ok, n_assoc_resets_refused; /* --reset-assoc-every */
+static int assoc_ended; /* under res_mu */
 /* Confirmed resets per outgoing stream: usrsctp may split one
  * SCTP_RESET_STREAMS call into several requests (streams with queued data
  * later), each confirmed by its own event, so a call counts as confirmed
@@ -137,6 +143,9 @@ static void finish(const char *extra)
 	if (n_resets_ok != n_resets)
 		add_error_locked("%d of %d stream resets confirmed (%d refused)", n_resets_ok, n_resets,
 		                 n_resets_refused);
+	if (n_assoc_resets_ok != n_assoc_resets)
+		add_error_locked("%d of %d association resets confirmed (%d refused)", n_assoc_resets_ok,
+		                 n_assoc_resets, n_assoc_resets_refused);
 	if (strcmp(shutdown_kind, "graceful") != 0)
 		add_error_locked("association did not shut down gracefully: %s", shutdown_kind);
 	int ok = n_errors == 0;
@@ -233,7 +242,7 @@ static int send_msg(uint16_t sid, uint64_t id, const uint8_t *m, size_t len)
 	     tries++) {
 		/* usrsctp refuses new data on a stream whose reset is pending
 		 * (RFC 6525 §5.1.2 A1 leaves the queueing to the application). */
-		if (errno == EAGAIN && opt.reset_every > 0 && tries < 30000) {
+		if (errno == EAGAIN && (opt.reset_every > 0 || opt.reset_assoc_every > 0) && tries < 30000) {
 			usleep(1000);
 			continue;
 		}
@@ -244,6 +253,27 @@ static int send_msg(uint16_t sid, uint64_t id, const uint8_t *m, size_t len)
 	n_sent++;
 	pthread_mutex_unlock(&res_mu);
 	return 0;
+}
+
+/* Sets a RE-CONFIG request option; while usrsctp says another request is
+ * outstanding or data is pending (EALREADY, EAGAIN, EBUSY) waits and
+ * retries. Counts a request made in *made. */
+static void request_retrying(int name, const void *val, socklen_t len, int *made, const char *what)
+{
+	for (int tries = 0;; tries++) {
+		if (usrsctp_setsockopt(sock, IPPROTO_SCTP, name, val, len) == 0) {
+			pthread_mutex_lock(&res_mu);
+			(*made)++;
+			pthread_mutex_unlock(&res_mu);
+			return;
+		}
+		if ((errno == EALREADY || errno == EAGAIN || errno == EBUSY) && tries < 3000) {
+			usleep(10000);
+			continue;
+		}
+		add_error("%s: %s", what, strerror(errno));
+		return;
+	}
 }
 
 /* RFC 6525 §6.3.2: resets our outgoing streams 0..send_streams-1. One
@@ -260,21 +290,24 @@ static void reset_streams(void)
 	srs->srs_number_streams = (uint16_t)n;
 	for (size_t i = 0; i < n; i++)
 		srs->srs_stream_list[i] = (uint16_t)i;
-	for (int tries = 0;; tries++) {
-		if (usrsctp_setsockopt(sock, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, len) == 0) {
-			pthread_mutex_lock(&res_mu);
-			n_resets++;
-			pthread_mutex_unlock(&res_mu);
-			break;
-		}
-		if ((errno == EALREADY || errno == EAGAIN || errno == EBUSY) && tries < 3000) {
-			usleep(10000);
-			continue;
-		}
-		add_error("SCTP_RESET_STREAMS: %s", strerror(errno));
-		break;
-	}
+	request_retrying(SCTP_RESET_STREAMS, srs, len, &n_resets, "SCTP_RESET_STREAMS");
 	free(srs);
+}
+
+/* RFC 6525 §6.3.3: resets the association's TSNs and stream numbering.
+ * usrsctp refuses while data is queued or unacknowledged (EBUSY) or another
+ * request is outstanding (EALREADY): wait and retry. */
+static void reset_assoc(void)
+{
+	sctp_assoc_t id = 0; /* one-to-one socket: its association */
+	request_retrying(SCTP_RESET_ASSOC, &id, sizeof id, &n_assoc_resets, "SCTP_RESET_ASSOC");
+	/* usrsctp would send new DATA with the old numbering before the answer
+	 * came; the peer then acknowledges in the new numbering. Hold the next
+	 * messages until the answer (RFC 6525 §5.1.4 leaves it to us). */
+	pthread_mutex_lock(&res_mu);
+	while (n_assoc_resets_ok + n_assoc_resets_refused < n_assoc_resets && !assoc_ended)
+		pthread_cond_wait(&res_cv, &res_mu);
+	pthread_mutex_unlock(&res_mu);
 }
 
 static void send_all(void)
@@ -292,13 +325,14 @@ static void send_all(void)
 			break;
 		if (opt.reset_every > 0 && (i + 1) % opt.reset_every == 0 && i + 1 < opt.count)
 			reset_streams();
+		if (opt.reset_assoc_every > 0 && (i + 1) % opt.reset_assoc_every == 0 && i + 1 < opt.count)
+			reset_assoc();
 	}
 	free(m);
 }
 
 /* ------------------------------------------------------------ receiving */
 
-static int assoc_ended; /* under res_mu */
 
 static void set_end(const char *kind)
 {
@@ -339,11 +373,25 @@ static void handle_notification(const union sctp_notification *n, size_t len)
 	case SCTP_SHUTDOWN_EVENT:
 		set_end("shutdown-received");
 		break;
+	case SCTP_ASSOC_RESET_EVENT: {
+		if (len < sizeof n->sn_assocreset_event)
+			return;
+		uint16_t f = n->sn_assocreset_event.assocreset_flags;
+		pthread_mutex_lock(&res_mu);
+		if (f & (SCTP_ASSOC_RESET_DENIED | SCTP_ASSOC_RESET_FAILED))
+			n_assoc_resets_refused++;
+		else
+			n_assoc_resets_ok++;
+		pthread_cond_broadcast(&res_cv);
+		pthread_mutex_unlock(&res_mu);
+		break;
+	}
 	case SCTP_STREAM_RESET_EVENT: {
 		if (len < sizeof n->sn_strreset_event)
 			return;
 		uint16_t f = n->sn_strreset_event.strreset_flags;
-		if (!(f & SCTP_STREAM_RESET_OUTGOING_SSN))
+		/* (usrsctp reports an association reset as stream resets too.) */
+		if (!(f & SCTP_STREAM_RESET_OUTGOING_SSN) || opt.reset_every == 0)
 			break;
 		pthread_mutex_lock(&res_mu);
 		if (f & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
@@ -465,6 +513,7 @@ static void parse(int argc, char **argv)
 		NUM("--big", opt.big)
 		NUM("--expect", opt.expect)
 		NUM("--reset-every", opt.reset_every)
+		NUM("--reset-assoc-every", opt.reset_assoc_every)
 		if (!strcmp(a, "--echo")) {
 			opt.echo = 1;
 			continue;
@@ -702,7 +751,16 @@ int main(int argc, char **argv)
 	struct sctp_initmsg im = {.sinit_num_ostreams = (uint16_t)opt.streams,
 	                          .sinit_max_instreams = (uint16_t)opt.streams};
 	setopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof im, "SCTP_INITMSG");
-	const uint16_t events[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT, SCTP_STREAM_RESET_EVENT};
+	if (opt.reset_assoc_every > 0) {
+		/* usrsctp performs a peer's SSN/TSN reset only with both flags. */
+		struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC,
+		                              .assoc_value = SCTP_ENABLE_RESET_STREAM_REQ |
+		                                             SCTP_ENABLE_RESET_ASSOC_REQ |
+		                                             SCTP_ENABLE_CHANGE_ASSOC_REQ};
+		setopt(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof av, "SCTP_ENABLE_STREAM_RESET");
+	}
+	const uint16_t events[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT, SCTP_STREAM_RESET_EVENT,
+	                           SCTP_ASSOC_RESET_EVENT};
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
 		struct sctp_event ev = {.se_assoc_id = SCTP_ALL_ASSOC, .se_type = events[i], .se_on = 1};
 		setopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev, "SCTP_EVENT");
@@ -748,7 +806,8 @@ int main(int argc, char **argv)
 		 * sends SHUTDOWN only once all outstanding data is acknowledged
 		 * (RFC 9260 §9.2) */
 		pthread_mutex_lock(&res_mu);
-		while ((n_received < opt.expect || n_resets_ok + n_resets_refused < n_resets) &&
+		while ((n_received < opt.expect || n_resets_ok + n_resets_refused < n_resets ||
+		        n_assoc_resets_ok + n_assoc_resets_refused < n_assoc_resets) &&
 		       !assoc_ended)
 			pthread_cond_wait(&res_cv, &res_mu);
 		pthread_mutex_unlock(&res_mu);

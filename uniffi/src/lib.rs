@@ -11,7 +11,7 @@ use anysctp::{
     AddressRequest, AddressRequestOutcome as CoreOutcome, AssociationConfig, AssociationId,
     AuthConfig, AuthIndication as CoreIndication, CloseReason, Endpoint, EndpointConfig, Event,
     HmacAlgorithm, Instant, ReconfigPolicy, ReconfigResult as CoreResult,
-    StreamDirection as CoreDirection, StreamId,
+    ResetDirection as CoreResetDirection, StreamDirection as CoreDirection, StreamId,
 };
 use bytes::Bytes;
 
@@ -243,6 +243,18 @@ pub enum StreamDirection {
     Outgoing,
 }
 
+/// Which streams `reset_streams_with` resets (RFC 6458 `srs_flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ResetDirection {
+    /// Ours (RFC 6525 §5.1.2), as `reset_streams`.
+    Outgoing,
+    /// The peer's: we ask it to reset the streams it sends on (§5.1.3); an
+    /// empty list means all of them.
+    Incoming,
+    /// Both, in one request; each stream must exist in both directions.
+    Both,
+}
+
 /// How a stream re-configuration (RFC 6525) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ReconfigResult {
@@ -383,6 +395,22 @@ pub enum SctpEvent {
         inbound_streams: u16,
         /// Outbound streams now.
         outbound_streams: u16,
+        /// The outcome.
+        result: ReconfigResult,
+    },
+    /// Both directions' TSNs and every stream's sequence numbers were reset
+    /// (RFC 6525 SSN/TSN Reset; SCTP_ASSOC_RESET_EVENT): the answer to
+    /// `reset_association`, or the peer asked and we performed it. With
+    /// `Success` every stream's next message in both directions is
+    /// numbered from 0, and everything the peer sent before was delivered
+    /// before this event; otherwise nothing was reset.
+    AssociationReset {
+        /// The association.
+        association: u64,
+        /// The TSN our next DATA chunk carries.
+        local_tsn: u32,
+        /// The TSN the peer's next DATA chunk carries.
+        remote_tsn: u32,
         /// The outcome.
         result: ReconfigResult,
     },
@@ -598,6 +626,16 @@ impl SctpEndpoint {
                 outbound_streams,
                 result: result.into(),
             },
+            Event::AssociationReset {
+                local_tsn,
+                remote_tsn,
+                result,
+            } => SctpEvent::AssociationReset {
+                association,
+                local_tsn: local_tsn.0,
+                remote_tsn: remote_tsn.0,
+                result: result.into(),
+            },
             Event::Authentication { key_id, indication } => SctpEvent::Authentication {
                 association,
                 key_id,
@@ -694,13 +732,62 @@ impl SctpEndpoint {
         Ok(())
     }
 
+    /// Resets `streams` of `association` in `direction` (RFC 6525 §5.1.2,
+    /// §5.1.3); a `StreamsReset` event per direction brings the answer.
+    pub fn reset_streams_with(
+        &self,
+        now_us: u64,
+        association: u64,
+        streams: Vec<u16>,
+        direction: ResetDirection,
+    ) -> Result<(), SctpError> {
+        let streams: Vec<StreamId> = streams.into_iter().map(StreamId).collect();
+        let direction = match direction {
+            ResetDirection::Outgoing => CoreResetDirection::Outgoing,
+            ResetDirection::Incoming => CoreResetDirection::Incoming,
+            ResetDirection::Both => CoreResetDirection::Both,
+        };
+        self.ep().reset_streams_with(
+            Instant::from_micros(now_us),
+            AssociationId(association),
+            &streams,
+            direction,
+        )?;
+        Ok(())
+    }
+
+    /// Resets both directions' TSNs and every stream's sequence numbers of
+    /// `association` (RFC 6525 §5.1.4 SSN/TSN Reset). Messages sent
+    /// meanwhile wait; an `AssociationReset` event brings the answer. The
+    /// peer performs it only if its policy allows it
+    /// (`set_reconfig_policy_with`).
+    pub fn reset_association(&self, now_us: u64, association: u64) -> Result<(), SctpError> {
+        self.ep()
+            .reset_association(Instant::from_micros(now_us), AssociationId(association))?;
+        Ok(())
+    }
+
     /// Asks the peer for `count` more outbound streams (RFC 6525 §5.1.5);
     /// the answer comes as a `StreamsAdded` event.
     pub fn add_streams(&self, now_us: u64, association: u64, count: u16) -> Result<(), SctpError> {
-        self.ep().add_streams(
+        self.add_streams_with(now_us, association, 0, count)
+    }
+
+    /// Adds `outgoing` outbound and `incoming` inbound streams to
+    /// `association` (RFC 6525 §5.1.5, §5.1.6) in one request; a
+    /// `StreamsAdded` event per direction brings the answer.
+    pub fn add_streams_with(
+        &self,
+        now_us: u64,
+        association: u64,
+        incoming: u16,
+        outgoing: u16,
+    ) -> Result<(), SctpError> {
+        self.ep().add_streams_with(
             Instant::from_micros(now_us),
             AssociationId(association),
-            count,
+            incoming,
+            outgoing,
         )?;
         Ok(())
     }
@@ -713,10 +800,31 @@ impl SctpEndpoint {
         accept_add_streams: bool,
         max_outbound_streams: u16,
     ) -> Result<(), SctpError> {
+        self.set_reconfig_policy_with(
+            association,
+            accept_stream_reset,
+            accept_add_streams,
+            max_outbound_streams,
+            false,
+        )
+    }
+
+    /// As `set_reconfig_policy`, and whether the peer may reset the
+    /// association's TSNs (`accept_ssn_tsn_reset`, RFC 6525 §5.2.4; off in
+    /// `set_reconfig_policy`).
+    pub fn set_reconfig_policy_with(
+        &self,
+        association: u64,
+        accept_stream_reset: bool,
+        accept_add_streams: bool,
+        max_outbound_streams: u16,
+        accept_ssn_tsn_reset: bool,
+    ) -> Result<(), SctpError> {
         let policy = ReconfigPolicy {
             accept_stream_reset,
             accept_add_streams,
             max_outbound_streams,
+            accept_ssn_tsn_reset,
         };
         self.ep()
             .set_reconfig_policy(AssociationId(association), policy)?;

@@ -7,6 +7,7 @@ import uniffi.anysctp_uniffi.AddressRequestKind
 import uniffi.anysctp_uniffi.AddressRequestOutcome
 import uniffi.anysctp_uniffi.AuthIndication
 import uniffi.anysctp_uniffi.ReconfigResult
+import uniffi.anysctp_uniffi.ResetDirection
 import uniffi.anysctp_uniffi.SctpAuthConfig
 import uniffi.anysctp_uniffi.SctpConfig
 import uniffi.anysctp_uniffi.SctpEndpoint
@@ -137,9 +138,34 @@ fun asconf() {
     refused<SctpException.InvalidArgument>("a bad IP") { p.a.addLocalAddress(p.link.now, "not an ip") }
 }
 
+fun associationAndIncomingResets() {
+    val p = Pair(defaultConfig())
+    val now = { p.link.now }
+    p.a.resetAssociation(now(), p.aId)
+    check(p.link.run { p.of<SctpEvent.AssociationReset>(0).isNotEmpty() }) { "no answer" }
+    check(p.of<SctpEvent.AssociationReset>(0)[0].result == ReconfigResult.DENIED) { "default policy" }
+    p.b.setReconfigPolicyWith(p.bId, true, true, 65535u, true)
+    p.a.send(now(), p.aId, 1u, 0u, false, "before".toByteArray())
+    p.a.resetAssociation(now(), p.aId)
+    p.a.send(now(), p.aId, 1u, 0u, false, "after".toByteArray())
+    check(p.link.run { p.of<SctpEvent.AssociationReset>(0).size == 2 && p.of<SctpEvent.AssociationReset>(1).isNotEmpty() && p.of<SctpEvent.Message>(1).size == 2 }) { "no reset" }
+    val ours = p.of<SctpEvent.AssociationReset>(0)[1]
+    val theirs = p.of<SctpEvent.AssociationReset>(1)[0]
+    check(ours.result == ReconfigResult.SUCCESS && theirs.result == ReconfigResult.SUCCESS) { "$ours $theirs" }
+    check(ours.localTsn == theirs.remoteTsn && ours.remoteTsn == theirs.localTsn) { "$ours $theirs" }
+    check(p.of<SctpEvent.Message>(1).map { String(it.data) } == listOf("before", "after")) { "order" }
+    p.a.resetStreamsWith(now(), p.aId, listOf(1u.toUShort()), ResetDirection.INCOMING)
+    check(p.link.run { p.of<SctpEvent.StreamsReset>(0).isNotEmpty() }) { "no incoming reset" }
+    check(p.of<SctpEvent.StreamsReset>(0)[0].direction == StreamDirection.INCOMING) { "${p.of<SctpEvent.StreamsReset>(0)}" }
+    p.a.addStreamsWith(now(), p.aId, 2u, 0u)
+    check(p.link.run { p.of<SctpEvent.StreamsAdded>(1).isNotEmpty() }) { "no add" }
+    check(p.of<SctpEvent.StreamsAdded>(1).last().outboundStreams.toInt() == 12) { "${p.of<SctpEvent.StreamsAdded>(1)}" }
+}
+
 fun extensions() {
     configRecord()
     reconfig()
+    associationAndIncomingResets()
     auth()
     asconf()
     println("uniffi kotlin: config, stream reconfiguration, SCTP-AUTH and ASCONF")

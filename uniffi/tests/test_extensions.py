@@ -104,6 +104,43 @@ def test_reconfig():
     expect_error(sctp.SctpError.Refused, lambda: a.reset_streams(link.now, a_id, []))
 
 
+def test_association_and_incoming_resets():
+    link, a_id, b_id = pair()
+    a, b = link.a, link.b
+    # The default policy refuses an association reset: nothing changes.
+    a.reset_association(link.now, a_id)
+    expect_error(sctp.SctpError.Refused, lambda: a.reset_association(link.now, a_id))  # one at a time
+    assert link.run(lambda: link.of(0, E.ASSOCIATION_RESET))
+    assert link.of(0, E.ASSOCIATION_RESET)[0].result == sctp.ReconfigResult.DENIED
+    assert not link.of(1, E.ASSOCIATION_RESET)
+
+    b.set_reconfig_policy_with(b_id, True, True, 65535, True)
+    a.send(link.now, a_id, 1, 0, False, b"before")
+    a.reset_association(link.now, a_id)
+    a.send(link.now, a_id, 1, 0, False, b"after")
+    assert link.run(lambda: len(link.of(0, E.ASSOCIATION_RESET)) == 2 and link.of(1, E.ASSOCIATION_RESET))
+    ours, theirs = link.of(0, E.ASSOCIATION_RESET)[1], link.of(1, E.ASSOCIATION_RESET)[0]
+    assert ours.result == theirs.result == sctp.ReconfigResult.SUCCESS
+    assert (ours.local_tsn, ours.remote_tsn) == (theirs.remote_tsn, theirs.local_tsn)
+    assert theirs.association == b_id
+    assert link.run(lambda: len(link.of(1, E.MESSAGE)) == 2)
+    assert [m.data for m in link.of(1, E.MESSAGE)] == [b"before", b"after"]
+
+    # Incoming: the peer resets the stream it sends on.
+    a.reset_streams_with(link.now, a_id, [1], sctp.ResetDirection.INCOMING)
+    assert link.run(lambda: link.of(0, E.STREAMS_RESET) and link.of(1, E.STREAMS_RESET))
+    ours = link.of(0, E.STREAMS_RESET)[0]
+    assert (ours.direction, ours.streams, ours.result) == (sctp.StreamDirection.INCOMING, [1], sctp.ReconfigResult.SUCCESS)
+    assert link.of(1, E.STREAMS_RESET)[0].direction == sctp.StreamDirection.OUTGOING
+
+    # Incoming streams: the peer adds outgoing ones.
+    a.add_streams_with(link.now, a_id, 2, 0)
+    assert link.run(lambda: link.of(0, E.STREAMS_ADDED) and link.of(1, E.STREAMS_ADDED))
+    assert link.of(0, E.STREAMS_ADDED)[-1].inbound_streams == 12
+    assert link.of(1, E.STREAMS_ADDED)[-1].outbound_streams == 12
+    expect_error(sctp.SctpError.Refused, lambda: a.add_streams_with(link.now, a_id, 0, 0))
+
+
 def test_auth():
     auth = sctp.SctpAuthConfig(chunks=[0], hmac_algorithms=["sha256", "sha1"])
     link, a_id, b_id = pair(config(auth=auth))
@@ -166,7 +203,7 @@ def test_asconf():
 
 
 def main():
-    for t in (test_config, test_reconfig, test_auth, test_asconf):
+    for t in (test_config, test_reconfig, test_association_and_incoming_resets, test_auth, test_asconf):
         t()
     print("uniffi python: config, stream reconfiguration, SCTP-AUTH and ASCONF")
 

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from . import _anysctp
 from .config import AssociationConfig
-from .events import AssociationStats, Event
+from .events import AssociationStats, Event, ResetDirection
 
 __all__ = ["Endpoint", "Association", "Link", "Address", "Buffer"]
 
@@ -165,24 +165,49 @@ class Association:
         """The peer's transport addresses."""
         return self.endpoint.peer_addresses(self.id) or []
 
-    def reset_streams(self, now: float, streams: Sequence[int]) -> None:
-        """Resets our outgoing ``streams`` (RFC 6525): their numbering
-        restarts at 0 once the peer agrees. A
-        :class:`~anysctp.events.StreamsReset` event brings the answer.
-        Raises :class:`ReconfigUnavailableError` without RE-CONFIG,
-        :class:`ReconfigInProgressError` while a request is unanswered."""
-        self.endpoint.reset_streams(now, self.id, list(streams))
+    def reset_streams(
+        self, now: float, streams: Sequence[int], *, direction: Union[ResetDirection, str] = ResetDirection.OUTGOING
+    ) -> None:
+        """Resets ``streams`` (RFC 6525). ``direction`` ``OUTGOING`` (the
+        default): ours, their numbering restarts at 0 once the peer agrees;
+        ``INCOMING``: we ask the peer to reset the streams it sends on (an
+        empty list: all of them); ``BOTH``: both in one request. A
+        :class:`~anysctp.events.StreamsReset` event per direction brings
+        the answer. Raises :class:`ReconfigUnavailableError` without
+        RE-CONFIG, :class:`ReconfigInProgressError` while a request is
+        unanswered, ``ValueError`` for an unknown ``direction``."""
+        self.endpoint.reset_streams(now, self.id, list(streams), ResetDirection(direction).value)
 
-    def add_streams(self, now: float, count: int) -> None:
-        """Asks the peer for ``count`` more outbound streams (RFC 6525);
-        a :class:`~anysctp.events.StreamsAdded` event brings the answer."""
-        self.endpoint.add_streams(now, self.id, count)
+    def reset_association(self, now: float) -> None:
+        """Resets both directions' TSNs and every stream's sequence numbers
+        (RFC 6525 SSN/TSN Reset). Messages sent from now on wait until
+        everything sent before was acknowledged and the peer answered; an
+        :class:`~anysctp.events.AssociationReset` event brings the answer
+        (the peer accepts only with ``accept_ssn_tsn_reset=True`` in its
+        policy). Raises as :meth:`reset_streams`."""
+        self.endpoint.reset_association(now, self.id)
+
+    def add_streams(self, now: float, count: int, *, incoming: int = 0) -> None:
+        """Adds ``count`` outbound streams and ``incoming`` inbound ones
+        (RFC 6525; the peer adds those on its side); a
+        :class:`~anysctp.events.StreamsAdded` event per direction brings
+        the answer. :class:`InvalidReconfigError` when both are 0."""
+        self.endpoint.add_streams(now, self.id, count, incoming)
 
     def set_reconfig_policy(
-        self, *, accept_stream_reset: bool = True, accept_add_streams: bool = True, max_outbound_streams: int = 65535
+        self,
+        *,
+        accept_stream_reset: bool = True,
+        accept_add_streams: bool = True,
+        max_outbound_streams: int = 65535,
+        accept_ssn_tsn_reset: bool = False,
     ) -> None:
-        """Which re-configuration requests of the peer are accepted from now on."""
-        self.endpoint.set_reconfig_policy(self.id, accept_stream_reset, accept_add_streams, max_outbound_streams)
+        """Which re-configuration requests of the peer are accepted from now
+        on. ``accept_ssn_tsn_reset``: let the peer reset the association's
+        TSNs (off by default, as in usrsctp)."""
+        self.endpoint.set_reconfig_policy(
+            self.id, accept_stream_reset, accept_add_streams, max_outbound_streams, accept_ssn_tsn_reset
+        )
 
     def set_peer_primary(self, now: float, address: str) -> None:
         """Asks the peer to send to our IP ``address`` by preference (RFC

@@ -20,6 +20,7 @@ from . import exceptions
 from ._sansio import Address, Buffer, Endpoint
 from .config import AssociationConfig
 from .events import (
+    AssociationReset,
     AssociationStats,
     BufferedAmountLow,
     Closed,
@@ -27,6 +28,7 @@ from .events import (
     Connected,
     Event,
     Message,
+    ResetDirection,
     StreamDirection,
     StreamsReset,
 )
@@ -155,6 +157,8 @@ class Association:
         self.inbound_streams = 0
         self._own_driver = False
         self._reset: "Optional[asyncio.Future[StreamsReset]]" = None
+        self._assoc_reset: "Optional[asyncio.Future[AssociationReset]]" = None
+        self._reset_incoming = False
 
     def __repr__(self) -> str:
         return f"<anysctp.asyncio.Association {self.id} {self.state or 'CLOSED'}>"
@@ -172,9 +176,17 @@ class Association:
         elif isinstance(event, StreamsReset) and event.direction is StreamDirection.OUTGOING:
             if self._reset is not None and not self._reset.done():
                 self._reset.set_result(event)
+        elif isinstance(event, StreamsReset) and event.direction is StreamDirection.INCOMING:
+            # The answer to an incoming-only reset we asked for.
+            if self._reset is not None and not self._reset.done() and self._reset_incoming:
+                self._reset.set_result(event)
+        elif isinstance(event, AssociationReset):
+            if self._assoc_reset is not None and not self._assoc_reset.done():
+                self._assoc_reset.set_result(event)
         elif isinstance(event, Closed):
-            if self._reset is not None and not self._reset.done():
-                self._reset.set_exception(_close_error(event.reason, event.detail))
+            for pending in (self._reset, self._assoc_reset):
+                if pending is not None and not pending.done():
+                    pending.set_exception(_close_error(event.reason, event.detail))
             if not self._connected.done():
                 self._connected.set_exception(_close_error(event.reason, event.detail))
             if not self._closed.done():
@@ -241,20 +253,41 @@ class Association:
             self._driver.pump()
             return
 
-    async def reset_streams(self, streams: Sequence[int]) -> StreamsReset:
+    async def reset_streams(
+        self, streams: Sequence[int], *, direction: Union[ResetDirection, str] = ResetDirection.OUTGOING
+    ) -> StreamsReset:
         """Resets our outgoing ``streams`` (RFC 6525; how a WebRTC data
         channel closes) and returns the peer's answer, a
         :class:`~anysctp.events.StreamsReset` whose ``result`` says whether
         their numbering restarted at 0. Messages sent meanwhile wait for the
-        answer. Raises :class:`ReconfigUnavailableError` without RE-CONFIG,
+        answer. ``direction=INCOMING`` asks the peer to reset its streams
+        instead (the answer: the ``INCOMING`` event); ``BOTH`` does both and
+        returns the answer for ours. Raises
+        :class:`ReconfigUnavailableError` without RE-CONFIG,
         :class:`ReconfigInProgressError` while another request is unanswered."""
         if self._closed.done():
             closed = self._closed.result()
             raise _close_error(closed.reason, closed.detail)
-        self._driver.endpoint.reset_streams(self._driver.loop.time(), self.id, list(streams))
+        direction = ResetDirection(direction)
+        self._driver.endpoint.reset_streams(self._driver.loop.time(), self.id, list(streams), direction.value)
         self._reset = self._driver.loop.create_future()
+        self._reset_incoming = direction is ResetDirection.INCOMING
         self._driver.pump()
         return await self._reset
+
+    async def reset_association(self) -> AssociationReset:
+        """Resets both directions' TSNs and every stream's sequence numbers
+        (RFC 6525 SSN/TSN Reset) and returns the peer's answer, an
+        :class:`~anysctp.events.AssociationReset`. Messages sent meanwhile
+        wait for the answer; nothing sent before is lost. Raises as
+        :meth:`reset_streams`."""
+        if self._closed.done():
+            closed = self._closed.result()
+            raise _close_error(closed.reason, closed.detail)
+        self._driver.endpoint.reset_association(self._driver.loop.time(), self.id)
+        self._assoc_reset = self._driver.loop.create_future()
+        self._driver.pump()
+        return await self._assoc_reset
 
     async def recv(self) -> Message:
         """The next message. Raises once the association has closed and every message was read."""

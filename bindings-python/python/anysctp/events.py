@@ -37,6 +37,8 @@ __all__ = [
     "BufferedAmountLow",
     "StreamsReset",
     "StreamsAdded",
+    "AssociationReset",
+    "ResetDirection",
     "Authentication",
     "AddressRequestResult",
     "Closed",
@@ -100,6 +102,18 @@ class StreamDirection(str, enum.Enum):
     INCOMING = "incoming"
     #: Our streams (the answer to :meth:`Endpoint.reset_streams`).
     OUTGOING = "outgoing"
+
+
+class ResetDirection(str, enum.Enum):
+    """Which streams :meth:`Association.reset_streams` resets (RFC 6458
+    ``srs_flags``)."""
+
+    #: Ours: their numbering restarts at 0 once the peer agrees (RFC 6525 §5.1.2).
+    OUTGOING = "outgoing"
+    #: The peer's: we ask it to reset the streams it sends on (§5.1.3).
+    INCOMING = "incoming"
+    #: Both, in one request; each stream must exist in both directions.
+    BOTH = "both"
 
 
 class ReconfigResult(str, enum.Enum):
@@ -257,6 +271,23 @@ class StreamsAdded(Event):
     __match_args__ = ("association", "inbound_streams", "outbound_streams", "result")
     inbound_streams: int
     outbound_streams: int
+    result: ReconfigResult
+
+
+@dataclass(frozen=True)
+class AssociationReset(Event):
+    """Both directions' TSNs and every stream's sequence numbers were reset
+    (RFC 6525 SSN/TSN Reset; RFC 6458 SCTP_ASSOC_RESET_EVENT): the answer
+    to :meth:`Endpoint.reset_association`, or the peer asked and we
+    performed it. ``local_tsn`` is the TSN our next DATA chunk carries,
+    ``remote_tsn`` the peer's; with ``SUCCESS`` every stream's next message
+    in both directions is numbered from 0, and every message the peer sent
+    before was delivered before this event. Otherwise nothing was reset
+    and the TSNs are the ones in force."""
+
+    __match_args__ = ("association", "local_tsn", "remote_tsn", "result")
+    local_tsn: int
+    remote_tsn: int
     result: ReconfigResult
 
 

@@ -4,7 +4,7 @@
 #include "pair.h"
 
 /* What each side saw, in order: 'm' + payload byte for a message, 'R' for
- * a streams-reset event. */
+ * a streams-reset event, 'A' for an association-reset event. */
 typedef struct {
   int connected[2];
   uint64_t assoc[2];
@@ -14,6 +14,8 @@ typedef struct {
   anysctp_event_streams_reset reset[2];
   uint16_t reset_stream[2];
   anysctp_event_streams_added added;
+  int assoc_reset_seen[2];
+  anysctp_event_association_reset assoc_reset[2];
   int auth_new_key[2], auth_free_key[2], no_auth[2];
   uint16_t new_key_id[2];
   int asconf_answered;
@@ -41,6 +43,11 @@ static void on_event(void *user, int side, const anysctp_event *ev) {
       st->reset[side] = ev->u.streams_reset;
       CHECK(ev->u.streams_reset.count == 1 && ev->u.streams_reset.streams != NULL);
       if (ev->u.streams_reset.count == 1) st->reset_stream[side] = ev->u.streams_reset.streams[0];
+      break;
+    case ANYSCTP_EVENT_ASSOCIATION_RESET:
+      if (*n + 1 < sizeof st->log[side]) log[(*n)++] = 'A';
+      st->assoc_reset_seen[side]++;
+      st->assoc_reset[side] = ev->u.association_reset;
       break;
     case ANYSCTP_EVENT_STREAMS_ADDED:
       if (side == 0) { st->added_seen++; st->added = ev->u.streams_added; }
@@ -140,6 +147,70 @@ static void reset_stream_round_trip(void) {
     for (int i = 0; i < 50 && st.reset_seen[0] < 2; i++) pair_step(&p);
     CHECK(st.reset_seen[0] == 2 && st.reset[0].result == ANYSCTP_RECONFIG_DENIED);
     CHECK_RC(anysctp_endpoint_set_reconfig_policy(p.ep[1], 777, true, true, 1), ANYSCTP_ERR_NO_SUCH_ASSOCIATION);
+  }
+  pair_free(&p);
+}
+
+static void reset_association_round_trip(void) {
+  pair p;
+  state st;
+  anysctp_association_config c;
+  CHECK_RC(anysctp_association_config_default(&c), ANYSCTP_OK);
+  c.nodelay = true; /* each message goes at once, even with data in flight */
+  setup_pair(&p, &st, NULL);
+  if (establish(&p, &st, &c)) {
+    /* The default policy refuses: nothing is reset, the held message goes. */
+    send1(&p, &st, 1, 'a');
+    CHECK_RC(anysctp_endpoint_reset_association(p.ep[0], p.now, st.assoc[0]), ANYSCTP_OK);
+    CHECK_RC(anysctp_endpoint_reset_association(p.ep[0], p.now, st.assoc[0]), ANYSCTP_ERR_RECONFIG_IN_PROGRESS);
+    send1(&p, &st, 1, 'b');
+    for (int i = 0; i < 50 && !(st.assoc_reset_seen[0] && st.log_len[1] >= 4); i++) pair_step(&p);
+    CHECK(st.assoc_reset_seen[0] == 1 && st.assoc_reset_seen[1] == 0);
+    CHECK(st.assoc_reset[0].result == ANYSCTP_RECONFIG_DENIED);
+
+    /* Allowed: both sides report the same new TSNs, each from its side,
+     * and the messages come before and after the reset, once each. */
+    CHECK_RC(anysctp_endpoint_set_reconfig_policy_with(p.ep[1], st.assoc[1], true, true, 65535, true), ANYSCTP_OK);
+    send1(&p, &st, 1, 'c');
+    pair_step(&p); /* 'c' in flight, not yet acknowledged */
+    CHECK_RC(anysctp_endpoint_reset_association(p.ep[0], p.now, st.assoc[0]), ANYSCTP_OK);
+    send1(&p, &st, 1, 'd');
+    /* The request waits for the SACK of 'c' (RFC 6525 §5.1.4 C2). */
+    st.assoc_reset_seen[0] = 0;
+    pair_run(&p, &st.assoc_reset_seen[0], 10000000);
+    for (int i = 0; i < 50 && st.log_len[1] < 9; i++) pair_step(&p);
+    CHECK(st.assoc_reset_seen[0] == 1 && st.assoc_reset_seen[1] == 1);
+    CHECK(st.assoc_reset[0].result == ANYSCTP_RECONFIG_SUCCESS && st.assoc_reset[1].result == ANYSCTP_RECONFIG_SUCCESS);
+    CHECK(st.assoc_reset[0].local_tsn == st.assoc_reset[1].remote_tsn);
+    CHECK(st.assoc_reset[0].remote_tsn == st.assoc_reset[1].local_tsn);
+    st.log[1][st.log_len[1]] = 0;
+    CHECK(strcmp(st.log[1], "mambmcAmd") == 0);
+  }
+  pair_free(&p);
+}
+
+static void incoming_reset_and_added_incoming_streams(void) {
+  pair p;
+  state st;
+  setup_pair(&p, &st, NULL);
+  if (establish(&p, &st, NULL)) {
+    uint16_t streams[] = {1};
+    CHECK_RC(anysctp_endpoint_reset_streams_with(p.ep[0], p.now, st.assoc[0], streams, 1, 9), ANYSCTP_ERR_INVALID_ARGUMENT);
+    char err[256];
+    anysctp_last_error(err, sizeof err);
+    CHECK(strstr(err, "ANYSCTP_RESET_OUTGOING") != NULL);
+    CHECK_RC(anysctp_endpoint_reset_streams_with(p.ep[0], p.now, st.assoc[0], streams, 1, ANYSCTP_RESET_INCOMING), ANYSCTP_OK);
+    for (int i = 0; i < 50 && !(st.reset_seen[0] && st.reset_seen[1]); i++) pair_step(&p);
+    /* The peer reset the stream it sends on; we saw its incoming side. */
+    CHECK(st.reset_seen[0] == 1 && st.reset[0].direction == ANYSCTP_STREAMS_INCOMING);
+    CHECK(st.reset[0].result == ANYSCTP_RECONFIG_SUCCESS && st.reset_stream[0] == 1);
+    CHECK(st.reset_seen[1] == 1 && st.reset[1].direction == ANYSCTP_STREAMS_OUTGOING);
+
+    CHECK_RC(anysctp_endpoint_add_streams_with(p.ep[0], p.now, st.assoc[0], 0, 0), ANYSCTP_ERR_INVALID_RECONFIG);
+    CHECK_RC(anysctp_endpoint_add_streams_with(p.ep[0], p.now, st.assoc[0], 2, 0), ANYSCTP_OK);
+    for (int i = 0; i < 50 && !st.added_seen; i++) pair_step(&p);
+    CHECK(st.added_seen == 1 && st.added.result == ANYSCTP_RECONFIG_SUCCESS);
+    CHECK(st.added.inbound_streams == 12 && st.added.outbound_streams == 10);
   }
   pair_free(&p);
 }
@@ -303,6 +374,8 @@ static void peer_primary_without_asconf_is_refused(void) {
 
 int main(void) {
   RUN(reset_stream_round_trip);
+  RUN(reset_association_round_trip);
+  RUN(incoming_reset_and_added_incoming_streams);
   RUN(reset_without_reconfig_is_refused);
   RUN(auth_pair_authenticates_data);
   RUN(auth_config_errors);

@@ -28,6 +28,10 @@ SAME(ANYSCTP_AUTO_ASCONF, SCTP_AUTO_ASCONF);
 SAME(ANYSCTP_ENABLE_STREAM_RESET, SCTP_ENABLE_STREAM_RESET);
 SAME(ANYSCTP_RESET_STREAMS, SCTP_RESET_STREAMS);
 SAME(ANYSCTP_ADD_STREAMS, SCTP_ADD_STREAMS);
+SAME(ANYSCTP_RESET_ASSOC, SCTP_RESET_ASSOC);
+SAME(ANYSCTP_ASSOC_RESET_EVENT, SCTP_ASSOC_RESET_EVENT);
+SAME(ANYSCTP_ASSOC_RESET_DENIED, SCTP_ASSOC_RESET_DENIED);
+SAME(ANYSCTP_ASSOC_RESET_FAILED, SCTP_ASSOC_RESET_FAILED);
 SAME(ANYSCTP_ENABLE_RESET_STREAM_REQ, SCTP_ENABLE_RESET_STREAM_REQ);
 SAME(ANYSCTP_ENABLE_RESET_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ);
 SAME(ANYSCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_CHANGE_ASSOC_REQ);
@@ -251,14 +255,67 @@ static void reset_and_add_streams(void) {
   CHECK(next_note(&c, c.cli, &n) == ANYSCTP_STREAM_CHANGE_EVENT);
   CHECK(n.flags == ANYSCTP_STREAM_CHANGE_DENIED && n.outbound_streams == before + 3);
 
-  /* What the core does not do is refused with a reason. */
-  CHECK(reset_streams(c.cli, ANYSCTP_STREAM_RESET_INCOMING, ids, 1, 1) == -1 && errno == EOPNOTSUPP);
+  /* Bad requests are refused with a reason. */
   CHECK(reset_streams(c.cli, ANYSCTP_STREAM_RESET_OUTGOING, ids, 0, 0) == -1 && errno == EINVAL); /* "all" */
   CHECK(reset_streams(c.cli, ANYSCTP_STREAM_RESET_OUTGOING, ids, 40, 2) == -1 && errno == EINVAL);
-  anysctp_add_streams in = {.sas_instrms = 1};
-  CHECK(set(c.cli, ANYSCTP_ADD_STREAMS, &in, sizeof in) == -1 && errno == EOPNOTSUPP);
-  policy.assoc_value = ANYSCTP_ENABLE_RESET_ASSOC_REQ;
-  CHECK(set(c.srv, ANYSCTP_ENABLE_STREAM_RESET, &policy, sizeof policy) == -1 && errno == EOPNOTSUPP);
+  conn_close(&c);
+}
+
+static void assoc_reset_events(anysctp_sock *s, int side) {
+  reconfig_events(s, side);
+  subscribe(s, ANYSCTP_ASSOC_RESET_EVENT);
+}
+
+static void reset_assoc_incoming_reset_and_added_instreams(void) {
+  conn c = connected(assoc_reset_events, 0);
+  anysctp_notification n;
+  uint8_t buf[64];
+  anysctp_sndinfo snd = {.snd_sid = 1, .snd_ppid = 5};
+  uint64_t assoc = 0; /* one-to-one: the socket's association */
+
+  /* SCTP_RESET_ASSOC, refused by the default policy: nothing reset. */
+  CHECK(set(c.cli, ANYSCTP_RESET_ASSOC, &assoc, sizeof assoc) == 0);
+  CHECK(next_note(&c, c.cli, &n) == ANYSCTP_ASSOC_RESET_EVENT);
+  CHECK(n.flags == ANYSCTP_ASSOC_RESET_DENIED && n.assoc_id != 0);
+
+  /* Allowed on the live association (with SCTP_ENABLE_RESET_ASSOC_REQ). */
+  anysctp_assoc_value policy = {.assoc_value = ANYSCTP_ENABLE_RESET_ASSOC_REQ | ANYSCTP_ENABLE_RESET_STREAM_REQ |
+                                               ANYSCTP_ENABLE_CHANGE_ASSOC_REQ};
+  CHECK(set(c.srv, ANYSCTP_ENABLE_STREAM_RESET, &policy, sizeof policy) == 0);
+  anysctp_assoc_value got = {.assoc_value = 0};
+  size_t len = sizeof got;
+  CHECK(anysctp_getsockopt(c.srv, SCTP, ANYSCTP_ENABLE_STREAM_RESET, &got, &len) == 0);
+  CHECK(got.assoc_value == policy.assoc_value);
+  CHECK(anysctp_sendmsg(c.cli, "before", 6, NULL, &snd) == 6);
+  CHECK(set(c.cli, ANYSCTP_RESET_ASSOC, &assoc, sizeof assoc) == 0);
+  CHECK(anysctp_sendmsg(c.cli, "after", 5, NULL, &snd) == 5);
+  /* The peer: the data sent before, the reset, the data sent after. */
+  CHECK(next(&c, c.srv, &n, buf, sizeof buf) == 0 && memcmp(buf, "before", 6) == 0);
+  CHECK(next_note(&c, c.srv, &n) == ANYSCTP_ASSOC_RESET_EVENT && n.flags == 0);
+  uint32_t srv_local = n.local_tsn, srv_remote = n.remote_tsn;
+  CHECK(next(&c, c.srv, &n, buf, sizeof buf) == 0 && memcmp(buf, "after", 5) == 0);
+  CHECK(next_note(&c, c.cli, &n) == ANYSCTP_ASSOC_RESET_EVENT && n.flags == 0);
+  CHECK(n.local_tsn == srv_remote && n.remote_tsn == srv_local);
+  uint64_t bad = 12345;
+  CHECK(set(c.cli, ANYSCTP_RESET_ASSOC, &bad, 2) == -1 && errno == EINVAL); /* too short */
+
+  /* SCTP_STREAM_RESET_INCOMING: the peer resets the stream it sends on. */
+  const uint16_t ids[1] = {1};
+  CHECK(reset_streams(c.cli, ANYSCTP_STREAM_RESET_INCOMING, ids, 1, 1) == 0);
+  CHECK(next_note(&c, c.cli, &n) == ANYSCTP_STREAM_RESET_EVENT);
+  CHECK(n.flags == ANYSCTP_STREAM_RESET_INCOMING_SSN && n.stream_count == 1 && n.streams[0] == 1);
+  CHECK(next_note(&c, c.srv, &n) == ANYSCTP_STREAM_RESET_EVENT);
+  CHECK(n.flags == ANYSCTP_STREAM_RESET_OUTGOING_SSN && n.stream_count == 1 && n.streams[0] == 1);
+
+  /* sas_instrms: the peer adds outgoing streams for us. */
+  int before = outstreams(c.srv);
+  anysctp_add_streams in = {.sas_instrms = 2};
+  CHECK(set(c.cli, ANYSCTP_ADD_STREAMS, &in, sizeof in) == 0);
+  CHECK(next_note(&c, c.cli, &n) == ANYSCTP_STREAM_CHANGE_EVENT);
+  CHECK(n.flags == 0 && n.inbound_streams == before + 2);
+  CHECK(next_note(&c, c.srv, &n) == ANYSCTP_STREAM_CHANGE_EVENT);
+  CHECK(n.flags == 0 && n.outbound_streams == before + 2);
+  CHECK(outstreams(c.srv) == before + 2);
   conn_close(&c);
 }
 
@@ -456,6 +513,7 @@ static void bindx_on_a_connected_socket(void) {
 
 int main(void) {
   RUN(reset_and_add_streams);
+  RUN(reset_assoc_incoming_reset_and_added_instreams);
   RUN(authenticated_association);
   RUN(auth_option_errors);
   RUN(bindx_on_a_connected_socket);
