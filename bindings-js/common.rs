@@ -852,6 +852,8 @@ pub const TRANSMIT_STRIDE: usize = 2;
 /// nothing here; 256 KiB keeps that memory small while a crossing still
 /// carries hundreds of packets.
 const BATCH_BYTES: usize = 64 << 10;
+/// Output collected between the datagrams of one batch, not yet polled.
+const EARLY_BYTES: usize = 4 << 20;
 const BATCH_ITEMS: usize = 4096;
 
 /// Many datagrams or events in one crossing: their bytes back to back in
@@ -965,14 +967,19 @@ impl Host {
     }
 
     /// Moves the endpoint's pending output into the early queue (bounded:
-    /// past [`BATCH_BYTES`] it stays in the endpoint until polled).
+    /// past [`EARLY_BYTES`] it stays in the endpoint until polled, for a
+    /// host that feeds datagrams and never polls).
     fn collect_early(&mut self, now: Instant) {
         if self.early_next == self.early_items.len() {
+            // A large burst may have grown the buffer: do not keep that.
+            if self.early.capacity() > 4 * BATCH_BYTES {
+                self.early = Vec::new();
+            }
             self.early.clear();
             self.early_items.clear();
             self.early_next = 0;
         }
-        while self.early.len() < BATCH_BYTES {
+        while self.early.len() < EARLY_BYTES {
             let Some(t) = self.endpoint.poll_transmit(now, &mut self.buf) else {
                 return;
             };

@@ -224,7 +224,10 @@ export declare class Endpoint {
   /**
    * Batch form of handleDatagram: many datagrams from one address in one
    * call into the core, with the same effect as handleDatagram on each in
-   * order. TypeError for an argument that is not an array of bytes.
+   * order with the endpoint's output polled after each one: what the
+   * endpoint sends in answer to each datagram (a SACK every second packet,
+   * a burst per SACK) is kept, in order, for the next pollTransmit(s).
+   * TypeError for an argument that is not an array of bytes.
    */
   handleDatagrams(now: Millis, from: Address, datagrams: ReadonlyArray<Uint8Array | ArrayBuffer | ArrayBufferView>): void;
   /**

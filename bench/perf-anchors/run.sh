@@ -3,7 +3,7 @@
 # anysctp and the anchors (usrsctp, sctp-proto, dcsctp) are measured in ONE run.
 #
 # usage: bench/perf-anchors/run.sh [run.py options: --quick, --runs N, --skip-callgrind, --only A,B]
-#   default --only: anysctp,anysctp/jumbo,usrsctp,sctp-proto,dcsctp
+#   default --only: anysctp,anysctp/jumbo,anysctp-napi,anysctp-wasm,usrsctp,sctp-proto,dcsctp,werift
 #
 # /work/shared/perf-anchors is read-only: it is copied to a temporary directory; the
 # anchors' Rust target dir and the results are kept in bench/perf-anchors/.cache and
@@ -49,8 +49,23 @@ BIN="$HERE/.cache/target/release/anysctp-perf-anchors"
 log "machine limits"
 "$TMP/pa/rust/target/release/limits" | tee "$HERE/results/limits.txt" | sed 's/^LIMIT /   /' >&2
 
+# werift (the Node anchor) needs its npm package: bindings-js's node_modules has it.
+ROOT="$(cd "$HERE/../.." && pwd)"
+if [ -d "$ROOT/bindings-js/node_modules/werift" ]; then
+  ln -s "$ROOT/bindings-js/node_modules" "$TMP/pa/node/node_modules"
+fi
+# The Node and wasm packages (built by `scripts/test`, or `npm install` in bindings-node
+# and bindings-wasm/build.sh) run through the harness's Node edition.
+NODE_ROWS=""
+if ls "$ROOT"/bindings-node/anysctp.*.node >/dev/null 2>&1 && [ -f "$ROOT/bindings-wasm/pkg/anysctp_wasm_bg.wasm" ]; then
+  NODE_ROWS=1
+else
+  log "bindings-node / bindings-wasm not built: no anysctp-napi / anysctp-wasm rows"
+fi
+
 # anysctp rows: the default (MTU 1200, CRC32c computed and verified, like the anchors)
-# and a jumbo row (MTU 65507: the wire has no MTU, each stack picks its packet size).
+# and a jumbo row (MTU 65507: the wire has no MTU, each stack picks its packet size);
+# the Node (napi) and wasm packages with their batch calls (the contract's batch=1).
 cat > "$TMP/pa/run_with_anysctp.py" <<PY
 import sys
 sys.path.insert(0, "$TMP/pa")
@@ -58,13 +73,20 @@ import run
 run.IMPLS.insert(0, dict(name="anysctp", cmd=["$BIN"], speed="fast", callgrind=True))
 run.IMPLS.insert(1, dict(name="anysctp/jumbo", cmd=["$BIN"], speed="fast", extra=["mtu=65507"],
                          workloads=["W1", "W2", "W3", "W4"], callgrind=False))
+if "$NODE_ROWS":
+    node_bench = ["node", "$HERE/node/anysctp_bench.mjs"]
+    run.IMPLS.insert(2, dict(name="anysctp-napi", cmd=node_bench, speed="fast", extra=["impl=napi", "batch=1"],
+                             callgrind=False))
+    run.IMPLS.insert(3, dict(name="anysctp-wasm", cmd=node_bench, speed="fast", extra=["impl=wasm", "batch=1"],
+                             callgrind=False))
 run.main()
 PY
 
-ONLY="anysctp,anysctp/jumbo,usrsctp,sctp-proto,dcsctp"
+ONLY="anysctp,anysctp/jumbo,anysctp-napi,anysctp-wasm,usrsctp,sctp-proto,dcsctp,werift"
 args=("$@")
 for a in "$@"; do [ "$a" = "--only" ] && ONLY=""; done
 log "running workloads"
+export PERF_ANCHORS="$TMP/pa"   # the Node rows read the harness's wire.js from the copy
 if [ -n "$ONLY" ]; then
   python3 "$TMP/pa/run_with_anysctp.py" --only "$ONLY" "${args[@]}"
 else

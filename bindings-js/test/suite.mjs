@@ -141,15 +141,23 @@ export function runSuite(name, S) {
         moved = pa.length + pb.length > 0;
       }
     };
+    // handleDatagrams is handleDatagram on each datagram with the
+    // receiver's output collected between them (and handed out first by the
+    // next poll), as a host that polls after every datagram sees it.
+    let earlyA = [];
     const pumpSingle = (t) => {
+      const pollAll = (ep, q) => { for (let p; (p = ep.pollTransmit(t));) q.push(p.data.slice()); };
+      const feed = (ep, from, list, q) => list.forEach((d, i) => { ep.handleDatagram(t, from, d); if (i < list.length - 1) pollAll(ep, q); });
       for (let moved = true; moved;) {
-        moved = false;
-        const pa = [];
-        for (let p; (p = a2.pollTransmit(t));) { pa.push(p.data.slice()); wire2.push(hex(p.data)); }
-        pa.forEach((d) => b2.handleDatagram(t, A, d));
+        const pa = earlyA;
+        earlyA = [];
+        pollAll(a2, pa);
+        pa.forEach((d) => wire2.push(hex(d)));
         const pb = [];
-        for (let p; (p = b2.pollTransmit(t));) { pb.push(p.data.slice()); wire2.push(hex(p.data)); }
-        pb.forEach((d) => a2.handleDatagram(t, B, d));
+        feed(b2, A, pa, pb);
+        pollAll(b2, pb);
+        pb.forEach((d) => wire2.push(hex(d)));
+        feed(a2, B, pb, earlyA);
         moved = pa.length + pb.length > 0;
       }
     };

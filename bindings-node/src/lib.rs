@@ -479,12 +479,7 @@ pub fn raw_handle_timeout(h: &Handle, now: f64) -> Result<()> {
 /// `lifetime` (ms) and `max_retransmits` of a send: negative when unset.
 fn send_limits(lifetime: f64, max_retransmits: f64) -> (Option<f64>, Option<u32>) {
     let lifetime = (lifetime >= 0.0).then_some(lifetime);
-    let max_rtx = (max_retransmits >= 0.0).then(|| {
-        if max_retransmits > u32::MAX as f64 {
-            u32::MAX
-        } else {
-            max_retransmits as u32
-        }
-    });
+    // `as` saturates: above u32::MAX gives u32::MAX.
+    let max_rtx = (max_retransmits >= 0.0).then_some(max_retransmits as u32);
     (lifetime, max_rtx)
 }
