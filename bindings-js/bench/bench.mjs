@@ -1,6 +1,6 @@
 // W1-W3 in memory: anysctp through napi and through wasm (two sans-IO
-// Endpoints joined by an in-memory wire, same shapes as shared/perf-anchors),
-// and werift's SCTP via the perf-anchors script, in the same run.
+// Endpoints joined by the perf-anchors wire: bench/perf-anchors/node) and
+// werift's SCTP (the perf-anchors script), in the same run.
 //   node bindings-js/bench/bench.mjs [--quick] [--per-call] [--reps N]
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
