@@ -53,6 +53,44 @@ const COMMON_HEADER: usize = 12;
 /// of before the reset, arriving late, is behind or far outside the
 /// window.
 const TSN_RESET_JUMP: u32 = 1 << 31;
+/// How far beyond our own last TSN (Sender's Next TSN minus 1) the peer's
+/// new numbering may start: see [`receivers_next_tsn`].
+const REQUESTER_ACK_ROOM: u32 = 1 << 30;
+
+/// The Receiver's Next TSN of a performed SSN/TSN reset (RFC 6525 §5.2.4
+/// G1): `unacked` (the smallest TSN of the peer not acknowledged) plus
+/// 2^31, as the RFC recommends ("SHOULD"), when that lies within
+/// [`REQUESTER_ACK_ROOM`] beyond `sender_next - 1`; else the end of that
+/// range farthest from `unacked`.
+///
+/// usrsctp as requester takes our Sender's Next TSN minus 1 as the last
+/// TSN of its own that was acknowledged, and ignores every SACK whose
+/// cumulative TSN ack is not serially after it: with the RFC's value
+/// alone, half of all resets left its DATA unacknowledged for ever (the
+/// transfer stalled, its next reset failed with EBUSY). Starting the peer's
+/// numbering in that range keeps our acks after it; at least 2^29 from
+/// `unacked`, a late DATA chunk of before the reset is still far behind or
+/// far outside the window.
+fn receivers_next_tsn(unacked: Tsn, sender_next: Tsn) -> Tsn {
+    let last = sender_next.prev();
+    let after_last = |t: Tsn| t.0.wrapping_sub(1).wrapping_sub(last.0);
+    let rfc = unacked.add(TSN_RESET_JUMP);
+    if after_last(rfc) <= REQUESTER_ACK_ROOM {
+        return rfc;
+    }
+    // Circular distance from `unacked`.
+    let away = |t: Tsn| {
+        let d = t.0.wrapping_sub(unacked.0);
+        d.min(d.wrapping_neg())
+    };
+    let near = sender_next;
+    let far = sender_next.add(REQUESTER_ACK_ROOM);
+    if away(far) >= away(near) {
+        far
+    } else {
+        near
+    }
+}
 
 /// A request parameter of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -919,12 +957,14 @@ impl Association {
     /// flight (§5.2.4 G1-G5), else answers "In progress" (§5.2.7 H2: the
     /// peer asks again).
     fn try_assoc_reset(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> u32 {
-        if !self.tsns_quiet() {
+        // §5.2.7 H2 "In progress" (the requester asks again): our DATA is in
+        // flight, or the peer's is (we hold DATA beyond a hole). G4 would
+        // skip the peer's DATA we lack, and a cumulative ack in the new
+        // numbering is one it cannot accept while it retransmits old TSNs.
+        if !self.tsns_quiet() || self.tracker.has_gaps() {
             return result::IN_PROGRESS;
         }
         self.reconfig.pending = None;
-        // G1: the peer's next TSN, 2^31 beyond what we acknowledged.
-        let receiver_next = self.tracker.cumulative_tsn_ack().next().add(TSN_RESET_JUMP);
         // G2: the highest TSN sent plus 1 (nothing is in flight). Not
         // further: a requester such as usrsctp applies it as a FORWARD-TSN
         // within its receive window (a jump aborts the association). Our
@@ -932,6 +972,8 @@ impl Association {
         // answer; as requester we hold such DATA until the answer says
         // where the new numbering starts (see `send_request`).
         let sender_next = self.rtx.next_tsn();
+        let receiver_next =
+            receivers_next_tsn(self.tracker.cumulative_tsn_ack().next(), sender_next);
         if self.restart_tsns(ctx, sender_next, receiver_next).is_err() {
             return result::DENIED;
         }
