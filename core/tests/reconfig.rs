@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anysctp::wire::{
-    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, InitChunk, List, Packet,
-    PacketWriter, Param, ReConfigChunk, SackChunk,
+    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, ForwardTsnChunk,
+    InitChunk, List, Packet, PacketWriter, Param, ReConfigChunk, SackChunk,
 };
 use anysctp::{
     AssociationConfig, AssociationId, CloseReason, Endpoint, EndpointConfig, Error, Event, Instant,
@@ -124,7 +124,7 @@ impl Peer {
             next_sn: PEER_TSN,
         };
         let ext: &[u8] = if reconfig { &[RE_CONFIG] } else { &[] };
-        let params = [Param::SupportedExtensions(ext)];
+        let params = [Param::SupportedExtensions(ext), Param::ForwardTsnSupported];
         p.send_chunks(
             0,
             &[&Chunk::Init(InitChunk {
@@ -610,6 +610,16 @@ fn ssn_tsn_reset_while_the_peers_data_is_missing_is_in_progress() {
     let theirs = receiver_next_of(&out.reconfigs);
     assert_usrsctp_can_use(p.tsn, theirs, PEER_TSN + 2);
     assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, p.tsn, theirs));
+    // usrsctp keeps its Advanced.Peer.Ack.Point of the old numbering and
+    // sends it in FORWARD-TSNs after the reset: stale, ignored.
+    let f = Chunk::ForwardTsn(ForwardTsnChunk {
+        new_cum_tsn: Tsn(PEER_TSN + 1),
+        streams: List::Items(&[]),
+    });
+    p.send_chunks(p.tag, &[&f]);
+    assert!(p.raw_out().iter().all(|(t, _)| *t != 6), "no ABORT");
+    p.data(theirs, 2, 0, b"n0");
+    assert_eq!(messages(&p.events()), vec![(2, &b"n0"[..])]);
 }
 
 #[test]

@@ -202,8 +202,9 @@ pub(crate) struct ReconfigState {
     last_results: [Option<(u32, u32)>; 2],
     /// The sequence number, Sender's Next TSN and Receiver's Next TSN of
     /// the last SSN/TSN Reset Request we performed, for its
-    /// retransmissions (§5.2.1). Boxed: rarely used.
-    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn)>>,
+    /// retransmissions (§5.2.1), and our cumulative TSN ack of the peer's
+    /// DATA before it. Boxed: rarely used.
+    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn, Tsn)>>,
     // Boxed: an idle association pays a pointer each, not the requests
     // (issue 3's idle-size budget).
     pending: Option<Box<Pending>>,
@@ -758,7 +759,7 @@ impl Association {
             // performed one's TSNs are those it set, also when answered
             // again (§5.2.1).
             let next_tsns = tsn_reset.then(|| match self.reconfig.assoc_reset_answer.as_deref() {
-                Some(&(s, sender, receiver)) if s == *sn && *r == result::PERFORMED => {
+                Some(&(s, sender, receiver, _)) if s == *sn && *r == result::PERFORMED => {
                     (sender, receiver)
                 }
                 _ => (
@@ -972,12 +973,12 @@ impl Association {
         // answer; as requester we hold such DATA until the answer says
         // where the new numbering starts (see `send_request`).
         let sender_next = self.rtx.next_tsn();
-        let receiver_next =
-            receivers_next_tsn(self.tracker.cumulative_tsn_ack().next(), sender_next);
+        let before = self.tracker.cumulative_tsn_ack();
+        let receiver_next = receivers_next_tsn(before.next(), sender_next);
         if self.restart_tsns(ctx, sender_next, receiver_next).is_err() {
             return result::DENIED;
         }
-        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next)));
+        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next, before)));
         ctx.emit(
             self.id,
             Event::AssociationReset {
@@ -987,6 +988,21 @@ impl Association {
             },
         );
         result::PERFORMED
+    }
+
+    /// A FORWARD-TSN of the peer's numbering before the last SSN/TSN reset
+    /// we performed (at most 65,535 before our cumulative ack then, at
+    /// least 2^29 from the new numbering; see [`receivers_next_tsn`]): stale,
+    /// as G4 forwarded past all of it (RFC 3758 §3.6: ignored). usrsctp
+    /// keeps sending its old Advanced.Peer.Ack.Point after the reset, which
+    /// can lie ahead of the new numbering.
+    pub(crate) fn forward_tsn_before_reset(&self, new_cum: Tsn) -> bool {
+        self.reconfig
+            .assoc_reset_answer
+            .as_deref()
+            .is_some_and(|&(_, _, _, before)| {
+                (0..=i32::from(u16::MAX)).contains(&before.distance(new_cum))
+            })
     }
 
     /// §5.2.4 G3-G5, §5.2.7 H5: our next DATA carries `local_next`, the
