@@ -213,15 +213,6 @@ SCENARIOS: list[Scenario] = [
              server=["--expect", "2000"], client=["--count", "2000", "--reset-every", "250"],
              both=["--streams", "4", "--send-streams", "4", "--size", "200"],
              relay=Impairment(loss=0.02), timeout=90, pairs=(("usrsctp", "anysctp"),)),
-    # RFC 6525 §5.1.4/§5.2.4: the client resets the association's TSNs and
-    # stream numbering (SCTP_RESET_ASSOC) every 500 messages; every message
-    # still arrives once, in order, and every reset is confirmed. Only the
-    # usrsctp peer has --reset-assoc-every; anysctp accepts it when told.
-    Scenario("assoc_reset", "2,000 x 200 B over 4 streams, the client resets the association every 500",
-             server=["--expect", "2000", "--accept-assoc-reset"],
-             client=["--count", "2000", "--reset-assoc-every", "500"],
-             both=["--streams", "4", "--send-streams", "4", "--size", "200"],
-             relay=Impairment(loss=0.02), timeout=90, pairs=(("usrsctp", "anysctp"),)),
 ]
 
 

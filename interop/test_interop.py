@@ -31,5 +31,5 @@ def test_interop(pair, scenario):
     assert r.server["shutdown"] == "graceful" and r.client["shutdown"] == "graceful"
     expect = {"messages_10k": 10000, "loss_1pct": 10000, "loss_5pct_reorder_5pct": 10000,
               "big_1mib": 1, "echo_shutdown": 1000, "handshake": 0,
-              "stream_reset": 2000, "assoc_reset": 2000}[scenario.name]
+              "stream_reset": 2000}[scenario.name]
     assert r.server["received"] == expect
