@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anysctp::wire::{
-    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, InitChunk, List, Packet,
-    PacketWriter, Param, ReConfigChunk, SackChunk,
+    ChecksumMode, ChecksumPolicy, Chunk, CookieEchoChunk, DataChunk, Emit, ForwardTsnChunk,
+    InitChunk, List, Packet, PacketWriter, Param, ReConfigChunk, SackChunk,
 };
 use anysctp::{
     AssociationConfig, AssociationId, CloseReason, Endpoint, EndpointConfig, Error, Event, Instant,
@@ -124,7 +124,7 @@ impl Peer {
             next_sn: PEER_TSN,
         };
         let ext: &[u8] = if reconfig { &[RE_CONFIG] } else { &[] };
-        let params = [Param::SupportedExtensions(ext)];
+        let params = [Param::SupportedExtensions(ext), Param::ForwardTsnSupported];
         p.send_chunks(
             0,
             &[&Chunk::Init(InitChunk {
@@ -493,7 +493,41 @@ fn accepts_tsn_reset() -> AssociationConfig {
     }
 }
 
-const JUMP: u32 = 1 << 31;
+/// The Receiver's Next TSN of the one response in `reconfigs`.
+fn receiver_next_of(reconfigs: &[Vec<R>]) -> u32 {
+    match reconfigs {
+        [c] => match c[..] {
+            [R::Resp {
+                next_tsns: Some((_, r)),
+                ..
+            }] => r,
+            _ => panic!("not one response with next TSNs: {c:?}"),
+        },
+        _ => panic!("not one RE-CONFIG chunk: {reconfigs:?}"),
+    }
+}
+
+/// Checks a performed SSN/TSN reset's next TSNs as usrsctp (the requester)
+/// uses them: it takes `ours - 1` as its last acknowledged TSN and ignores
+/// SACKs whose cumulative ack is not serially after it, so the peer's new
+/// numbering `theirs` must start after `ours - 1` with room (at most 2^30
+/// on); and `theirs` stays far (at least 2^29) from `unacked`, the peer's
+/// TSN before the reset, so late DATA of before the reset is never taken
+/// for new DATA (RFC 6525 §5.2.4 G1).
+fn assert_usrsctp_can_use(ours: u32, theirs: u32, unacked: u32) {
+    let last_acked = ours.wrapping_sub(1);
+    let first_ack = theirs;
+    let ahead = first_ack.wrapping_sub(last_acked);
+    assert!(
+        (1..=(1 << 30) + 1).contains(&ahead),
+        "the ack of TSN {theirs:#x} is not after {last_acked:#x}"
+    );
+    let d = theirs.wrapping_sub(unacked);
+    assert!(
+        d.min(d.wrapping_neg()) >= 1 << 29,
+        "{theirs:#x} near {unacked:#x}"
+    );
+}
 
 #[test]
 fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
@@ -520,10 +554,11 @@ fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
     p.sack(p.tsn);
     assert!(p.out().data.is_empty(), "still held until the reset");
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
-    // G1: the peer's next TSN is 2^31 beyond our cumulative ack; G2: ours
-    // is the highest TSN we sent plus 1 (G2).
+    // G2: ours is the highest TSN we sent plus 1; G1: the peer's next TSN
+    // one a requester like usrsctp can be acknowledged in.
     let ours = p.tsn.wrapping_add(1);
-    let theirs = (PEER_TSN + 1).wrapping_add(JUMP);
+    let theirs = receiver_next_of(&out.reconfigs);
+    assert_usrsctp_can_use(ours, theirs, PEER_TSN + 1);
     let performed = tsn_answer(sn, PERFORMED, ours, theirs);
     assert_eq!(out.reconfigs, performed);
     // G5: the held messages go from our new TSN, each stream from SSN 0.
@@ -553,6 +588,41 @@ fn ssn_tsn_reset_waits_for_our_data_in_flight_then_resets_both_directions() {
 }
 
 #[test]
+fn ssn_tsn_reset_while_the_peers_data_is_missing_is_in_progress() {
+    let mut p = Peer::new(accepts_tsn_reset(), true);
+    // The peer's first DATA chunk is lost, its second arrives; then it
+    // asks for the reset (as usrsctp does with DATA still outstanding).
+    p.data(PEER_TSN + 1, 1, 1, b"p1");
+    assert!(messages(&p.events()).is_empty());
+    let sn = p.sn();
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    // §5.2.7 H2: not performed, or G4 would skip the missing message and
+    // our acks would be in a numbering the peer's retransmission is not.
+    assert_eq!(out.reconfigs, tsn_answer(sn, IN_PROGRESS, p.tsn, PEER_TSN));
+    assert!(p.events().is_empty());
+    // The retransmission arrives: nothing is lost.
+    p.data(PEER_TSN, 1, 0, b"p0");
+    assert_eq!(
+        messages(&p.events()),
+        vec![(1, &b"p0"[..]), (1, &b"p1"[..])]
+    );
+    let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
+    let theirs = receiver_next_of(&out.reconfigs);
+    assert_usrsctp_can_use(p.tsn, theirs, PEER_TSN + 2);
+    assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, p.tsn, theirs));
+    // usrsctp keeps its Advanced.Peer.Ack.Point of the old numbering and
+    // sends it in FORWARD-TSNs after the reset: stale, ignored.
+    let f = Chunk::ForwardTsn(ForwardTsnChunk {
+        new_cum_tsn: Tsn(PEER_TSN + 1),
+        streams: List::Items(&[]),
+    });
+    p.send_chunks(p.tag, &[&f]);
+    assert!(p.raw_out().iter().all(|(t, _)| *t != 6), "no ABORT");
+    p.data(theirs, 2, 0, b"n0");
+    assert_eq!(messages(&p.events()), vec![(2, &b"n0"[..])]);
+}
+
+#[test]
 fn ssn_tsn_reset_with_nothing_in_flight_is_performed_at_once() {
     let mut p = Peer::new(accepts_tsn_reset(), true);
     p.send(3, b"a").unwrap();
@@ -561,7 +631,8 @@ fn ssn_tsn_reset_with_nothing_in_flight_is_performed_at_once() {
     let sn = p.sn();
     let out = p.reconfig(&[Param::SsnTsnResetRequest { request_seq: sn }]);
     let ours = p.tsn.wrapping_add(1);
-    let theirs = PEER_TSN.wrapping_add(JUMP);
+    let theirs = receiver_next_of(&out.reconfigs);
+    assert_usrsctp_can_use(ours, theirs, PEER_TSN);
     assert_eq!(out.reconfigs, tsn_answer(sn, PERFORMED, ours, theirs));
     p.send(3, b"b").unwrap();
     assert_eq!(p.out().data, vec![(ours, 3, 0)]);

@@ -478,6 +478,9 @@ impl Association {
         }
         // RFC 3758 §3.6: a FORWARD-TSN whose TSN lies beyond what we could
         // have received is a protocol violation; a stale one is ignored.
+        if self.forward_tsn_before_reset(new_cum) {
+            return;
+        }
         if new_cum.gt(self.tracker.cumulative_tsn_ack().add(1 << 30)) {
             self.abort_protocol_violation(ctx, "FORWARD-TSN too far ahead");
             return;

@@ -53,6 +53,44 @@ const COMMON_HEADER: usize = 12;
 /// of before the reset, arriving late, is behind or far outside the
 /// window.
 const TSN_RESET_JUMP: u32 = 1 << 31;
+/// How far beyond our own last TSN (Sender's Next TSN minus 1) the peer's
+/// new numbering may start: see [`receivers_next_tsn`].
+const REQUESTER_ACK_ROOM: u32 = 1 << 30;
+
+/// The Receiver's Next TSN of a performed SSN/TSN reset (RFC 6525 §5.2.4
+/// G1): `unacked` (the smallest TSN of the peer not acknowledged) plus
+/// 2^31, as the RFC recommends ("SHOULD"), when that lies within
+/// [`REQUESTER_ACK_ROOM`] beyond `sender_next - 1`; else the end of that
+/// range farthest from `unacked`.
+///
+/// usrsctp as requester takes our Sender's Next TSN minus 1 as the last
+/// TSN of its own that was acknowledged, and ignores every SACK whose
+/// cumulative TSN ack is not serially after it: with the RFC's value
+/// alone, half of all resets left its DATA unacknowledged for ever (the
+/// transfer stalled, its next reset failed with EBUSY). Starting the peer's
+/// numbering in that range keeps our acks after it; at least 2^29 from
+/// `unacked`, a late DATA chunk of before the reset is still far behind or
+/// far outside the window.
+fn receivers_next_tsn(unacked: Tsn, sender_next: Tsn) -> Tsn {
+    let last = sender_next.prev();
+    let after_last = |t: Tsn| t.0.wrapping_sub(1).wrapping_sub(last.0);
+    let rfc = unacked.add(TSN_RESET_JUMP);
+    if after_last(rfc) <= REQUESTER_ACK_ROOM {
+        return rfc;
+    }
+    // Circular distance from `unacked`.
+    let away = |t: Tsn| {
+        let d = t.0.wrapping_sub(unacked.0);
+        d.min(d.wrapping_neg())
+    };
+    let near = sender_next;
+    let far = sender_next.add(REQUESTER_ACK_ROOM);
+    if away(far) >= away(near) {
+        far
+    } else {
+        near
+    }
+}
 
 /// A request parameter of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,8 +202,9 @@ pub(crate) struct ReconfigState {
     last_results: [Option<(u32, u32)>; 2],
     /// The sequence number, Sender's Next TSN and Receiver's Next TSN of
     /// the last SSN/TSN Reset Request we performed, for its
-    /// retransmissions (§5.2.1). Boxed: rarely used.
-    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn)>>,
+    /// retransmissions (§5.2.1), and our cumulative TSN ack of the peer's
+    /// DATA before it. Boxed: rarely used.
+    assoc_reset_answer: Option<Box<(u32, Tsn, Tsn, Tsn)>>,
     // Boxed: an idle association pays a pointer each, not the requests
     // (issue 3's idle-size budget).
     pending: Option<Box<Pending>>,
@@ -720,7 +759,7 @@ impl Association {
             // performed one's TSNs are those it set, also when answered
             // again (§5.2.1).
             let next_tsns = tsn_reset.then(|| match self.reconfig.assoc_reset_answer.as_deref() {
-                Some(&(s, sender, receiver)) if s == *sn && *r == result::PERFORMED => {
+                Some(&(s, sender, receiver, _)) if s == *sn && *r == result::PERFORMED => {
                     (sender, receiver)
                 }
                 _ => (
@@ -919,12 +958,14 @@ impl Association {
     /// flight (§5.2.4 G1-G5), else answers "In progress" (§5.2.7 H2: the
     /// peer asks again).
     fn try_assoc_reset(&mut self, ctx: &mut Ctx<'_>, sn: u32) -> u32 {
-        if !self.tsns_quiet() {
+        // §5.2.7 H2 "In progress" (the requester asks again): our DATA is in
+        // flight, or the peer's is (we hold DATA beyond a hole). G4 would
+        // skip the peer's DATA we lack, and a cumulative ack in the new
+        // numbering is one it cannot accept while it retransmits old TSNs.
+        if !self.tsns_quiet() || self.tracker.has_gaps() {
             return result::IN_PROGRESS;
         }
         self.reconfig.pending = None;
-        // G1: the peer's next TSN, 2^31 beyond what we acknowledged.
-        let receiver_next = self.tracker.cumulative_tsn_ack().next().add(TSN_RESET_JUMP);
         // G2: the highest TSN sent plus 1 (nothing is in flight). Not
         // further: a requester such as usrsctp applies it as a FORWARD-TSN
         // within its receive window (a jump aborts the association). Our
@@ -932,10 +973,12 @@ impl Association {
         // answer; as requester we hold such DATA until the answer says
         // where the new numbering starts (see `send_request`).
         let sender_next = self.rtx.next_tsn();
+        let before = self.tracker.cumulative_tsn_ack();
+        let receiver_next = receivers_next_tsn(before.next(), sender_next);
         if self.restart_tsns(ctx, sender_next, receiver_next).is_err() {
             return result::DENIED;
         }
-        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next)));
+        self.reconfig.assoc_reset_answer = Some(Box::new((sn, sender_next, receiver_next, before)));
         ctx.emit(
             self.id,
             Event::AssociationReset {
@@ -945,6 +988,21 @@ impl Association {
             },
         );
         result::PERFORMED
+    }
+
+    /// A FORWARD-TSN of the peer's numbering before the last SSN/TSN reset
+    /// we performed (at most 65,535 before our cumulative ack then, at
+    /// least 2^29 from the new numbering; see [`receivers_next_tsn`]): stale,
+    /// as G4 forwarded past all of it (RFC 3758 §3.6: ignored). usrsctp
+    /// keeps sending its old Advanced.Peer.Ack.Point after the reset, which
+    /// can lie ahead of the new numbering.
+    pub(crate) fn forward_tsn_before_reset(&self, new_cum: Tsn) -> bool {
+        self.reconfig
+            .assoc_reset_answer
+            .as_deref()
+            .is_some_and(|&(_, _, _, before)| {
+                (0..=i32::from(u16::MAX)).contains(&before.distance(new_cum))
+            })
     }
 
     /// §5.2.4 G3-G5, §5.2.7 H5: our next DATA carries `local_next`, the
