@@ -9,24 +9,10 @@ export declare class RawEndpoint {
   handle(): Handle
   /** Starts an association; returns its id. */
   connect(now: number, remotes: Array<string>, port: number, options: Array<number>): number
-  /** Feeds a received datagram. */
-  handleDatagram(now: number, from: string, data: Uint8Array): void
   /** The next datagram to send. */
   pollTransmit(now: number): RawTransmit | null
-  /** Feeds datagrams from one address, in order. */
-  handleDatagrams(now: number, from: string, datagrams: Array<Uint8Array>): void
-  /** Every datagram ready now, in one batch; null when there is none. */
-  pollTransmits(now: number): RawBatch | null
-  /** Every pending event, in one batch; null when there is none. */
-  pollEvents(): RawBatch | null
-  /** The next deadline (milliseconds), or null. */
-  pollTimeout(): number | null
-  /** Runs due timers. */
-  handleTimeout(now: number): void
   /** The next event. */
   pollEvent(): RawEvent | null
-  /** Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset. */
-  send(now: number, id: number, stream: number, data: Uint8Array, ppid: number, unordered: boolean, lifetime: number, maxRetransmits: number): void
   /** Graceful shutdown. */
   shutdown(now: number, id: number): void
   /** Abort with a reason. */
@@ -110,25 +96,28 @@ export interface RawEvent {
   inboundStreams: number
 }
 
-/** [`RawEndpoint::handle_datagram`] on a handle. */
+/** Feeds a received datagram. */
 export declare function rawHandleDatagram(h: Handle, now: number, from: string, data: Uint8Array): void
 
-/** [`RawEndpoint::handle_datagrams`] on a handle. */
+/**
+ * Feeds datagrams from one address, in order (the output between them is
+ * collected, see `common::Host::handle_datagrams`).
+ */
 export declare function rawHandleDatagrams(h: Handle, now: number, from: string, datagrams: Array<Uint8Array>): void
 
-/** [`RawEndpoint::handle_timeout`] on a handle. */
+/** Runs due timers. */
 export declare function rawHandleTimeout(h: Handle, now: number): void
 
-/** [`RawEndpoint::poll_events`] on a handle. */
+/** Every pending event, in one batch; null when there is none. */
 export declare function rawPollEvents(h: Handle): RawBatch | null
 
-/** [`RawEndpoint::poll_timeout`] on a handle. */
+/** The next deadline (milliseconds), or null. */
 export declare function rawPollTimeout(h: Handle): number | null
 
-/** [`RawEndpoint::poll_transmits`] on a handle. */
+/** Every datagram ready now, in one batch; null when there is none. */
 export declare function rawPollTransmits(h: Handle, now: number): RawBatch | null
 
-/** [`RawEndpoint::send`] on a handle. */
+/** Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset. */
 export declare function rawSend(h: Handle, now: number, id: number, stream: number, data: Uint8Array, ppid: number, unordered: boolean, lifetime: number, maxRetransmits: number): void
 
 /** A datagram to send. */

@@ -147,17 +147,6 @@ impl RawEndpoint {
             .map_err(js)
     }
 
-    /// Feeds a received datagram.
-    #[napi]
-    pub fn handle_datagram(&mut self, now: f64, from: String, data: &[u8]) -> Result<()> {
-        // `&[u8]`, not `Uint8Array`: a borrowed view, no napi reference to
-        // create and delete on every call.
-        let data = Bytes::copy_from_slice(data);
-        borrow(&self.host)?
-            .handle_datagram(now, &from, data)
-            .map_err(js)
-    }
-
     /// The next datagram to send.
     #[napi]
     pub fn poll_transmit(&mut self, now: f64) -> Result<Option<RawTransmit>> {
@@ -168,49 +157,6 @@ impl RawEndpoint {
                 destination: dst.to_string(),
                 data: Buffer::from(b.to_vec()),
             }))
-    }
-
-    /// Feeds datagrams from one address, in order.
-    #[napi]
-    pub fn handle_datagrams(
-        &mut self,
-        now: f64,
-        from: String,
-        datagrams: Vec<&[u8]>,
-    ) -> Result<()> {
-        let list = datagrams.iter().map(|d| Bytes::copy_from_slice(d));
-        borrow(&self.host)?
-            .handle_datagrams(now, &from, list)
-            .map_err(js)
-    }
-
-    /// Every datagram ready now, in one batch; null when there is none.
-    #[napi]
-    pub fn poll_transmits<'env>(
-        &mut self,
-        env: &'env Env,
-        now: f64,
-    ) -> Result<Option<RawBatch<'env>>> {
-        let mut host = borrow(&self.host)?;
-        raw_batch(env, host.poll_transmits(now).map_err(js)?)
-    }
-
-    /// Every pending event, in one batch; null when there is none.
-    #[napi]
-    pub fn poll_events<'env>(&mut self, env: &'env Env) -> Result<Option<RawBatch<'env>>> {
-        raw_batch(env, borrow(&self.host)?.poll_events())
-    }
-
-    /// The next deadline (milliseconds), or null.
-    #[napi]
-    pub fn poll_timeout(&mut self) -> Result<Option<f64>> {
-        Ok(borrow(&self.host)?.poll_timeout())
-    }
-
-    /// Runs due timers.
-    #[napi]
-    pub fn handle_timeout(&mut self, now: f64) -> Result<()> {
-        borrow(&self.host)?.handle_timeout(now).map_err(js)
     }
 
     /// The next event.
@@ -228,27 +174,6 @@ impl RawEndpoint {
             outbound_streams: f.outbound_streams,
             inbound_streams: f.inbound_streams,
         }))
-    }
-
-    /// Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset.
-    #[napi]
-    #[allow(clippy::too_many_arguments)]
-    pub fn send(
-        &mut self,
-        now: f64,
-        id: f64,
-        stream: u32,
-        data: &[u8],
-        ppid: u32,
-        unordered: bool,
-        lifetime: f64,
-        max_retransmits: f64,
-    ) -> Result<()> {
-        let data = Bytes::copy_from_slice(data);
-        let (lifetime, max_rtx) = send_limits(lifetime, max_retransmits);
-        borrow(&self.host)?
-            .send(now, id, stream, data, ppid, unordered, lifetime, max_rtx)
-            .map_err(js)
     }
 
     /// Graceful shutdown.
@@ -403,10 +328,12 @@ impl RawEndpoint {
     }
 }
 
-// The hot calls as free functions on a [`Handle`]: the package's JavaScript
-// (native.js) routes the RawEndpoint methods of the same names here.
+// The hot calls, only as free functions on a [`Handle`]: the package's
+// JavaScript (native.js) gives its RawEndpoint methods of these names
+// (send, handleDatagram(s), pollTransmits, pollEvents, pollTimeout,
+// handleTimeout) that call them.
 
-/// [`RawEndpoint::send`] on a handle.
+/// Queues a message. `lifetime` (ms) and `max_retransmits` are negative when unset.
 #[napi]
 #[allow(clippy::too_many_arguments)]
 pub fn raw_send(
@@ -427,14 +354,15 @@ pub fn raw_send(
         .map_err(js)
 }
 
-/// [`RawEndpoint::handle_datagram`] on a handle.
+/// Feeds a received datagram.
 #[napi]
 pub fn raw_handle_datagram(h: &Handle, now: f64, from: String, data: &[u8]) -> Result<()> {
     let data = Bytes::copy_from_slice(data);
     borrow(h)?.handle_datagram(now, &from, data).map_err(js)
 }
 
-/// [`RawEndpoint::handle_datagrams`] on a handle.
+/// Feeds datagrams from one address, in order (the output between them is
+/// collected, see `common::Host::handle_datagrams`).
 #[napi]
 pub fn raw_handle_datagrams(
     h: &Handle,
@@ -446,7 +374,7 @@ pub fn raw_handle_datagrams(
     borrow(h)?.handle_datagrams(now, &from, list).map_err(js)
 }
 
-/// [`RawEndpoint::poll_transmits`] on a handle.
+/// Every datagram ready now, in one batch; null when there is none.
 #[napi]
 pub fn raw_poll_transmits<'env>(
     env: &'env Env,
@@ -457,20 +385,20 @@ pub fn raw_poll_transmits<'env>(
     raw_batch(env, host.poll_transmits(now).map_err(js)?)
 }
 
-/// [`RawEndpoint::poll_events`] on a handle.
+/// Every pending event, in one batch; null when there is none.
 #[napi]
 pub fn raw_poll_events<'env>(env: &'env Env, h: &Handle) -> Result<Option<RawBatch<'env>>> {
     let mut host = borrow(h)?;
     raw_batch(env, host.poll_events())
 }
 
-/// [`RawEndpoint::poll_timeout`] on a handle.
+/// The next deadline (milliseconds), or null.
 #[napi]
 pub fn raw_poll_timeout(h: &Handle) -> Result<Option<f64>> {
     Ok(borrow(h)?.poll_timeout())
 }
 
-/// [`RawEndpoint::handle_timeout`] on a handle.
+/// Runs due timers.
 #[napi]
 pub fn raw_handle_timeout(h: &Handle, now: f64) -> Result<()> {
     borrow(h)?.handle_timeout(now).map_err(js)
